@@ -1,0 +1,1 @@
+// GSLReference: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// GradCheckCore: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// GradcheckIO: placeholder until its first real file lands.

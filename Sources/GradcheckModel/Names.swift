@@ -1,0 +1,74 @@
+/// Stable names of the SPEC (sections 2-4). Every name used on the command line,
+/// in fixtures and in results comes from here.
+
+/// The transforms of SPEC section 3.
+public enum TransformKind: String, CaseIterable, Sendable, Codable, Hashable {
+  case `where` = "where"
+  case softplus = "softplus"
+  case leaky = "leaky"
+  case safeSoftplus = "safe-softplus"
+}
+
+/// The spectral quantities of SPEC section 2.
+public enum SpectralKind: String, CaseIterable, Sendable, Codable, Hashable {
+  case minRealEigenvalue = "min-real-eigenvalue"
+  case minRealPart = "min-real-part"
+  case minSingularValue = "min-singular-value"
+}
+
+/// Precision in which a fixture's `expect` values were computed (SPEC section 6).
+public enum DType: String, CaseIterable, Sendable, Codable, Hashable {
+  case float64, float32
+}
+
+/// Case classification (SPEC section 4), in the order in which they are tested.
+public enum Classification: String, CaseIterable, Sendable, Codable, Hashable {
+  case noRealEigenvalue = "no-real-eigenvalue"
+  case nonsmooth = "nonsmooth"
+  case illConditioned = "ill-conditioned"
+  case nearSingular = "near-singular"
+  case smooth = "smooth"
+}
+
+/// The checks of SPEC section 4, in their canonical (report and file) order.
+public enum CheckName: String, CaseIterable, Sendable, Codable, Hashable, Comparable {
+  case constraint, finite, gradient, taylor, growth, fidelity, solver, expect
+
+  public static func < (a: CheckName, b: CheckName) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+}
+
+/// Status of a check or a case. A check is one of `pass`, `warn`, `fail`, `skip`;
+/// a case can also be `xfail` (an expected failure that failed, which passes the run)
+/// or `xpass` (an expected failure that passed, which fails the run).
+public enum Status: String, CaseIterable, Sendable, Codable, Hashable {
+  case pass, warn, fail, skip, xfail, xpass
+
+  /// Severity used for "a case's status is the worst of its checks":
+  /// skip < pass < warn < fail. (`xfail`/`xpass` are never check statuses.)
+  public var severity: Int {
+    switch self {
+    case .skip: 0
+    case .pass: 1
+    case .xfail: 1
+    case .warn: 2
+    case .fail: 3
+    case .xpass: 3
+    }
+  }
+
+  /// The worst of a list of check statuses; `skip` when the list is empty.
+  public static func worst<S: Sequence>(_ statuses: S) -> Status where S.Element == Status {
+    statuses.max(by: { $0.severity < $1.severity }) ?? .skip
+  }
+
+  /// Whether this status makes the run exit 1 (with `strict`, `warn` too).
+  public func failsRun(strict: Bool) -> Bool {
+    switch self {
+    case .fail, .xpass: true
+    case .warn: strict
+    default: false
+    }
+  }
+}
