@@ -172,3 +172,23 @@ public struct Results: Sendable, Equatable {
     self.summary = Summary(counting: cases)
   }
 }
+
+extension CaseResult {
+  /// The canonical order of cases in results files: group (fixture path or family),
+  /// N, index, transform (SPEC order), beta, then id. Runs, shards and merges all sort
+  /// with it, so the same cases always give the same bytes.
+  public static func canonicalOrder(_ a: CaseResult, _ b: CaseResult) -> Bool {
+    if a.group != b.group { return a.group < b.group }
+    if a.n != b.n { return a.n < b.n }
+    if a.index != b.index { return a.index < b.index }
+    let ta = a.transform.map { TransformKind.allCases.firstIndex(of: $0)! } ?? -1
+    let tb = b.transform.map { TransformKind.allCases.firstIndex(of: $0)! } ?? -1
+    if ta != tb { return ta < tb }
+    let ba = a.beta ?? -.infinity, bb = b.beta ?? -.infinity
+    if ba != bb { return ba < bb }
+    let sa = SpectralKind.allCases.firstIndex(of: a.spectral)!
+    let sb = SpectralKind.allCases.firstIndex(of: b.spectral)!
+    if sa != sb { return sa < sb }
+    return a.id < b.id
+  }
+}
