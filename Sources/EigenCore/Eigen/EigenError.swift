@@ -1,0 +1,25 @@
+/// Errors of the native eigen solver. Every one names what went wrong and where.
+public enum EigenError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The input has a NaN or infinite entry at (row, col) (0-based).
+  case nonFinite(row: Int, col: Int, value: Double)
+  /// The input is not square or is empty.
+  case badShape(rows: Int, cols: Int)
+  /// The QR iteration did not converge within its hard bound; `converged` eigenvalues
+  /// had been found.
+  case didNotConverge(iterations: Int, converged: Int)
+  /// The requested eigenvalue index is out of range.
+  case badIndex(Int, count: Int)
+
+  public var description: String {
+    switch self {
+    case let .nonFinite(r, c, v):
+      "matrix entry [\(r)][\(c)] is \(v); the eigen solver needs finite numbers"
+    case let .badShape(r, c):
+      "matrix is \(r) x \(c); the eigen solver needs a square matrix with N >= 1"
+    case let .didNotConverge(it, conv):
+      "native eigen solver did not converge after \(it) QR iterations (\(conv) eigenvalues converged)"
+    case let .badIndex(i, count):
+      "eigenvalue index \(i) out of range 0..<\(count)"
+    }
+  }
+}

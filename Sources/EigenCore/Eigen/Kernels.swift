@@ -1,0 +1,213 @@
+// Small dense kernels for the native eigen solver: machine constants, Householder
+// reflector generation (LAPACK DLARFG), plane rotations, and the standardisation
+// of a real 2 x 2 block (LAPACK DLANV2). All operate on row-major n x n storage.
+
+/// Machine constants, as LAPACK's DLAMCH gives them for IEEE double.
+public enum Machine {
+  /// Relative precision `ulp = eps * base = 2^-52` (DLAMCH('P')).
+  public static let ulp: Double = 0x1p-52
+  /// Safe minimum `2^-1022` (DLAMCH('S')): 1/safmin does not overflow.
+  public static let safmin: Double = 0x1p-1022
+  /// `2^-485`, DLANV2's SAFMN2 = base^int(log(safmin/eps)/log(base)/2).
+  static let safmn2: Double = 0x1p-485
+  static let safmx2: Double = 0x1p485
+}
+
+/// `sqrt(x^2 + y^2)` without unnecessary overflow or underflow (LAPACK DLAPY2).
+@inline(__always)
+func hypot2(_ x: Double, _ y: Double) -> Double {
+  let xa = abs(x), ya = abs(y)
+  let w = max(xa, ya), z = min(xa, ya)
+  if z == 0 || w > Double.greatestFiniteMagnitude { return w }
+  let r = z / w
+  return w * (1 + r * r).squareRoot()
+}
+
+/// `|a| * sign(b)` (Fortran SIGN).
+@inline(__always)
+func fsign(_ a: Double, _ b: Double) -> Double {
+  b.sign == .minus ? -abs(a) : abs(a)
+}
+
+/// Generates an elementary reflector `H = I - tau * [1; v] [1, v^T]` with
+/// `H [alpha; x] = [beta; 0]` (LAPACK DLARFG). On return `alpha` holds beta and
+/// `x` holds v. `x` is `count` values at `x[0], x[stride], ...`.
+@inline(__always)
+func householder(
+  alpha: inout Double, x: UnsafeMutablePointer<Double>, count: Int, stride: Int
+) -> Double {
+  if count <= 0 { return 0 }
+  var xnorm = 0.0
+  do {
+    var scale = 0.0, ssq = 1.0
+    for k in 0..<count {
+      let v = abs(x[k * stride])
+      if v != 0 {
+        if scale < v {
+          ssq = 1 + ssq * (scale / v) * (scale / v)
+          scale = v
+        } else {
+          ssq += (v / scale) * (v / scale)
+        }
+      }
+    }
+    xnorm = scale * ssq.squareRoot()
+  }
+  if xnorm == 0 { return 0 }
+  var beta = -fsign(hypot2(alpha, xnorm), alpha)
+  let safmin = Machine.safmin / (Machine.ulp / 2)
+  var knt = 0
+  if abs(beta) < safmin {
+    let rsafmn = 1 / safmin
+    repeat {
+      knt += 1
+      for k in 0..<count { x[k * stride] *= rsafmn }
+      beta *= rsafmn
+      alpha *= rsafmn
+    } while abs(beta) < safmin && knt < 20
+    var scale = 0.0, ssq = 1.0
+    for k in 0..<count {
+      let v = abs(x[k * stride])
+      if v != 0 {
+        if scale < v {
+          ssq = 1 + ssq * (scale / v) * (scale / v)
+          scale = v
+        } else {
+          ssq += (v / scale) * (v / scale)
+        }
+      }
+    }
+    xnorm = scale * ssq.squareRoot()
+    beta = -fsign(hypot2(alpha, xnorm), alpha)
+  }
+  let tau = (beta - alpha) / beta
+  let f = 1 / (alpha - beta)
+  for k in 0..<count { x[k * stride] *= f }
+  for _ in 0..<knt { beta *= safmin }
+  alpha = beta
+  return tau
+}
+
+/// The standardised Schur factorisation of a real 2 x 2 block (LAPACK DLANV2):
+///
+/// ```
+/// [ a b ] = [ cs -sn ] [ aa bb ] [  cs sn ]
+/// [ c d ]   [ sn  cs ] [ cc dd ] [ -sn cs ]
+/// ```
+///
+/// where either `cc = 0` (two real eigenvalues `aa`, `dd`) or `aa = dd` and
+/// `bb * cc < 0` (the complex pair `aa +- sqrt(|bb|) sqrt(|cc|) i`).
+/// Returns the new block, both eigenvalues (the one with positive imaginary part
+/// first) and the rotation.
+struct StandardizedBlock {
+  var a: Double, b: Double, c: Double, d: Double
+  var rt1r: Double, rt1i: Double, rt2r: Double, rt2i: Double
+  var cs: Double, sn: Double
+}
+
+func standardize2x2(_ a0: Double, _ b0: Double, _ c0: Double, _ d0: Double) -> StandardizedBlock {
+  var a = a0, b = b0, c = c0, d = d0
+  var cs = 1.0, sn = 0.0
+  let multpl = 4.0
+  let eps = Machine.ulp
+  if c == 0 {
+    cs = 1
+    sn = 0
+  } else if b == 0 {
+    cs = 0
+    sn = 1
+    let temp = d
+    d = a
+    a = temp
+    b = -c
+    c = 0
+  } else if a - d == 0 && fsign(1, b) != fsign(1, c) {
+    cs = 1
+    sn = 0
+  } else {
+    var temp = a - d
+    var p = 0.5 * temp
+    let bcmax = max(abs(b), abs(c))
+    let bcmis = min(abs(b), abs(c)) * fsign(1, b) * fsign(1, c)
+    var scale = max(abs(p), bcmax)
+    var z = (p / scale) * p + (bcmax / scale) * bcmis
+    if z >= multpl * eps {
+      // Real eigenvalues.
+      z = p + fsign(scale.squareRoot() * z.squareRoot(), p)
+      a = d + z
+      d = d - (bcmax / z) * bcmis
+      let tau = hypot2(c, z)
+      cs = z / tau
+      sn = c / tau
+      b = b - c
+      c = 0
+    } else {
+      // Complex or almost equal real eigenvalues: make the diagonal equal.
+      var count = 0
+      var sigma = b + c
+      while true {
+        count += 1
+        scale = max(abs(temp), abs(sigma))
+        if scale >= Machine.safmx2 {
+          sigma *= Machine.safmn2
+          temp *= Machine.safmn2
+          if count <= 20 { continue }
+        }
+        if scale <= Machine.safmn2 {
+          sigma *= Machine.safmx2
+          temp *= Machine.safmx2
+          if count <= 20 { continue }
+        }
+        break
+      }
+      p = 0.5 * temp
+      var tau = hypot2(sigma, temp)
+      cs = (0.5 * (1 + abs(sigma) / tau)).squareRoot()
+      sn = -(p / (tau * cs)) * fsign(1, sigma)
+      let aa = a * cs + b * sn
+      let bb = -a * sn + b * cs
+      let cc = c * cs + d * sn
+      let dd = -c * sn + d * cs
+      a = aa * cs + cc * sn
+      b = bb * cs + dd * sn
+      c = -aa * sn + cc * cs
+      d = -bb * sn + dd * cs
+      temp = 0.5 * (a + d)
+      a = temp
+      d = temp
+      if c != 0 {
+        if b != 0 {
+          if fsign(1, b) == fsign(1, c) {
+            // Real eigenvalues: reduce to upper triangular form.
+            let sab = abs(b).squareRoot()
+            let sac = abs(c).squareRoot()
+            p = fsign(sab * sac, c)
+            tau = 1 / abs(b + c).squareRoot()
+            a = temp + p
+            d = temp - p
+            b = b - c
+            c = 0
+            let cs1 = sab * tau
+            let sn1 = sac * tau
+            let t = cs * cs1 - sn * sn1
+            sn = cs * sn1 + sn * cs1
+            cs = t
+          }
+        } else {
+          b = -c
+          c = 0
+          let t = cs
+          cs = -sn
+          sn = t
+        }
+      }
+    }
+  }
+  var rt1i = 0.0, rt2i = 0.0
+  if c != 0 {
+    rt1i = abs(b).squareRoot() * abs(c).squareRoot()
+    rt2i = -rt1i
+  }
+  return StandardizedBlock(
+    a: a, b: b, c: c, d: d, rt1r: a, rt1i: rt1i, rt2r: d, rt2i: rt2i, cs: cs, sn: sn)
+}
