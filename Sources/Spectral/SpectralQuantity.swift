@@ -25,6 +25,14 @@ public struct SpectralEvaluation: Sendable, Equatable {
   public var nearestComplexImag: Double
   /// Number of eigenvalues that are real (1 x 1 Schur blocks).
   public var realCount: Int
+  /// Left and right vectors behind `gradient` (eigenvectors `u^T A = lambda u^T`,
+  /// `A v = lambda v`, or singular vectors), unit 2-norm; nil when not computed.
+  public var left: [Complex]? = nil
+  public var right: [Complex]? = nil
+  /// The derivative of the neighbouring candidate (second smallest real
+  /// eigenvalue, next real part, next singular value); used by the selftest to
+  /// inject "the gradient of the wrong eigenvalue".
+  public var neighbourGradient: Matrix? = nil
 }
 
 /// Evaluates spectral quantities with reusable workspaces, counting the solves.
@@ -65,38 +73,41 @@ public struct SpectralEvaluator: Sendable {
           eigenvalues: sorted, gap: pick.gap,
           nearestComplexImag: Self.nearestImag(values, below: pick.s), realCount: realCount)
       }
-      var grad: Matrix? = nil
-      var kappa: Double? = nil
-      if gradient {
-        let p = try solver.eigenpair(pick.index)
-        kappa = p.kappa
-        // d lambda / dY = u v^T / (u^T v); real part for min-real-part.
-        var dot = Complex.zero
-        for k in 0..<n { dot = dot + p.left[k] * p.right[k] }
-        var g = Matrix(n: n)
-        for i in 0..<n {
-          for j in 0..<n { g[i, j] = ((p.left[i] * p.right[j]) / dot).re }
-        }
-        grad = g
-      }
-      return SpectralEvaluation(
-        kind: kind, s: pick.s, masked: false, gradient: grad, kappa: kappa, eigenvalues: sorted,
+      var result = SpectralEvaluation(
+        kind: kind, s: pick.s, masked: false, gradient: nil, kappa: nil, eigenvalues: sorted,
         gap: pick.gap, nearestComplexImag: Self.nearestImag(values, below: pick.s),
         realCount: realCount)
+      if gradient {
+        let p = try solver.eigenpair(pick.index)
+        result.kappa = p.kappa
+        result.gradient = Self.eigenGradient(p)
+        result.left = p.left
+        result.right = p.right
+        if let nb = Self.neighbour(kind, values, of: pick.index) {
+          result.neighbourGradient = Self.eigenGradient(try solver.eigenpair(nb))
+        }
+      }
+      return result
     case .minSingularValue:
       let svd = try SingularValueDecomposition(y)
       solves += 1
       let k = n - 1
-      var grad: Matrix? = nil
-      if gradient {
-        var g = Matrix(n: n)
-        for i in 0..<n { for j in 0..<n { g[i, j] = svd.u[i, k] * svd.v[j, k] } }
-        grad = g
-      }
       let gap = n >= 2 ? svd.s[n - 2] - svd.s[n - 1] : .infinity
-      return SpectralEvaluation(
-        kind: kind, s: svd.s[k], masked: false, gradient: grad, kappa: 1, eigenvalues: sorted,
+      var result = SpectralEvaluation(
+        kind: kind, s: svd.s[k], masked: false, gradient: nil, kappa: 1, eigenvalues: sorted,
         gap: gap, nearestComplexImag: .infinity, realCount: realCount)
+      if gradient {
+        func outer(_ c: Int) -> Matrix {
+          var g = Matrix(n: n)
+          for i in 0..<n { for j in 0..<n { g[i, j] = svd.u[i, c] * svd.v[j, c] } }
+          return g
+        }
+        result.gradient = outer(k)
+        result.left = (0..<n).map { Complex(svd.u[$0, k]) }
+        result.right = (0..<n).map { Complex(svd.v[$0, k]) }
+        if n >= 2 { result.neighbourGradient = outer(n - 2) }
+      }
+      return result
     }
   }
 
@@ -150,6 +161,40 @@ public struct SpectralEvaluator: Sendable {
     }
     if best < 0 { return nil }
     return (best, bestValue, false, second - bestValue)
+  }
+
+  /// `d lambda / dY = Re(u v^T / (u^T v))`.
+  static func eigenGradient(_ p: Eigenpair) -> Matrix {
+    let n = p.right.count
+    var dot = Complex.zero
+    for k in 0..<n { dot = dot + p.left[k] * p.right[k] }
+    var g = Matrix(n: n)
+    for i in 0..<n {
+      for j in 0..<n { g[i, j] = ((p.left[i] * p.right[j]) / dot).re }
+    }
+    return g
+  }
+
+  /// The next candidate after `index`: the eigenvalue with the next larger real
+  /// part among the same kind of candidates (real ones first for
+  /// min-real-eigenvalue, any for the rest); nil for N = 1.
+  static func neighbour(_ kind: SpectralKind, _ values: [Complex], of index: Int) -> Int? {
+    let s = values[index].re
+    var best: Int? = nil
+    for pass in 0..<2 {
+      for (i, e) in values.enumerated() where i != index {
+        if kind == .minRealEigenvalue && pass == 0 && e.im != 0 { continue }
+        if e.im < 0 && values.contains(e.conjugate) && kind == .minRealPart { continue }
+        if e == values[index].conjugate { continue }
+        if let b = best {
+          if abs(e.re - s) < abs(values[b].re - s) { best = i }
+        } else {
+          best = i
+        }
+      }
+      if best != nil { return best }
+    }
+    return best
   }
 
   static func nearestImag(_ values: [Complex], below s: Double) -> Double {

@@ -1,0 +1,564 @@
+import EigenCore
+import GradcheckModel
+import Spectral
+
+/// Runs every check of SPEC section 4 on the cases of one matrix.
+///
+/// The eigenproblem of the matrix and of each perturbed matrix is solved once and
+/// shared by every x, transform and beta of the matrix: one finite-difference sweep
+/// per direction evaluates all cases at once, and the Taylor test memoises the
+/// perturbed spectra by step. So the solve count per matrix (reported as
+/// `eigen_solves`) does not grow with the number of transforms and betas.
+public struct CheckEngine: Sendable {
+  public var options: EngineOptions
+  /// A bug injected into the analytic gradient (selftest only).
+  public var mutation: GradientMutation?
+  /// Cross-checks a matrix against the reference solver; nil skips `solver`.
+  public var referenceCheck: (@Sendable (Matrix, inout SpectralEvaluator) -> CheckResult)?
+
+  /// The finite-difference engine used for the `gradient` check.
+  public var difference = CentralDifference()
+  /// The comparison rule of the `gradient` check.
+  public var comparison = GradientComparison()
+
+  /// Above this eigenvalue condition number a case is `ill-conditioned`.
+  public static let illConditionedKappa = 1e6
+  /// At or below `nearSingular * max(|Y|_max, 1)` a case is `near-singular`.
+  public static let nearSingular = 1e-6
+  /// Steps below `stepFloor * |Y|_max` cannot be resolved against rounding.
+  public static let stepFloor = 1e-8
+  /// A positive constraint margin at or below this (4 ulps of 1) is rounding level.
+  public static let marginRoundingLevel = 4 * Double.ulpOfOne
+
+  public init(
+    options: EngineOptions, mutation: GradientMutation? = nil,
+    referenceCheck: (@Sendable (Matrix, inout SpectralEvaluator) -> CheckResult)? = nil
+  ) {
+    self.options = options
+    self.mutation = mutation
+    self.referenceCheck = referenceCheck
+  }
+
+  struct CaseSpec {
+    var x: XCase
+    var transform: TransformKind
+    var beta: Double
+  }
+
+  /// All cases of one job, in job order (x, transform, beta).
+  public func run(_ job: MatrixJob, evaluator: inout SpectralEvaluator) -> [CaseResult] {
+    let spectral = options.spectral ?? job.spectral ?? .minRealEigenvalue
+    let transforms = options.transforms ?? job.transforms ?? TransformKind.allCases
+    let betas = options.betas ?? job.betas ?? EngineOptions.defaultBetas
+    var specs: [CaseSpec] = []
+    for x in job.xs { for t in transforms { for b in betas { specs.append(CaseSpec(x: x, transform: t, beta: b)) } } }
+    let solvesBefore = evaluator.solves
+    let y = job.y
+    let n = y.rows
+
+    let solverCheck = referenceCheck?(y, &evaluator)
+
+    let base: SpectralEvaluation
+    do {
+      base = try evaluator.evaluate(spectral, y, sentinel: options.sentinel, gradient: true)
+    } catch {
+      let solves = evaluator.solves - solvesBefore
+      return specs.map { spec in
+        var checks: [CheckName: CheckResult] = [
+          .solver: CheckResult(status: .fail, message: "native solver: \(error)")
+        ]
+        if let solverCheck, solverCheck.status == .fail { checks[.solver] = solverCheck }
+        return finish(
+          job: job, spec: spec, spectral: spectral, classification: nil, base: nil, analytic: nil,
+          checks: checks, solves: solves)
+      }
+    }
+
+    // No s: every case is skipped with the reason.
+    guard let s = base.s, let dsdY = base.derivative(mutation: mutation) ?? base.gradient else {
+      let solves = evaluator.solves - solvesBefore
+      let reason = base.s == nil
+        ? "no real eigenvalue: s is undefined under \(spectral.rawValue) (--sentinel V masks complex eigenvalues)"
+        : "no gradient available"
+      return specs.map { spec in
+        var checks: [CheckName: CheckResult] = [:]
+        for c in [CheckName.constraint, .finite, .gradient, .taylor, .growth, .fidelity] {
+          checks[c] = CheckResult(status: .skip, message: reason)
+        }
+        if let solverCheck { checks[.solver] = solverCheck }
+        return finish(
+          job: job, spec: spec, spectral: spectral, classification: .noRealEigenvalue, base: base,
+          analytic: nil, checks: checks, solves: solves)
+      }
+    }
+
+    // Matrix-level classification and the finite-difference step.
+    let kappa = max(base.kappa ?? 1, 1)
+    let scaleY = max(y.maxAbs, Double.leastNormalMagnitude)
+    let wanted = difference.stepFactor * scaleY
+    var limits: [(Double, String)] = []
+    if base.gap.isFinite {
+      limits.append((0.05 * base.gap / kappa, "the two smallest candidates are \(fmt(base.gap)) apart"))
+    }
+    if base.nearestComplexImag.isFinite {
+      limits.append((
+        0.05 * base.nearestComplexImag / kappa,
+        "a complex pair with |Im| = \(fmt(base.nearestComplexImag)) lies at or below s"))
+    }
+    let sLimit = 0.1 * abs(s) / kappa
+    var h0 = wanted
+    var matrixClass = Classification.smooth
+    var classReason = "well separated minimum, kappa \(fmt(kappa))"
+    for (limit, why) in limits where limit < h0 {
+      h0 = limit
+      if limit < Self.stepFloor * scaleY {
+        matrixClass = .nonsmooth
+        classReason = "minimizer not unique within the finite-difference resolution: \(why)"
+      }
+    }
+    if matrixClass == .smooth && kappa > Self.illConditionedKappa {
+      matrixClass = .illConditioned
+      classReason = "kappa = \(fmt(kappa)) is too large for a finite difference to resolve"
+    }
+    if matrixClass == .smooth && abs(s) <= Self.nearSingular * max(scaleY, 1) {
+      matrixClass = .nearSingular
+      classReason = "|s| = \(fmt(abs(s))) is near 0, where transforms dividing by s are at risk"
+    }
+    if sLimit > 0 && sLimit < h0 { h0 = sLimit }
+    h0 = max(h0, Self.stepFloor * scaleY)
+
+    // Noise of one value: s carries an absolute error of about eps * kappa * |Y|.
+    let sNoise = Double.ulpOfOne * kappa * scaleY * Double(n)
+    let relNoise = max(Double.ulpOfOne, sNoise / max(abs(s), Double.leastNormalMagnitude))
+
+    // Analytic gradients of every case.
+    let analytic = specs.map {
+      analyticGradient(
+        $0.transform, x: $0.x.x, s: s, beta: $0.beta, dsdY: dsdY, parameters: options.parameters,
+        mutation: mutation)
+    }
+
+    // Perturbation directions in Y space.
+    var rng = SeededRNG(seed: options.seed, stream: fnv1a(job.name) ^ 0xD1AE)
+    var directions: [Matrix] = []
+    var labels: [String] = []
+    if n <= options.jacobianLimit {
+      for i in 0..<n {
+        for j in 0..<n {
+          var w = Matrix(n: n)
+          w[i, j] = 1
+          directions.append(w)
+          labels.append("grad_y[\(i)][\(j)]")
+        }
+      }
+    } else {
+      for d in 0..<options.randomDirections {
+        var w = Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n))
+        let f = 1 / w.maxAbs
+        for k in 0..<w.storage.count { w.storage[k] *= f }
+        directions.append(w)
+        labels.append("<grad_y, W\(d)>")
+      }
+    }
+
+    // One sweep per direction: every case's x_cond along Y + h W from one solve per step.
+    var flipped: String? = nil
+    var numeric = [[Double]](repeating: [], count: specs.count)
+    var errors = [[Double]](repeating: [], count: specs.count)
+    var tables: [[DerivativeEstimate]] = []
+    var fd = difference
+    fd.relativeNoise = relNoise
+    for w in directions {
+      let est = fd.derivative(initialStep: h0, inputMagnitude: scaleY) { h in
+        var m = y
+        for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
+        guard let r = try? evaluator.value(spectral, m, sentinel: options.sentinel), let sh = r.s else {
+          if flipped == nil { flipped = "s undefined at step \(fmt(h))" }
+          return [Double](repeating: .nan, count: specs.count)
+        }
+        if r.realCount != base.realCount && flipped == nil {
+          flipped = "real/complex classification flips under a perturbation of \(fmt(abs(h))) (\(base.realCount) -> \(r.realCount) real eigenvalues)"
+        }
+        return specs.map {
+          Transform.evaluate($0.transform, x: $0.x.x, s: sh, beta: $0.beta, parameters: options.parameters).value
+        }
+      }
+      for c in 0..<specs.count {
+        numeric[c].append(est.estimates[c])
+        errors[c].append(est.errorEstimates[c])
+      }
+      tables.append(est)
+    }
+    if flipped != nil && matrixClass != .nonsmooth {
+      matrixClass = .nonsmooth
+      classReason = flipped!
+    }
+
+    // Taylor direction (x and Y together), memoised perturbed spectra.
+    let wx = rng.gaussian()
+    var wy = Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n))
+    let wScale = 1 / max(abs(wx), wy.maxAbs)
+    for k in 0..<wy.storage.count { wy.storage[k] *= wScale }
+    let wxs = wx * wScale
+    var memo: [UInt64: Double] = [:]
+    func sAlong(_ h: Double) -> Double {
+      if h == 0 { return s }
+      if let v = memo[h.bitPattern] { return v }
+      var m = y
+      for k in 0..<m.storage.count { m.storage[k] += h * wy.storage[k] }
+      let v = (try? evaluator.value(spectral, m, sentinel: options.sentinel))?.s ?? .nan
+      memo[h.bitPattern] = v
+      return v
+    }
+    let taylorH0 = min(8 * h0, 0x1p-4 * scaleY)
+    let taylor = TaylorTest(relativeNoise: relNoise)
+
+    // Checks per case.
+    var results: [CaseResult] = []
+    results.reserveCapacity(specs.count)
+    for (c, spec) in specs.enumerated() {
+      let a = analytic[c]
+      let x = spec.x.x
+      let t = x * s
+      var classification = matrixClass
+      var reason = classReason
+      var checks: [CheckName: CheckResult] = [:]
+      let kinked = spec.transform == .where || spec.transform == .leaky
+      // where/leaky have a kink at 1 + x*s = 0: the steps must not cross it.
+      let hx0 = difference.stepFactor * max(abs(x), 1)
+      if kinked && classification != .nonsmooth {
+        let sMove = abs(x) * kappa * h0 * 8
+        let xMove = abs(s) * hx0 * 8
+        if abs(1 + t) <= max(sMove, xMove) && abs(1 + t) <= Self.stepFloor * max(1, abs(t)) * 1e6 {
+          classification = .nonsmooth
+          reason = "\(spec.transform.rawValue) has a kink at 1 + x*s = 0; here 1 + x*s = \(fmt(1 + t))"
+        }
+      }
+      var hx = hx0
+      var hYcase = h0
+      if kinked && abs(1 + t) > 0 {
+        if abs(s) > 0 { hx = min(hx, 0.1 * abs(1 + t) / abs(s)) }
+        if abs(x) > 0 { hYcase = min(h0, 0.1 * abs(1 + t) / (abs(x) * kappa)) }
+      }
+
+      // constraint
+      let margin = 1 + a.value * s
+      if margin.isNaN || margin <= 0 {
+        checks[.constraint] = CheckResult(
+          status: .fail, value: margin.isFinite ? margin : nil, tolerance: 0,
+          message: "margin 1 + x_cond*s = \(fmt(margin)) <= 0: the constraint is violated")
+      } else if margin <= Self.marginRoundingLevel {
+        checks[.constraint] = CheckResult(
+          status: .warn, value: margin, tolerance: Self.marginRoundingLevel,
+          message: "margin 1 + x_cond*s = \(fmt(margin)) > 0 but at rounding level (<= 4 ulp of 1)")
+      } else {
+        checks[.constraint] = CheckResult(
+          status: .pass, value: margin, tolerance: Self.marginRoundingLevel,
+          message: "margin 1 + x_cond*s = \(fmt(margin)) > 0")
+      }
+
+      // finite
+      let badY = a.gradY.storage.filter { !$0.isFinite }.count
+      var bad: [String] = []
+      if !a.value.isFinite { bad.append("x_cond = \(fmt(a.value))") }
+      if !a.dx.isFinite { bad.append("grad_x = \(fmt(a.dx))") }
+      if badY > 0 { bad.append("\(badY) entries of grad_y") }
+      checks[.finite] = bad.isEmpty
+        ? CheckResult(status: .pass, value: 0, tolerance: 0, message: "x_cond, grad_x and grad_y are finite")
+        : CheckResult(
+          status: .fail, value: Double(bad.count), tolerance: 0,
+          message: "not finite: " + bad.joined(separator: ", "))
+
+      // gradient
+      if classification == .nonsmooth {
+        checks[.gradient] = CheckResult(status: .skip, message: "nonsmooth: \(reason)")
+        checks[.taylor] = CheckResult(status: .skip, message: "nonsmooth: \(reason)")
+      } else if !bad.isEmpty {
+        checks[.gradient] = CheckResult(status: .skip, message: "analytic gradient not finite (see finite)")
+        checks[.taylor] = CheckResult(status: .skip, message: "analytic gradient not finite (see finite)")
+      } else {
+        var an: [Double] = []
+        var nu: [Double] = []
+        var er: [Double] = []
+        var lab: [String] = []
+        var scaleS = abs(a.dx)
+        var yNumeric = numeric[c], yErrors = errors[c]
+        if hYcase < h0 {
+          // This case needs smaller steps than the shared sweep (near its kink).
+          var fdc = difference
+          fdc.relativeNoise = relNoise
+          yNumeric = []
+          yErrors = []
+          for w in directions {
+            let est = fdc.derivative(initialStep: max(hYcase, Self.stepFloor * scaleY), inputMagnitude: scaleY) { h in
+              var m = y
+              for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
+              let sh = (try? evaluator.value(spectral, m, sentinel: options.sentinel))?.s ?? .nan
+              return [Transform.evaluate(spec.transform, x: x, s: sh, beta: spec.beta, parameters: options.parameters).value]
+            }
+            yNumeric.append(est.estimates[0])
+            yErrors.append(est.errorEstimates[0])
+          }
+        }
+        for (d, w) in directions.enumerated() {
+          var dot = 0.0
+          var size = 0.0
+          for k in 0..<w.storage.count {
+            dot += a.gradY.storage[k] * w.storage[k]
+            size += abs(a.gradY.storage[k] * w.storage[k])
+          }
+          an.append(dot)
+          nu.append(yNumeric[d])
+          er.append(yErrors[d])
+          lab.append(labels[d])
+          scaleS = max(scaleS, size)
+        }
+        // d/dx: no eigen solve needed.
+        var fdx = difference
+        fdx.relativeNoise = Double.ulpOfOne
+        let ex = fdx.derivative(initialStep: hx, inputMagnitude: abs(x)) { h in
+          [Transform.evaluate(spec.transform, x: x + h, s: s, beta: spec.beta, parameters: options.parameters).value]
+        }
+        an.append(a.dx)
+        nu.append(ex.estimates[0])
+        er.append(ex.errorEstimates[0])
+        lab.append("grad_x")
+        let cmp = comparison.compare(analytic: an, numeric: nu, errorEstimates: er, scale: scaleS, labels: lab)
+        var series: [SeriesPoint]? = nil
+        if cmp.status != .pass, let wi = cmp.worstIndex {
+          if wi < directions.count && hYcase >= h0 {
+            series = tables[wi].centralErrorSeries(output: c, exact: an[wi])
+          } else if wi == directions.count {
+            series = ex.centralErrorSeries(output: 0, exact: a.dx)
+          }
+        }
+        var check = cmp.checkResult(series: series)
+        if check.status == .fail && classification == .illConditioned {
+          check.status = .warn
+          check.message = "ill-conditioned (\(reason)); " + check.message
+        }
+        checks[.gradient] = check
+
+        // taylor: along (wx, W) jointly.
+        var g = a.dx * wxs
+        for k in 0..<wy.storage.count { g += a.gradY.storage[k] * wy.storage[k] }
+        let tr = taylor.run(initialStep: kinked ? min(taylorH0, hYcase * 8, hx * 8) : taylorH0, directionalDerivative: g) { h in
+          Transform.evaluate(
+            spec.transform, x: x + h * wxs, s: sAlong(h), beta: spec.beta, parameters: options.parameters
+          ).value
+        }
+        var tcheck = tr.checkResult()
+        if tcheck.status == .fail && classification == .illConditioned {
+          tcheck.status = .warn
+          tcheck.message = "ill-conditioned (\(reason)); " + tcheck.message
+        }
+        checks[.taylor] = tcheck
+      }
+
+      // growth
+      var maxGrad = abs(a.dx)
+      for v in a.gradY.storage { maxGrad = max(maxGrad, abs(v)) }
+      if !maxGrad.isFinite || maxGrad > options.maxGrad {
+        checks[.growth] = CheckResult(
+          status: .fail, value: maxGrad.isFinite ? maxGrad : nil, tolerance: options.maxGrad,
+          message: "exploding gradient: max |grad| = \(fmt(maxGrad)) > --max-grad \(fmt(options.maxGrad))")
+      } else if 1 + t <= 0 && a.dx == 0 {
+        checks[.growth] = CheckResult(
+          status: .fail, value: 0, tolerance: options.maxGrad,
+          message: "vanishing gradient: dT/dx = 0 where the constraint is active (1 + x*s = \(fmt(1 + t)))")
+      } else {
+        checks[.growth] = CheckResult(
+          status: .pass, value: maxGrad, tolerance: options.maxGrad,
+          message: "max |grad| = \(fmt(maxGrad)) <= \(fmt(options.maxGrad)); dT/dx = \(fmt(a.dx))")
+      }
+
+      // fidelity
+      if 1 + t >= 0.5 {
+        let err = x == 0 ? (a.value == 0 ? 0 : Double.infinity) : abs(a.value - x) / abs(x)
+        let ok = err <= options.fidelityTolerance
+        checks[.fidelity] = CheckResult(
+          status: ok ? .pass : .fail, value: err.isFinite ? err : nil,
+          tolerance: options.fidelityTolerance,
+          message: ok
+            ? "x_cond = \(fmt(a.value)) stays within \(fmt(options.fidelityTolerance)) of x = \(fmt(x))"
+            : "x_cond = \(fmt(a.value)) departs from x = \(fmt(x)) (relative \(fmt(err))) although x is feasible (1 + x*s = \(fmt(1 + t)))")
+      } else {
+        checks[.fidelity] = CheckResult(
+          status: .skip, message: "x is not comfortably feasible (1 + x*s = \(fmt(1 + t)) < 0.5)")
+      }
+
+      if let solverCheck { checks[.solver] = solverCheck }
+      if let e = spec.x.expect, let ec = expectCheck(e, spec: spec, s: s, a: a) { checks[.expect] = ec }
+
+      var r = finish(
+        job: job, spec: spec, spectral: spectral, classification: classification, base: base,
+        analytic: a, checks: checks, solves: 0)
+      _ = reason
+      r.kappa = base.kappa
+      results.append(r)
+    }
+    let solves = evaluator.solves - solvesBefore
+    for k in 0..<results.count { results[k].eigenSolves = solves }
+    return results
+  }
+
+  // MARK: - expect
+
+  /// Compares fixture-supplied values with ours. Tolerance from the dtype:
+  /// float64 `1e-8` relative, float32 `1e-3` relative, each with an absolute floor
+  /// of the same size times the largest magnitude of the compared quantity.
+  func expectCheck(_ e: ExpectedValues, spec: CaseSpec, s: Double, a: AnalyticGradient) -> CheckResult? {
+    let tol = e.dtype == .float64 ? 1e-8 : 1e-3
+    var worst = 0.0
+    var worstName = ""
+    var compared: [String] = []
+    func cmp(_ name: String, _ mine: [Double], _ theirs: [Double]) {
+      let scale = theirs.reduce(0) { max($0, abs($1)) }
+      for k in 0..<min(mine.count, theirs.count) {
+        let d = abs(mine[k] - theirs[k]) / (max(abs(theirs[k]), scale) * tol + Double.leastNormalMagnitude)
+        let v = mine[k].isNaN || theirs[k].isNaN ? Double.infinity : d
+        if v > worst || worstName.isEmpty {
+          worst = v
+          worstName = mine.count > 1 ? "\(name)[\(k)]" : name
+        }
+      }
+      compared.append(name)
+    }
+    if let l = e.lambdaMin { cmp("lambda_min", [s], [l]) }
+    let own = (e.transform == nil || e.transform == spec.transform) && (e.beta == nil || e.beta == spec.beta)
+    if own {
+      if let v = e.xCond { cmp("x_cond", [a.value], [v]) }
+      if let v = e.gradX { cmp("grad_x", [a.dx], [v]) }
+      if let v = e.gradY { cmp("grad_y", a.gradY.storage, v.storage) }
+    }
+    if compared.isEmpty { return nil }
+    let ok = worst <= 1
+    return CheckResult(
+      status: ok ? .pass : .fail, value: worst * tol, tolerance: tol,
+      message: ok
+        ? "\(compared.joined(separator: ", ")) agree with the fixture (\(e.dtype.rawValue), worst \(worstName))"
+        : "\(worstName) differs from the fixture's \(e.dtype.rawValue) value by \(fmt(worst * tol)) relative (tolerance \(fmt(tol)))")
+  }
+
+  // MARK: - assembling a case
+
+  func finish(
+    job: MatrixJob, spec: CaseSpec, spectral: SpectralKind, classification: Classification?,
+    base: SpectralEvaluation?, analytic: AnalyticGradient?, checks: [CheckName: CheckResult], solves: Int
+  ) -> CaseResult {
+    var checks = checks
+    let status = Self.status(
+      of: &checks, outcomes: job.outcomes, index: spec.x.index, transform: spec.transform, beta: spec.beta,
+      classification: classification)
+    let label = spec.x.label.map { " x=\($0)" } ?? ""
+    let id = "\(job.name)[\(spec.x.index)]\(label) \(spec.transform.rawValue) beta=\(formatNumber(spec.beta))"
+    var repro = "\(job.repro) --transform \(spec.transform.rawValue) --beta \(formatNumber(spec.beta))"
+    if spectral != .minRealEigenvalue { repro += " --spectral \(spectral.rawValue)" }
+    if let v = options.sentinel { repro += " --sentinel \(formatNumber(v))" }
+    if options.seed != 0 { repro += " --seed \(options.seed)" }
+    return CaseResult(
+      id: id, source: job.source, index: spec.x.index, family: job.family, n: job.y.rows,
+      transform: spec.transform, beta: spec.beta, spectral: spectral, classification: classification,
+      status: status, x: spec.x.x, lambdaMin: base?.s, kappa: base?.kappa,
+      eigenvalues: (base?.eigenvalues ?? []).map { ComplexPair($0.re, $0.im) },
+      xCond: analytic?.value, gradX: analytic?.dx, gradY: analytic?.gradY.nested, checks: checks,
+      repro: repro, eigenSolves: solves)
+  }
+
+  /// A case's status: the worst of its checks, then the fixture's outcomes
+  /// (an expected `fail` that fails is `xfail`, one that does not is `xpass`; an
+  /// expected other status that does not occur adds a failing `expect` entry).
+  static func status(
+    of checks: inout [CheckName: CheckResult], outcomes: [OutcomeRule], index: Int,
+    transform: TransformKind?, beta: Double?, classification: Classification?
+  ) -> Status {
+    var expectedFail: Set<CheckName> = []
+    var mismatches: [String] = []
+    for o in outcomes where o.matches(index: index, transform: transform, beta: beta) {
+      let actual = checks[o.check]?.status ?? .skip
+      if o.status == .fail {
+        expectedFail.insert(o.check)
+      } else if actual != o.status {
+        mismatches.append("outcome: expected \(o.check.rawValue) \(o.status.rawValue), got \(actual.rawValue)")
+      }
+    }
+    if !mismatches.isEmpty {
+      let prev = checks[.expect]
+      checks[.expect] = CheckResult(
+        status: .fail, value: prev?.value, tolerance: prev?.tolerance,
+        message: ((prev.map { [$0.message] } ?? []) + mismatches).joined(separator: "; "))
+    }
+    var xpass = false
+    var xfail = false
+    var rest: [Status] = []
+    for (name, r) in checks {
+      if expectedFail.contains(name) {
+        if r.status == .fail { xfail = true } else { xpass = true }
+      } else {
+        rest.append(r.status)
+      }
+    }
+    for name in expectedFail where checks[name] == nil { _ = name; xpass = true }
+    let worst = Status.worst(rest)
+    if worst == .fail { return .fail }
+    if xpass { return .xpass }
+    if classification == .noRealEigenvalue && worst != .fail { return xfail ? .xfail : .skip }
+    if xfail && worst != .warn { return .xfail }
+    return worst
+  }
+}
+
+/// Four significant digits, deterministic ("1.235e-05", "0.5", "-inf").
+func fmt(_ v: Double) -> String {
+  if v.isNaN { return "nan" }
+  if v.isInfinite { return v < 0 ? "-inf" : "inf" }
+  if v == 0 { return "0" }
+  let a = abs(v)
+  if a >= 1e-3 && a < 1e5 {
+    // Fixed notation with 4 significant digits, trailing zeros trimmed.
+    var digits = 3
+    var p = 1.0
+    while p * 10 <= a {
+      p *= 10
+      digits -= 1
+    }
+    digits = max(digits, 0)
+    var r = a
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    r = (a * scale).rounded() / scale
+    var str = String(r)
+    if str.hasSuffix(".0") { str.removeLast(2) }
+    _ = digits
+    return (v < 0 ? "-" : "") + str
+  }
+  var e = 0
+  var m = a
+  while m >= 10 {
+    m /= 10
+    e += 1
+  }
+  while m < 1 {
+    m *= 10
+    e -= 1
+  }
+  var mr = (m * 1000).rounded() / 1000
+  if mr >= 10 {
+    mr /= 10
+    e += 1
+  }
+  var ms = String(mr)
+  if ms.hasSuffix(".0") { ms.removeLast(2) }
+  return (v < 0 ? "-" : "") + ms + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
+}
+
+/// FNV-1a over the UTF-8 bytes of a string: a stable hash (Swift's Hasher is
+/// seeded per process).
+func fnv1a(_ s: String) -> UInt64 {
+  var h: UInt64 = 0xcbf2_9ce4_8422_2325
+  for b in s.utf8 {
+    h ^= UInt64(b)
+    h = h &* 0x100_0000_01b3
+  }
+  return h
+}

@@ -1,0 +1,107 @@
+import EigenCore
+import GradcheckModel
+
+/// Values supplied by a fixture for one batch element (SPEC section 6 `expect`),
+/// compared for the fixture's own transform and beta.
+public struct ExpectedValues: Sendable, Equatable {
+  public var lambdaMin: Double?
+  public var xCond: Double?
+  public var gradX: Double?
+  public var gradY: Matrix?
+  /// The transform and beta the values were computed for (nil: the lambda only).
+  public var transform: TransformKind?
+  public var beta: Double?
+  /// Precision of the values: sets their tolerance.
+  public var dtype: DType
+
+  public init(
+    lambdaMin: Double? = nil, xCond: Double? = nil, gradX: Double? = nil, gradY: Matrix? = nil,
+    transform: TransformKind? = nil, beta: Double? = nil, dtype: DType = .float64
+  ) {
+    self.lambdaMin = lambdaMin
+    self.xCond = xCond
+    self.gradX = gradX
+    self.gradY = gradY
+    self.transform = transform
+    self.beta = beta
+    self.dtype = dtype
+  }
+}
+
+/// An expected status (SPEC section 6 `outcomes`): all fields but check and
+/// status are optional filters.
+public struct OutcomeRule: Sendable, Equatable {
+  public var index: Int?
+  public var transform: TransformKind?
+  public var beta: Double?
+  public var check: CheckName
+  public var status: Status
+
+  public init(index: Int?, transform: TransformKind?, beta: Double?, check: CheckName, status: Status) {
+    self.index = index
+    self.transform = transform
+    self.beta = beta
+    self.check = check
+    self.status = status
+  }
+
+  func matches(index i: Int, transform t: TransformKind?, beta b: Double?) -> Bool {
+    (index == nil || index == i) && (transform == nil || transform == t) && (beta == nil || beta == b)
+  }
+}
+
+/// One x value checked against a matrix.
+public struct XCase: Sendable, Equatable {
+  /// Index reported in results (batch index for fixtures, matrix number for sweeps).
+  public var index: Int
+  public var x: Double
+  /// Label for ids of generated x edge cases ("boundary", "inside", ...); nil for fixtures.
+  public var label: String?
+  public var expect: ExpectedValues?
+
+  public init(index: Int, x: Double, label: String? = nil, expect: ExpectedValues? = nil) {
+    self.index = index
+    self.x = x
+    self.label = label
+    self.expect = expect
+  }
+}
+
+/// A matrix with the x values to check against it. The eigenproblems of the
+/// matrix and of its perturbations are solved once and shared by every x,
+/// transform and beta.
+public struct MatrixJob: Sendable {
+  public var y: Matrix
+  public var xs: [XCase]
+  /// Name used in case ids (fixture name or "family n=N #k").
+  public var name: String
+  /// Fixture path (as given) or nil.
+  public var source: String?
+  /// Family name or nil.
+  public var family: String?
+  /// The input's own transforms, betas and spectral quantity (fixtures), used
+  /// when the command line does not override them.
+  public var transforms: [TransformKind]?
+  public var betas: [Double]?
+  public var spectral: SpectralKind?
+  public var outcomes: [OutcomeRule]
+  /// Command prefix reproducing this job ("gradcheck check fixtures/a.json").
+  public var repro: String
+
+  public init(
+    y: Matrix, xs: [XCase], name: String, source: String? = nil, family: String? = nil,
+    transforms: [TransformKind]? = nil, betas: [Double]? = nil, spectral: SpectralKind? = nil,
+    outcomes: [OutcomeRule] = [], repro: String
+  ) {
+    self.y = y
+    self.xs = xs
+    self.name = name
+    self.source = source
+    self.family = family
+    self.transforms = transforms
+    self.betas = betas
+    self.spectral = spectral
+    self.outcomes = outcomes
+    self.repro = repro
+  }
+}
