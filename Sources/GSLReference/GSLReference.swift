@@ -14,9 +14,10 @@ private let gslErrorHandlerIsOff: Bool = {
 }()
 
 /// Makes sure GSL's abort-on-error handler is off before any GSL call.
+/// (An `if`, not a `precondition`, so the read survives `-Ounchecked`.)
 @inline(__always)
 private func ensureGSLHandlerOff() {
-  precondition(gslErrorHandlerIsOff)
+  if !gslErrorHandlerIsOff { fatalError("GSL error handler could not be switched off") }
 }
 
 /// Eigenvalues and eigenvectors of a real square matrix, from GSL.
