@@ -1,5 +1,6 @@
 import EigenCore
 import GSLReference
+import Testing
 
 let eps = Double.ulpOfOne
 
@@ -100,6 +101,25 @@ func worstPlainLeftRatio(_ a: Matrix, _ es: GSLEigensystem) -> Double {
   let at = a.transposed
   let scale = Double(a.n) * eps * a.normFrobenius
   return zip(es.eigenvalues, es.left!).map { residual(at, $0, $1) / scale }.max() ?? 0
+}
+
+/// Eigenvalue condition numbers `kappa_i = ||u_i|| ||v_i|| / |u_i^T v_i|`.
+func kappas(_ es: GSLEigensystem) -> [Double] {
+  zip(es.left!, es.right).map { u, v in norm2(u) * norm2(v) / dotT(u, v).magnitude }
+}
+
+/// Compares a computed spectrum with exact values: after sorting both, each eigenvalue is
+/// within `20 n eps ||A||_F kappa` (first-order perturbation bound for a backward-stable
+/// solver with the LAPACK threshold 20), kappa from the paired eigensystem.
+func expectSpectrum(_ a: Matrix, _ got: [Complex], _ exact: [Complex]) throws {
+  let es = try GSLReference.eigensystem(a)
+  let perm = GSLReference.optimalPairing(got, exact)
+  let permK = GSLReference.optimalPairing(got, es.eigenvalues)
+  let k = kappas(es)
+  for i in 0..<got.count {
+    let tol = 20 * Double(a.n) * eps * a.normFrobenius * max(1, k[permK[i]])
+    #expect((got[i] - exact[perm[i]]).magnitude <= tol, "\(got[i]) vs \(exact[perm[i]])")
+  }
 }
 
 /// Worst `| ||x||_2 - 1 |` over a list of vectors.
