@@ -46,7 +46,8 @@ struct EigenTests {
     let a = Matrix([[0, -1], [1, 0]])
     #expect(try GSLReference.eigenvalues(a) == [Complex(0, 1), Complex(0, -1)])
     let es = try GSLReference.eigensystem(a)
-    // nonsymmv's full Schur form standardises the 2x2 block with rotations: 1 +- 1 ulp.
+    // nonsymmv (full Schur form, eigenvectors) returns Im = +-(1 + 2^-52) here: its eigenvalues
+    // are not bitwise those of nonsymm.
     #expect(es.eigenvalues.count == 2)
     #expect((es.eigenvalues[0] - Complex(0, 1)).magnitude <= 2 * eps)
     #expect((es.eigenvalues[1] - Complex(0, -1)).magnitude <= 2 * eps)
@@ -107,8 +108,7 @@ struct EigenTests {
         // Normalisation: rounding of a length-n sum and a division.
         #expect(worstNormError(es.right) <= Double(n + 2) * eps)
         #expect(worstNormError(es.left!) <= Double(n + 2) * eps)
-        // The eigenvalues-only path agrees with the eigensystem path to backward-error level.
-        // Each eigenvalue is within 20 n eps ||A|| kappa of the eigensystem's.
+        // The eigenvalues-only path agrees with the eigensystem path: each eigenvalue is within 20 n eps ||A|| kappa of the eigensystem's.
         let lam = try GSLReference.eigenvalues(a, balance: balance)
         let perm = GSLReference.optimalPairing(lam, es.eigenvalues)
         let k = kappas(es)
@@ -160,11 +160,9 @@ struct EigenTests {
   func unscaledGSLFails() throws {
     for s in [1e200, 1e-200] {
       let a = s * classic3
-      #expect(throws: GSLReferenceError.self) {
-        _ = try GSLReference.eigenvalues(a, balance: false, prescale: false)
-      }
       do {
         _ = try GSLReference.eigenvalues(a, balance: false, prescale: false)
+        Issue.record("scale \(s): unscaled GSL 2.7.1 was expected to fail")
       } catch {
         guard case .didNotConverge(let converged) = error else {
           Issue.record("expected didNotConverge, got \(error)")
@@ -175,7 +173,7 @@ struct EigenTests {
       }
       // With pre-scaling (the default) the same input succeeds.
       #expect(try GSLReference.eigenvalues(a).count == 3)
-      // Balancing does not rescue it (GSL balances relative to the matrix, not to 1).
+      // Balancing does not rescue it: it only equalises row and column norms.
       #expect(throws: GSLReferenceError.self) {
         _ = try GSLReference.eigenvalues(a, balance: true, prescale: false)
       }
