@@ -1,1 +1,0 @@
-// GSLReference: placeholder until its first real file lands.
