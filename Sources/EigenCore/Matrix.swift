@@ -74,7 +74,6 @@ public struct Matrix: Sendable, Equatable, Hashable {
     for i in 0..<a.rows {
       for k in 0..<a.cols {
         let aik = a[i, k]
-        if aik == 0 { continue }
         for j in 0..<b.cols { c.storage[i * c.cols + j] += aik * b.storage[k * b.cols + j] }
       }
     }

@@ -111,6 +111,16 @@ public struct SpectralEvaluator: Sendable {
     }
   }
 
+  /// Every eigenvalue (Schur order) with its left and right eigenvectors, for the
+  /// `solver` check. One solve.
+  public mutating func eigenpairs(_ y: Matrix) throws(EigenError) -> [Eigenpair] {
+    try solver.factor(y, vectors: true)
+    solves += 1
+    var out: [Eigenpair] = []
+    for i in 0..<y.rows { out.append(try solver.eigenpair(i)) }
+    return out
+  }
+
   /// Value only (no vectors), for finite differences: `s` and the number of real
   /// eigenvalues (to detect real/complex flips). One solve.
   public mutating func value(

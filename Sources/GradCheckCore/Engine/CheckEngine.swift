@@ -92,6 +92,12 @@ public struct CheckEngine: Sendable {
       }
     }
 
+    // Generated x edge cases are defined by their margin 1 + x*s.
+    for k in 0..<specs.count where specs[k].x.margin != nil {
+      specs[k].x.x = specs[k].x.resolved(s: s)
+      specs[k].x.margin = nil
+    }
+
     // Matrix-level classification and the finite-difference step.
     let kappa = max(base.kappa ?? 1, 1)
     let scaleY = max(y.maxAbs, Double.leastNormalMagnitude)

@@ -54,7 +54,11 @@ public struct OutcomeRule: Sendable, Equatable {
 public struct XCase: Sendable, Equatable {
   /// Index reported in results (batch index for fixtures, matrix number for sweeps).
   public var index: Int
+  /// The x value; ignored when `margin` is set.
   public var x: Double
+  /// When set, x is chosen so that `1 + x*s = margin` (generated edge cases:
+  /// on the boundary, just inside or outside, deep violation), resolved once s is known.
+  public var margin: Double? = nil
   /// Label for ids of generated x edge cases ("boundary", "inside", ...); nil for fixtures.
   public var label: String?
   public var expect: ExpectedValues?
@@ -64,6 +68,22 @@ public struct XCase: Sendable, Equatable {
     self.x = x
     self.label = label
     self.expect = expect
+  }
+
+  /// An x with `1 + x*s = margin`.
+  public init(index: Int, margin: Double, label: String) {
+    self.index = index
+    self.x = 0
+    self.margin = margin
+    self.label = label
+    self.expect = nil
+  }
+
+  /// The x value for spectral value s (`(margin - 1) / s`; 0 when s is 0 or undefined).
+  public func resolved(s: Double?) -> Double {
+    guard let m = margin else { return x }
+    guard let s, s != 0 else { return 0 }
+    return (m - 1) / s
   }
 }
 

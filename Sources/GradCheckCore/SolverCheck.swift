@@ -1,0 +1,91 @@
+import EigenCore
+import GSLReference
+import GradcheckModel
+import Spectral
+
+/// LAPACK's threshold for its eigen test ratios.
+public let lapackThreshold = 20.0
+
+/// The measurements behind the `solver` check of one matrix.
+public struct SolverComparison: Sendable {
+  public var native: [Complex]
+  public var reference: [Complex]?
+  public var referenceError: String?
+  public var rightRatio: Double
+  public var leftRatio: Double
+  public var normalizationRatio: Double
+  public var agreement: SpectrumAgreement?
+  public var check: CheckResult
+}
+
+/// Native solver against GSL and against LAPACK-style residual ratios (SPEC
+/// section 4, check `solver`):
+/// - the native right and left residual ratios (DGET22) and the normalisation
+///   ratio must be at most 20;
+/// - after optimal pairing, every native eigenvalue must be within
+///   `20 n ulp |A|_F max(kappa_i, 1)` of GSL's (ratio <= 1);
+/// - a real/complex classification disagreement within that bound is a solver-
+///   dependent ambiguity (`warn`, reported with the size of the imaginary part);
+///   beyond it, a failure;
+/// - a GSL failure is a `warn` naming it, never a native failure.
+/// The value is `max(native ratios, 20 * agreement ratio)`, held to 20.
+public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> SolverComparison {
+  let pairs: [Eigenpair]
+  do {
+    pairs = try ev.eigenpairs(y)
+  } catch {
+    return SolverComparison(
+      native: [], reference: nil, referenceError: nil, rightRatio: .infinity, leftRatio: .infinity,
+      normalizationRatio: .infinity, agreement: nil,
+      check: CheckResult(status: .fail, message: "native solver: \(error)"))
+  }
+  let values = pairs.map(\.value)
+  let right = rightResidualRatio(a: y, eigenvalues: values, vectors: pairs.map(\.right))
+  let left = leftResidualRatio(a: y, eigenvalues: values, vectors: pairs.map(\.left))
+  let norm = max(
+    normalizationRatio(vectors: pairs.map(\.right)), normalizationRatio(vectors: pairs.map(\.left)))
+  let nativeWorst = max(right, left, norm)
+  var messages = ["native ratios right \(fmt(right)), left \(fmt(left)), norm \(fmt(norm)) (threshold 20)"]
+  var status: Status = nativeWorst <= lapackThreshold ? .pass : .fail
+  var reference: [Complex]? = nil
+  var referenceError: String? = nil
+  var agreement: SpectrumAgreement? = nil
+  var value = nativeWorst
+  do {
+    let ref = try GSLReference.eigenvalues(y)
+    reference = ref
+    let a = compareSpectra(
+      native: values, reference: ref, matrixNorm: y.normFrobenius, kappas: pairs.map(\.kappa))
+    agreement = a
+    value = max(value, lapackThreshold * a.worstRatio)
+    if a.withinBound {
+      messages.append("GSL agrees (worst \(fmt(a.worstRatio)) of the bound 20 n ulp |A| kappa)")
+    } else {
+      status = .fail
+      messages.append(
+        "GSL disagrees: eigenvalue \(a.worstIndex.map { "\(values[$0])" } ?? "?") off by \(fmt(a.maxError)), \(fmt(a.worstRatio)) times the bound")
+    }
+    for d in a.classificationDisagreements {
+      let what = "real/complex ambiguity at \(values[d.index]): native Im \(fmt(d.nativeImag)), GSL Im \(fmt(d.referenceImag)) (\(fmt(d.imagRelativeToBound)) of the bound)"
+      messages.append(what)
+      if d.imagRelativeToBound <= 1 {
+        if status == .pass { status = .warn }
+      } else {
+        status = .fail
+      }
+    }
+  } catch {
+    referenceError = error.description
+    messages.append("reference failure (not a native failure): \(error.description)")
+    if status == .pass { status = .warn }
+  }
+  return SolverComparison(
+    native: values, reference: reference, referenceError: referenceError, rightRatio: right,
+    leftRatio: left, normalizationRatio: norm, agreement: agreement,
+    check: CheckResult(status: status, value: value, tolerance: lapackThreshold, message: messages.joined(separator: "; ")))
+}
+
+/// The `solver` check as the engine's hook.
+@Sendable public func referenceSolverCheck(_ y: Matrix, _ ev: inout SpectralEvaluator) -> CheckResult {
+  compareWithReference(y, &ev).check
+}
