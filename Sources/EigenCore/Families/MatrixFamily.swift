@@ -20,9 +20,10 @@ public struct GeneratedMatrix: Sendable {
   /// rounding of the final products), sorted by `Complex.reportOrder`; `nil` when unknown.
   public var eigenvalues: [Complex]?
   /// The 2-norm condition number `sigma_max / sigma_min` of the similarity `V` in
-  /// `A = V T V^-1` when the matrix was built that way (1 for diagonal and orthogonal
-  /// constructions); `nil` when no similarity was used. When `T` is not diagonal this is
-  /// not the condition number of the eigenvectors.
+  /// `A = V T V^-1` when the matrix was built from a known quasi-triangular `T` (1 when
+  /// `A = T` itself, `V = I`, and for orthogonal `V`); `nil` when the matrix was not built
+  /// from a known `T` (Jordan block, random dense, gaussian, companion). When `T` is not
+  /// diagonal this is not the condition number of the eigenvectors.
   public var condV: Double?
   /// One line describing the construction.
   public var note: String
@@ -151,15 +152,20 @@ struct Built {
 /// zero byte, then `n` and `index` as 8 little-endian bytes each. (Swift's `Hasher` is
 /// randomly seeded per process, so it is not used.)
 func familyStream(_ family: String, n: Int, index: Int) -> UInt64 {
+  var bytes = Array(family.utf8)
+  bytes.append(0)
+  for v in [UInt64(bitPattern: Int64(n)), UInt64(bitPattern: Int64(index))] {
+    for s in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(8 * s))) }
+  }
+  return fnv1a64(bytes)
+}
+
+/// 64-bit FNV-1a: `h = 0xcbf29ce484222325; for b: h = (h xor b) * 0x100000001b3 (mod 2^64)`.
+func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
   var h: UInt64 = 0xcbf2_9ce4_8422_2325
-  func mix(_ b: UInt8) {
+  for b in bytes {
     h ^= UInt64(b)
     h = h &* 0x0000_0100_0000_01b3
-  }
-  for b in family.utf8 { mix(b) }
-  mix(0)
-  for v in [UInt64(bitPattern: Int64(n)), UInt64(bitPattern: Int64(index))] {
-    for s in 0..<8 { mix(UInt8(truncatingIfNeeded: v >> UInt64(8 * s))) }
   }
   return h
 }

@@ -101,7 +101,7 @@ extension MatrixFamilies {
     let blocks = (0..<n).map { _ in SpectralBlock.real(rng.uniform(-2, 2)) }
     let t = quasiTriangular(blocks, upper: { $0.gaussian() }, &rng)
     return Built(
-      matrix: t, eigenvalues: spectrum(blocks), condV: nil,
+      matrix: t, eigenvalues: spectrum(blocks), condV: 1,
       note: "triangular: upper triangular, spectrum = diagonal", construction: Construction(t: t))
   }
 
