@@ -383,6 +383,21 @@ struct FamilyTests {
     }
   }
 
+  @Test("large N: every family gives a finite N x N matrix at N = 32 and 64; companions at 128")
+  func largeN() {
+    for f in MatrixFamilies.all {
+      // companions cost no matrix products, and their coefficients are what could overflow
+      let sizes = f.name == "companion" || f.name == "wilkinson" ? [32, 64, 128] : [32, 64]
+      for n in sizes where f.supports(n) {
+        for index in n == 32 ? [0, 1, 12] : [0] {
+          let g = f.generate(n: n, index: index, seed: 3)
+          #expect(g.matrix.rows == n && g.matrix.firstNonFinite == nil, "\(f.name) n=\(n): non-finite")
+          #expect(g.eigenvalues.map { $0.count == n && $0.allSatisfy { z in z.isFinite } } ?? true)
+        }
+      }
+    }
+  }
+
   @Test("the lapack family cycles through all 21 types at N = 5")
   func lapackAllTypes() throws {
     let cycled = try #require(MatrixFamilies.named("lapack"))

@@ -18,6 +18,8 @@ public struct GeneratedMatrix: Sendable {
   public var matrix: Matrix
   /// The spectrum known by construction (exact for the construction's factors, before the
   /// rounding of the final products), sorted by `Complex.reportOrder`; `nil` when unknown.
+  /// It can be extremely ill-conditioned (LAPACK types 9-18, `jordan-min`, `wilkinson`, large
+  /// `companion`): compare a solver against it with residual or condition-scaled bounds.
   public var eigenvalues: [Complex]?
   /// The 2-norm condition number `sigma_max / sigma_min` of the similarity `V` in
   /// `A = V T V^-1` when the matrix was built from a known quasi-triangular `T` (1 when
@@ -29,6 +31,29 @@ public struct GeneratedMatrix: Sendable {
   public var note: String
   /// The factors the matrix was built from (for tests; see `Construction`).
   var construction: Construction?
+
+  /// A generated matrix from its parts (the construction factors are not kept).
+  public init(
+    family: String, n: Int, index: Int, matrix: Matrix, eigenvalues: [Complex]?, condV: Double?, note: String
+  ) {
+    self.init(
+      family: family, n: n, index: index, matrix: matrix, eigenvalues: eigenvalues, condV: condV, note: note,
+      construction: nil)
+  }
+
+  init(
+    family: String, n: Int, index: Int, matrix: Matrix, eigenvalues: [Complex]?, condV: Double?, note: String,
+    construction: Construction?
+  ) {
+    self.family = family
+    self.n = n
+    self.index = index
+    self.matrix = matrix
+    self.eigenvalues = eigenvalues
+    self.condV = condV
+    self.note = note
+    self.construction = construction
+  }
 }
 
 /// The factors behind a generated matrix, kept so that tests can check the

@@ -135,8 +135,9 @@ extension MatrixFamilies {
     name: "companion",
     guarantee:
       "companion matrix of prod (x - r_i) with N distinct real roots r_i = k_i / 2, integers |k_i| <= max(8, N) "
-      + "drawn without repetition; for N <= 16 the coefficients are exact (no rounding), so the spectrum is exactly the roots",
-    supports: { $0 >= 1 }
+      + "drawn without repetition; for N <= 16 the coefficients are exact (no rounding), so the spectrum is exactly the roots; "
+      + "N <= 128 (coefficients stay finite)",
+    supports: { (1...128).contains($0) }
   ) { n, _, rng in
     let kmax = max(8, n)
     var pool = Array(-kmax...kmax)
@@ -153,8 +154,8 @@ extension MatrixFamilies {
     name: "wilkinson",
     guarantee:
       "companion matrix of Wilkinson's polynomial prod_{k=1..N} (x - k) (not random; every index gives the same "
-      + "matrix); coefficients exact for N <= 17, roots extremely ill-conditioned for large N",
-    supports: { $0 >= 1 }
+      + "matrix); coefficients exact for N <= 17, roots extremely ill-conditioned for large N; N <= 128",
+    supports: { (1...128).contains($0) }
   ) { n, _, _ in
     companionBuilt(roots: (1...n).map { Double($0) }, note: "wilkinson: companion of prod_{k=1..\(n)} (x - k)")
   }
