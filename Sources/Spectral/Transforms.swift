@@ -297,12 +297,18 @@ public enum Transform {
     let c = softplusBeta(1, beta: beta)
     let scale = (1 - delta) / c
     let h = safeH(g)
-    let gValue = safeG(g, h: h)
+    let gValue = safeG(g, h: scaled(h.m, h.k))
     let sigmaA = logisticDD(hi: g.a.hi, lo: g.a.lo)
-    return TransformValue(
-      value: (scale * gValue) * x,
-      dx: scale * sigmaA,
-      ds: (((scale * beta) * h) * x) * x)
+    // dT/ds = scale * beta * x^2 * H, assembled from x = +-xm 2^xe and H = m 2^k so
+    // that it neither underflows in H (a factor exp(-beta)) nor overflows in x^2 early.
+    let ds: Double
+    if x == 0 || h.m == 0 {
+      ds = 0
+    } else {
+      let xm = x.magnitude.significand
+      ds = scaled(((scale * beta) * h.m) * (xm * xm), h.k + 2 * x.magnitude.exponent)
+    }
+    return TransformValue(value: (scale * gValue) * x, dx: scale * sigmaA, ds: ds)
   }
 
   /// `G(tau) = ell(tau)/tau`, `ell(tau) = log1p(sigma(beta) expm1(tau))`, using the
@@ -312,7 +318,7 @@ public enum Transform {
   /// - otherwise `q = sigma(beta) expm1(tau)`, `ell = log1p(q)` while `q >= -1/2`;
   /// - `q < -1/2` (`1 + q` would cancel): `1 + q = (exp(-beta) + exp(tau))/(1 + exp(-beta))`,
   ///   `ell = max(-beta, tau) + log1p(exp(-|a|)) - log1p(exp(-beta))`, all `|ell| >= log 2`.
-  /// The low part of `tau` enters through `G' = H`.
+  /// The low part of `tau` enters through `G' = H` (`h`).
   static func safeG(_ g: TransformArguments, h: Double) -> Double {
     let beta = g.beta
     let tau = g.tau.hi
@@ -334,47 +340,63 @@ public enum Transform {
     return base + h * g.tau.lo
   }
 
-  /// `H(tau) = (tau ell'(tau) - ell(tau))/tau^2 >= 0`, `ell'(tau) = sigma(a)`:
+  /// `H(tau) = (tau ell'(tau) - ell(tau))/tau^2 = m 2^k >= 0`, `ell'(tau) = sigma(a)`,
+  /// returned in scaled form because it carries a factor `exp(-min(beta, a))` that
+  /// underflows for large `beta` while `beta x^2 H` may not:
   /// - `|tau| <= 2`: `H = integral_0^1 v rho(beta + v tau) dv` by 20-point Gauss-Legendre
   ///   (the integrand is analytic within `pi` of the real axis, so the rule is exact to
-  ///   rounding), `rho(beta + r) = E/(1 + E)^2`, `E = exp(-beta) exp(-r)`;
-  /// - otherwise `D = tau ell' - ell` by the identity
-  ///   `D = log1p(exp(-beta)) - log1p(exp(-a)) - tau sigma(-a)` (for `a > 0`; for `tau > 2`
-  ///   the first two terms as `log1p(-exp(-beta) expm1(-tau)/(1 + exp(-a)))`), and for
-  ///   `a <= 0` as `D = beta sigma(-a) + log1p(exp(-beta)) - (|a| sigma(a) + log1p(exp(a)))`;
-  ///   these cancel by at most a small factor when `|tau| > 2`. Then `H = D/tau^2`.
-  static func safeH(_ g: TransformArguments) -> Double {
+  ///   rounding), `rho(beta + r) = E/(1 + E)^2`, `E = exp(-beta) exp(-r)`, with
+  ///   `exp(-beta)` factored out;
+  /// - otherwise `D = tau ell' - ell = log1p(exp(-beta)) - log1p(exp(-a)) - tau sigma(-a)`
+  ///   (for `a > 0`), evaluated with the smaller exponential factored out:
+  ///   `tau > 2`: `D = exp(-beta) (-expm1(-tau) log1p(y)/y - tau exp(-tau))/(1 + exp(-a))`,
+  ///   `y = -exp(-beta) expm1(-tau)/(1 + exp(-a))`;
+  ///   `tau < -2`: `D = exp(-a) (|tau|/(1 + exp(-a)) - (log1p(y)/y) (-expm1(tau))/(1 + exp(-beta)))`,
+  ///   `y = -exp(-a) expm1(tau)/(1 + exp(-beta))`;
+  ///   and for `a <= 0`: `D = beta sigma(-a) + log1p(exp(-beta)) - (|a| sigma(a) + log1p(exp(a)))`.
+  ///   These cancel by at most a small factor when `|tau| > 2`. Then `H = D/tau^2`.
+  static func safeH(_ g: TransformArguments) -> (m: Double, k: Int) {
     let beta = g.beta
     let tau = g.tau.hi
-    let expMinusBeta = exp(-beta)
     if tau.magnitude <= 2 {
+      let (mBeta, kBeta) = scaledExp(hi: -beta, lo: 0)
+      let expMinusBeta = scaled(mBeta, kBeta)
       let rule = gaussLegendre20
       var sum = 0.0
       for i in 0..<rule.nodes.count {
         let v = rule.nodes[i]
-        let bigE = expMinusBeta * exp(-v * tau)
-        let onePlusE = 1 + bigE
-        sum += rule.weights[i] * v * (bigE / (onePlusE * onePlusE))
+        let decay = exp(-v * tau)
+        let onePlusE = 1 + expMinusBeta * decay
+        sum += rule.weights[i] * v * ((mBeta * decay) / (onePlusE * onePlusE))
       }
-      return sum
+      return (sum, kBeta)
     }
-    let d: Double
+    if tau > 2 {
+      let (mBeta, kBeta) = scaledExp(hi: -beta, lo: 0)
+      let expMinusBeta = scaled(mBeta, kBeta)
+      let onePlusWa = 1 + expDD(hi: -g.a.hi, lo: -g.a.lo)
+      let rise = -expm1(-tau)  // 1 - exp(-tau)
+      let y = expMinusBeta * rise / onePlusWa
+      let ratio = y == 0 ? 1 : log1p(y) / y
+      let dScaled = (rise * ratio - tau * exp(-tau)) / onePlusWa
+      return (mBeta * ((dScaled / tau) / tau), kBeta)
+    }
     if g.a.hi > 0 {
-      let wa = expDD(hi: -g.a.hi, lo: -g.a.lo)
-      let sigmaMinusA = wa / (1 + wa)
-      if tau > 0 {
-        d = log1p(-expMinusBeta * expm1(-tau) / (1 + wa)) - tau * sigmaMinusA
-      } else {
-        d = ((-tau) * sigmaMinusA + log1p(expMinusBeta)) - log1p(wa)
-      }
-    } else {
-      let bigE = expDD(hi: g.a.hi, lo: g.a.lo)
-      let onePlusE = 1 + bigE
-      let sigmaA = bigE / onePlusE
-      let sigmaMinusA = 1 / onePlusE
-      d = (beta * sigmaMinusA + log1p(expMinusBeta)) - ((-g.a.value) * sigmaA + log1p(bigE))
+      let (mA, kA) = scaledExp(hi: -g.a.hi, lo: -g.a.lo)
+      let wa = scaled(mA, kA)
+      let onePlusWb = 1 + exp(-beta)
+      let rise = -expm1(tau)  // 1 - exp(tau)
+      let y = wa * rise / onePlusWb
+      let ratio = y == 0 ? 1 : log1p(y) / y
+      let dScaled = (-tau) / (1 + wa) - ratio * rise / onePlusWb
+      return (mA * ((dScaled / tau) / tau), kA)
     }
-    return (d / tau) / tau
+    let bigE = expDD(hi: g.a.hi, lo: g.a.lo)
+    let onePlusE = 1 + bigE
+    let sigmaA = bigE / onePlusE
+    let sigmaMinusA = 1 / onePlusE
+    let d = (beta * sigmaMinusA + log1p(exp(-beta))) - ((-g.a.value) * sigmaA + log1p(bigE))
+    return ((d / tau) / tau, 0)
   }
 }
 

@@ -53,7 +53,7 @@ func transformReferenceRows() -> [TransformReferenceRow] {
 let referenceRelativeTolerance = 1e-13
 /// Absolute floor for references at or below the subnormal range (true zeros and
 /// underflowed values), where a relative error is meaningless.
-let referenceAbsoluteFloor = 1e-300
+let referenceAbsoluteFloor = Double.leastNormalMagnitude
 
 /// Error of `observed` against `expected` in ulps of `expected` (swift-numerics style),
 /// `nil` when `expected` is 0, subnormal or infinite (no ulp scale).
@@ -63,7 +63,7 @@ func ulpError(_ expected: Double, _ observed: Double) -> Double? {
 }
 
 /// Whether `observed` matches a float64-rounded reference: identical infinities,
-/// or relative error <= 1e-13, or absolute error <= 1e-300.
+/// or relative error <= 1e-13, or absolute error below the normal range.
 func matchesReference(_ expected: Double, _ observed: Double) -> Bool {
   if expected.isInfinite || observed.isInfinite || observed.isNaN { return expected == observed }
   let error = (observed - expected).magnitude
@@ -77,7 +77,7 @@ struct TransformReferenceTests {
   @Test("Every grid point within 1e-13 relative (or inf with the right sign)")
   func referenceGrid() {
     let rows = transformReferenceRows()
-    #expect(rows.count == 3720)
+    #expect(rows.count == 4720)
     var failures = 0
     for row in rows {
       let got = Transform.evaluate(row.kind, x: row.x, s: row.s, beta: row.beta)
@@ -115,9 +115,12 @@ struct TransformReferenceTests {
     for key in worst.keys.sorted() {
       print("worst \(key): \(worst[key]!.ulps) ulps at \(worst[key]!.at)")
     }
-    // 1e-13 relative is at least 450 ulps; the implementation is held to 16 ulps (swift-numerics default).
+    // 1e-13 relative is at least 450 ulps; the implementation is held to 32 ulps. Most
+    // components stay within 6; softplus reaches 16 next to a zero of T or of dT/ds for
+    // small beta (log1p(E)/beta - 1 and sigma(-a) - (|a| sigma(a) + log1p(E))/beta cancel
+    // by a factor 12 to 27 there, on top of the ulp of log1p).
     for (key, entry) in worst {
-      #expect(entry.ulps <= 16, "\(key): \(entry.ulps) ulps at \(entry.at)")
+      #expect(entry.ulps <= 32, "\(key): \(entry.ulps) ulps at \(entry.at)")
     }
   }
 }

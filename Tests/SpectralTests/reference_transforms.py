@@ -22,6 +22,7 @@ Conventions (the same as Sources/Spectral/Transforms.swift):
   (1 - delta) * x^2 * beta * sigma(beta) * (1 - sigma(beta)) / (2 sp_beta(1)).
 """
 import math
+import random
 import sys
 
 import mpmath as mp
@@ -47,6 +48,7 @@ BOUNDARY = [
     (51.0, -1.0), (-5.1, 10.0), (5100.0, -0.01),
     (1e6, -1.0), (1e6, 1.0), (-2e5, 5.0),
 ]
+RANDOM_POINTS = 250  # per transform, seeded: see random_points()
 MARGIN = 1e-5  # where: delta
 SLOPE = 0.01   # leaky: alpha
 FLOOR = 1e-6   # safe-softplus: delta
@@ -64,6 +66,42 @@ def sp(z, b):
 
 def sig(z):
     return 1 / (1 + mp.exp(-z))
+
+
+def random_points():
+    """Seeded (beta, x, s) aimed at the switch-overs of the implementation: t near
+    -1 (the kink), near -1/beta (zero of softplus's dT/ds), beta*t near +-2, 30 and
+    where sigma(beta) expm1(beta t) = -1/2, plus wide log-uniform t and s."""
+    rng = random.Random(20261127)
+    pts = []
+    for i in range(RANDOM_POINTS):
+        beta = 10 ** rng.uniform(-1.3, 3)
+        s = rng.choice([-1, 1]) * 10 ** rng.uniform(-15, 1.5)
+        if i % 25 == 0:
+            s = rng.choice([-1, 1]) * 10 ** rng.uniform(-300, -15)
+        mode = i % 7
+        if mode == 0:
+            t = rng.uniform(-3, 3)
+        elif mode == 1:
+            t = -1 + rng.choice([-1, 1]) * 10 ** rng.uniform(-12, 0)
+        elif mode == 2:
+            t = -1 / beta * (1 + rng.uniform(-0.2, 0.2))
+        elif mode == 3:
+            t = rng.choice([-2.0, 2.0, 30.0]) * (1 + rng.uniform(-0.05, 0.05)) / beta
+        elif mode == 4:
+            sb = 1 / (1 + math.exp(-beta))
+            if sb <= 0.5:
+                t = rng.uniform(-3, 3)
+            else:
+                t = math.log(1 - 0.5 / sb) * (1 + rng.uniform(-0.1, 0.1)) / beta
+        elif mode == 5:
+            t = rng.choice([-1, 1]) * 10 ** rng.uniform(-12, 6)
+        else:
+            t = rng.choice([-1, 1]) * 10 ** rng.uniform(-3, 2) / beta
+        x = t / s
+        if math.isfinite(x) and abs(x) < 1e300:
+            pts.append((beta, x, s))
+    return pts
 
 
 def reference(kind, x_f, s_f, b_f):
@@ -143,6 +181,11 @@ def main():
             mp.mp.prec = prec_for(b)
             for x, s in points:
                 rows.append((kind, b, x, s, reference(kind, x, s, b)))
+    rand = random_points()
+    for kind in KINDS:
+        for b, x, s in rand:
+            mp.mp.prec = prec_for(b)
+            rows.append((kind, b, x, s, reference(kind, x, s, b)))
     self_check(rows)
 
     mp.mp.prec = 3400
