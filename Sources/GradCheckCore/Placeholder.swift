@@ -1,1 +1,0 @@
-// GradCheckCore: placeholder until its first real file lands.
