@@ -1,0 +1,285 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An error of the file system, naming the path (as given) and the reason.
+public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var path: String
+  public var message: String
+
+  public init(path: String, message: String) {
+    self.path = path
+    self.message = message
+  }
+
+  /// `path: message`
+  public var description: String { "\(path): \(message)" }
+}
+
+/// The reason for the current `errno`, in lower case (`no such file or directory`).
+func errnoMessage(_ code: Int32 = errno) -> String {
+  let s = String(cString: strerror(code))
+  guard let first = s.first else { return "error \(code)" }
+  return first.lowercased() + s.dropFirst()
+}
+
+/// Small POSIX file helpers (paths are used exactly as given, never absolutized).
+enum FileSystem {
+  enum Kind { case file, directory }
+
+  /// Whether `path` is a directory or something to read as a file (following symlinks).
+  static func kind(_ path: String) -> Result<Kind, FileError> {
+    var st = stat()
+    if stat(path, &st) != 0 {
+      return .failure(FileError(path: path, message: errnoMessage()))
+    }
+    return .success((st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file)
+  }
+
+  /// Every `*.json` file under `root`, recursively, skipping hidden entries (names
+  /// starting with `.`), sorted by path (byte order). Symlinked folders are followed
+  /// once (a folder already visited, by device and inode, is skipped, so links cannot
+  /// loop), and the depth is bounded.
+  static func jsonFiles(under root: String, maxDepth: Int = 64) -> Result<[String], FileError> {
+    var found: [String] = []
+    var visited = Set<[UInt64]>()
+    var pending: [(path: String, depth: Int)] = [(root, 0)]
+    while let (dir, depth) = pending.popLast() {
+      var st = stat()
+      guard stat(dir, &st) == 0 else { return .failure(FileError(path: dir, message: errnoMessage())) }
+      guard visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { continue }
+      guard let handle = opendir(dir) else {
+        return .failure(FileError(path: dir, message: errnoMessage()))
+      }
+      var names: [String] = []
+      while let entry = readdir(handle) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+          $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
+            String(cString: $0)
+          }
+        }
+        if !name.hasPrefix(".") { names.append(name) }
+      }
+      closedir(handle)
+      for name in names {
+        let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+        var est = stat()
+        guard stat(path, &est) == 0 else { continue }  // dangling link
+        if (est.st_mode & S_IFMT) == S_IFDIR {
+          if depth + 1 > maxDepth {
+            return .failure(FileError(path: path, message: "folders nested deeper than \(maxDepth) levels"))
+          }
+          pending.append((path, depth + 1))
+        } else if (est.st_mode & S_IFMT) == S_IFREG && name.hasSuffix(".json") {
+          found.append(path)
+        }
+      }
+    }
+    found.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    return .success(found)
+  }
+
+  /// The bytes of a file, reading at most `maxBytes` (a larger file, or an endless
+  /// device, is an error rather than a memory blow-up).
+  static func readBytes(_ path: String, maxBytes: Int) -> Result<[UInt8], FileError> {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return .failure(FileError(path: path, message: "cannot read: " + errnoMessage())) }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+      return .failure(FileError(path: path, message: "is a folder, not a file"))
+    }
+    if fstat(fd, &st) == 0 && Int(st.st_size) > maxBytes {
+      return .failure(
+        FileError(path: path, message: "file is \(st.st_size) bytes, over the limit of \(maxBytes) bytes"))
+    }
+    var bytes: [UInt8] = []
+    let chunk = 1 << 16
+    var buffer = [UInt8](repeating: 0, count: chunk)
+    while true {
+      let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, chunk) }
+      if got < 0 {
+        if errno == EINTR { continue }
+        return .failure(FileError(path: path, message: "cannot read: " + errnoMessage()))
+      }
+      if got == 0 { break }
+      bytes.append(contentsOf: buffer[0..<got])
+      if bytes.count > maxBytes {
+        return .failure(FileError(path: path, message: "file is over the limit of \(maxBytes) bytes"))
+      }
+    }
+    return .success(bytes)
+  }
+}
+
+// MARK: - Output
+
+/// An output file written atomically (see `writeAtomically`).
+public struct OutputFile: Sendable, Equatable {
+  public var path: String
+
+  public init(_ path: String) {
+    self.path = path
+  }
+
+  /// Checks, before any work, that the file can be written (see `checkWritable`).
+  public func check() throws(FileError) {
+    try checkWritable(path)
+  }
+
+  /// Replaces the file's content atomically (see `writeAtomically`).
+  public func write(_ text: String) throws(FileError) {
+    try writeAtomically(text, to: path)
+  }
+}
+
+/// Writes `text` to `path` so that the file holds either its old content or all of the
+/// new one, never a part: the bytes go to a new temporary file in the same folder
+/// (`.NAME.tmp-PID-K`), are flushed with `fsync`, and the temporary is renamed over
+/// `path` (then the folder is synced, best effort). On any error (a full disk included)
+/// the temporary is removed and a `FileError` naming `path` is thrown.
+public func writeAtomically(_ text: String, to path: String) throws(FileError) {
+  try writeAtomically(Array(text.utf8), to: path, beforeRename: {})
+}
+
+/// Counter that makes temporary names unique within the process.
+private let temporaryCounter = Counter()
+
+private final class Counter: @unchecked Sendable {
+  private var value = 0
+  private var lock = pthread_mutex_t()
+  init() { pthread_mutex_init(&lock, nil) }
+  func next() -> Int {
+    pthread_mutex_lock(&lock)
+    defer { pthread_mutex_unlock(&lock) }
+    value += 1
+    return value
+  }
+}
+
+/// The folder part of a path (`.` for a bare name) and the name.
+func splitPath(_ path: String) -> (dir: String, name: String) {
+  guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+  let dir = String(path[..<slash])
+  return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
+}
+
+/// `writeAtomically` with a hook run after the data is synced and before the rename
+/// (tests use it to inject a failure at the last moment).
+func writeAtomically(
+  _ bytes: [UInt8], to path: String, beforeRename: () throws(FileError) -> Void
+) throws(FileError) {
+  let (dir, name) = splitPath(path)
+  if name.isEmpty { throw FileError(path: path, message: "not a file name (ends with '/')") }
+  var st = stat()
+  if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+    throw FileError(path: path, message: "is a folder, not a file")
+  }
+  let temporary =
+    (dir == "." && !path.hasPrefix("./") ? "" : (dir == "/" ? "/" : dir + "/"))
+    + ".\(name).tmp-\(getpid())-\(temporaryCounter.next())"
+  let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+  if fd < 0 {
+    throw FileError(path: path, message: "cannot create a file in \(dir): " + errnoMessage())
+  }
+  var closed = false
+  do throws(FileError) {
+    try writeAll(fd: fd, bytes, path: path)
+    if fsync(fd) != 0 {
+      throw FileError(path: path, message: "cannot flush to disk: " + errnoMessage())
+    }
+    closed = true
+    if close(fd) != 0 {
+      throw FileError(path: path, message: "cannot close: " + errnoMessage())
+    }
+    try beforeRename()
+    if rename(temporary, path) != 0 {
+      throw FileError(path: path, message: "cannot replace: " + errnoMessage())
+    }
+  } catch {
+    if !closed { close(fd) }
+    unlink(temporary)
+    throw error
+  }
+  // Make the rename itself durable (best effort: not every file system allows it).
+  let dfd = open(dir, O_RDONLY | O_CLOEXEC)
+  if dfd >= 0 {
+    _ = fsync(dfd)
+    close(dfd)
+  }
+}
+
+/// Writes every byte to `fd`, retrying short writes and interrupts; any other failure
+/// (`ENOSPC`, `EIO`, ...) throws naming `path`.
+func writeAll(fd: Int32, _ bytes: [UInt8], path: String) throws(FileError) {
+  var offset = 0
+  while offset < bytes.count {
+    let n = bytes.withUnsafeBytes { raw in
+      write(fd, raw.baseAddress! + offset, min(bytes.count - offset, 1 << 20))
+    }
+    if n < 0 {
+      if errno == EINTR { continue }
+      throw FileError(path: path, message: "cannot write: " + errnoMessage())
+    }
+    if n == 0 { throw FileError(path: path, message: "cannot write: no progress") }
+    offset += n
+  }
+}
+
+/// Checks before any work that `path` can be written: its folder exists and is a
+/// writable, searchable folder, and `path` itself is not a folder. Throws a
+/// `FileError` naming the path.
+public func checkWritable(_ path: String) throws(FileError) {
+  let (dir, name) = splitPath(path)
+  if name.isEmpty { throw FileError(path: path, message: "not a file name (ends with '/')") }
+  var st = stat()
+  guard stat(dir, &st) == 0 else {
+    throw FileError(path: path, message: "folder \(dir) does not exist (\(errnoMessage()))")
+  }
+  guard (st.st_mode & S_IFMT) == S_IFDIR else {
+    throw FileError(path: path, message: "\(dir) is not a folder")
+  }
+  guard access(dir, W_OK | X_OK) == 0 else {
+    throw FileError(path: path, message: "folder \(dir) is not writable (\(errnoMessage()))")
+  }
+  if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+    throw FileError(path: path, message: "is a folder, not a file")
+  }
+}
+
+/// Checks before any work that `dir` (for `--out`) is a writable folder, creating it and
+/// its missing parents when `create` is true. Throws a `FileError` naming the folder.
+public func checkWritableDirectory(_ dir: String, create: Bool = true) throws(FileError) {
+  var st = stat()
+  if stat(dir, &st) != 0 {
+    guard create else {
+      throw FileError(path: dir, message: "folder does not exist (\(errnoMessage()))")
+    }
+    // Create each missing component, parents first.
+    var prefix = dir.hasPrefix("/") ? "/" : ""
+    let parts = dir.split(separator: "/", omittingEmptySubsequences: true)
+    for part in parts {
+      prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + part
+      if stat(prefix, &st) == 0 {
+        if (st.st_mode & S_IFMT) != S_IFDIR {
+          throw FileError(path: dir, message: "cannot create the folder: \(prefix) is not a folder")
+        }
+        continue
+      }
+      if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+        throw FileError(path: dir, message: "cannot create the folder: " + errnoMessage())
+      }
+    }
+    guard stat(dir, &st) == 0 else {
+      throw FileError(path: dir, message: "cannot create the folder: " + errnoMessage())
+    }
+  }
+  guard (st.st_mode & S_IFMT) == S_IFDIR else {
+    throw FileError(path: dir, message: "exists and is not a folder")
+  }
+  guard access(dir, W_OK | X_OK) == 0 else {
+    throw FileError(path: dir, message: "folder is not writable (\(errnoMessage()))")
+  }
+}

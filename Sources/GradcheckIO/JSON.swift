@@ -1,0 +1,654 @@
+/// A strict JSON reader of our own (RFC 8259), built for hostile input.
+///
+/// `JSONSerialization` and `JSONDecoder` lose source positions and can crash on deep
+/// nesting; this parser never recurses (an explicit stack bounded by `maxDepth`), runs in
+/// time linear in the input, and names the line and column of every error
+/// (`"3:17: expected ',' or ']', found '}'"`). Every value carries its position.
+///
+/// Accepted input: UTF-8, with or without a byte order mark. Rejected with a clear
+/// message: empty input, UTF-16/UTF-32 (detected by their BOM or by the NUL pattern of
+/// ASCII text), invalid UTF-8, control bytes outside strings, input over `maxBytes`,
+/// nesting over `maxDepth`, duplicate object keys, numbers outside the JSON grammar, and
+/// numbers that overflow `Double` ("not a finite number").
+
+/// A 1-based line and column in a source text. Columns count Unicode scalars.
+public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+  public var line: Int
+  public var column: Int
+
+  public init(line: Int, column: Int) {
+    self.line = line
+    self.column = column
+  }
+
+  /// `line:column`, as in `3:17`.
+  public var description: String { "\(line):\(column)" }
+
+  public static func < (a: SourcePosition, b: SourcePosition) -> Bool {
+    (a.line, a.column) < (b.line, b.column)
+  }
+}
+
+/// One member of a JSON object, in file order.
+public struct JSONMember: Sendable, Equatable {
+  public var key: String
+  /// Position of the key's opening quote.
+  public var keyPosition: SourcePosition
+  public var value: JSONValue
+
+  public init(key: String, keyPosition: SourcePosition, value: JSONValue) {
+    self.key = key
+    self.keyPosition = keyPosition
+    self.value = value
+  }
+}
+
+/// A parsed JSON value with the position where it starts.
+public struct JSONValue: Sendable, Equatable {
+  /// The value itself. Objects keep their members in file order (keys are unique:
+  /// a duplicate key is a parse error). Numbers keep their literal text, so integers
+  /// beyond 2^53 (seeds) can be read exactly.
+  public indirect enum Kind: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double, literal: String)
+    case string(String)
+    case array([JSONValue])
+    case object([JSONMember])
+  }
+
+  public var kind: Kind
+  public var position: SourcePosition
+
+  public init(_ kind: Kind, at position: SourcePosition) {
+    self.kind = kind
+    self.position = position
+  }
+
+  /// The JSON type name used in messages: `null`, `boolean`, `number`, `string`,
+  /// `array`, `object`.
+  public var typeName: String {
+    switch kind {
+    case .null: "null"
+    case .bool: "boolean"
+    case .number: "number"
+    case .string: "string"
+    case .array: "array"
+    case .object: "object"
+    }
+  }
+
+  /// The number, if this is a number.
+  public var double: Double? {
+    if case .number(let d, _) = kind { return d }
+    return nil
+  }
+
+  /// The literal text of a number, if this is a number.
+  public var numberLiteral: String? {
+    if case .number(_, let literal) = kind { return literal }
+    return nil
+  }
+
+  /// The string, if this is a string.
+  public var string: String? {
+    if case .string(let s) = kind { return s }
+    return nil
+  }
+
+  /// The elements, if this is an array.
+  public var array: [JSONValue]? {
+    if case .array(let a) = kind { return a }
+    return nil
+  }
+
+  /// The members in file order, if this is an object.
+  public var members: [JSONMember]? {
+    if case .object(let m) = kind { return m }
+    return nil
+  }
+
+  /// Whether this is `null`.
+  public var isNull: Bool {
+    if case .null = kind { return true }
+    return false
+  }
+
+  /// The value of `key` if this is an object holding it (linear search; objects here are small).
+  public subscript(key: String) -> JSONValue? {
+    members?.first(where: { $0.key == key })?.value
+  }
+}
+
+/// A JSON syntax or encoding error. `description` is `line:column: message`, or just
+/// the message for whole-file problems (empty file, wrong encoding, too large).
+public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var position: SourcePosition?
+  public var message: String
+
+  public init(_ message: String, at position: SourcePosition? = nil) {
+    self.message = message
+    self.position = position
+  }
+
+  public var description: String {
+    position.map { "\($0): \(message)" } ?? message
+  }
+}
+
+/// Entry points of the strict JSON reader.
+public enum JSON {
+  /// Default nesting limit (arrays and objects inside each other).
+  public static let defaultMaxDepth = 256
+  /// Default size limit in bytes (64 MiB).
+  public static let defaultMaxBytes = 64 << 20
+
+  /// Parses one JSON text from UTF-8 bytes (a leading UTF-8 BOM is skipped).
+  /// - Throws: `JSONError` naming the line and column of the first problem.
+  public static func parse(
+    _ bytes: [UInt8], maxDepth: Int = defaultMaxDepth, maxBytes: Int = defaultMaxBytes
+  ) throws(JSONError) -> JSONValue {
+    if bytes.count > maxBytes {
+      throw JSONError("file is \(bytes.count) bytes, over the limit of \(maxBytes) bytes")
+    }
+    return try bytes.withUnsafeBufferPointer { (buffer) throws(JSONError) -> JSONValue in
+      var parser = Parser(buffer, maxDepth: maxDepth)
+      return try parser.parseDocument()
+    }
+  }
+
+  /// Parses one JSON text from a string.
+  public static func parse(
+    _ text: String, maxDepth: Int = defaultMaxDepth, maxBytes: Int = defaultMaxBytes
+  ) throws(JSONError) -> JSONValue {
+    try parse(Array(text.utf8), maxDepth: maxDepth, maxBytes: maxBytes)
+  }
+
+  /// The name of a wide Unicode encoding the bytes are in ("UTF-16" or "UTF-32"),
+  /// detected by a byte order mark or, as RFC 4627 section 3 suggests, by the pattern of
+  /// NUL bytes that ASCII text has in those encodings; nil otherwise.
+  static func wideEncoding(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+    let n = b.count
+    if n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF { return "UTF-32" }
+    if n >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0 { return "UTF-32" }
+    if n >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE)) {
+      return "UTF-16"
+    }
+    if n >= 4 {
+      if b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] != 0 { return "UTF-32" }
+      if b[0] != 0 && b[1] == 0 && b[2] == 0 && b[3] == 0 { return "UTF-32" }
+      if b[0] == 0 && b[1] != 0 && b[2] == 0 && b[3] != 0 { return "UTF-16" }
+      if b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0 { return "UTF-16" }
+    } else if n >= 2 {
+      if (b[0] == 0) != (b[1] == 0) { return "UTF-16" }
+    }
+    return nil
+  }
+}
+
+/// The parser state: a cursor over the bytes, the current line and column, and an
+/// explicit stack of open containers (no recursion, so no stack overflow).
+private struct Parser {
+  let b: UnsafeBufferPointer<UInt8>
+  let maxDepth: Int
+  var i = 0
+  var line = 1
+  var column = 1
+
+  init(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    self.b = buffer
+    self.maxDepth = maxDepth
+  }
+
+  var position: SourcePosition { SourcePosition(line: line, column: column) }
+
+  /// An open array or object.
+  enum Frame {
+    case array(start: SourcePosition, items: [JSONValue])
+    case object(
+      start: SourcePosition, members: [JSONMember], keys: Set<String>, key: String,
+      keyPosition: SourcePosition)
+  }
+
+  // MARK: Document
+
+  mutating func parseDocument() throws(JSONError) -> JSONValue {
+    if b.isEmpty { throw JSONError("file is empty; expected a JSON value") }
+    if let wide = JSON.wideEncoding(b) {
+      throw JSONError("file is \(wide); gradcheck reads UTF-8 JSON")
+    }
+    if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+      i = 3
+      if b.count == 3 {
+        throw JSONError("file holds only a UTF-8 byte order mark; expected a JSON value")
+      }
+    }
+    try validateUTF8()
+    skipWhitespace()
+    if i == b.count { throw JSONError("file holds only whitespace; expected a JSON value") }
+    let value = try parseValueTree()
+    skipWhitespace()
+    if i < b.count {
+      throw JSONError("unexpected \(describeHere()) after the JSON value", at: position)
+    }
+    return value
+  }
+
+  /// One pass over the whole input that rejects invalid UTF-8 (overlong forms,
+  /// surrogates, code points over U+10FFFF, truncated sequences), naming the line and
+  /// column. After it, every byte run between ASCII delimiters is valid UTF-8.
+  func validateUTF8() throws(JSONError) {
+    var j = i
+    var ln = line
+    var col = column
+    let n = b.count
+    while j < n {
+      let c = b[j]
+      if c < 0x80 {
+        if c == 0x0A {
+          ln += 1
+          col = 1
+        } else {
+          col += 1
+        }
+        j += 1
+        continue
+      }
+      var len = 0
+      var lo: UInt8 = 0x80
+      var hi: UInt8 = 0xBF
+      switch c {
+      case 0xC2...0xDF: len = 2
+      case 0xE0: len = 3; lo = 0xA0
+      case 0xE1...0xEC, 0xEE...0xEF: len = 3
+      case 0xED: len = 3; hi = 0x9F
+      case 0xF0: len = 4; lo = 0x90
+      case 0xF1...0xF3: len = 4
+      case 0xF4: len = 4; hi = 0x8F
+      default: len = 0
+      }
+      var ok = len > 0 && j + len <= n
+      if ok {
+        let c1 = b[j + 1]
+        ok = c1 >= lo && c1 <= hi
+        var k = 2
+        while ok && k < len {
+          ok = b[j + k] & 0xC0 == 0x80
+          k += 1
+        }
+      }
+      if !ok {
+        throw JSONError(
+          "invalid UTF-8 (byte \(hex(c))); gradcheck reads UTF-8 JSON text",
+          at: SourcePosition(line: ln, column: col))
+      }
+      j += len
+      col += 1
+    }
+  }
+
+  // MARK: Values
+
+  /// Parses one value and everything nested in it with an explicit stack.
+  mutating func parseValueTree() throws(JSONError) -> JSONValue {
+    var stack: [Frame] = []
+    while true {
+      // Expecting a value.
+      skipWhitespace()
+      let start = position
+      var value: JSONValue
+      guard i < b.count else {
+        throw JSONError("unexpected end of file; expected a value\(openNote(stack))", at: start)
+      }
+      switch b[i] {
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        if stack.count >= maxDepth {
+          throw JSONError(
+            "nesting deeper than \(maxDepth) levels of arrays and objects", at: start)
+        }
+        let isObject = b[i] == UInt8(ascii: "{")
+        advance()
+        skipWhitespace()
+        if isObject {
+          if peek(UInt8(ascii: "}")) {
+            advance()
+            value = JSONValue(.object([]), at: start)
+          } else {
+            let (key, keyPosition) = try parseKeyAndColon(stack)
+            stack.append(
+              .object(
+                start: start, members: [], keys: [key], key: key, keyPosition: keyPosition))
+            continue
+          }
+        } else {
+          if peek(UInt8(ascii: "]")) {
+            advance()
+            value = JSONValue(.array([]), at: start)
+          } else {
+            stack.append(.array(start: start, items: []))
+            continue
+          }
+        }
+      case UInt8(ascii: "\""):
+        value = JSONValue(.string(try parseString()), at: start)
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        value = try parseNumber()
+      case UInt8(ascii: "t"):
+        try expectLiteral("true")
+        value = JSONValue(.bool(true), at: start)
+      case UInt8(ascii: "f"):
+        try expectLiteral("false")
+        value = JSONValue(.bool(false), at: start)
+      case UInt8(ascii: "n"):
+        try expectLiteral("null")
+        value = JSONValue(.null, at: start)
+      case UInt8(ascii: "N"), UInt8(ascii: "I"):
+        throw JSONError(
+          "expected a value, found \(describeHere()); NaN and Infinity are not JSON numbers",
+          at: start)
+      default:
+        throw JSONError("expected a value, found \(describeHere())", at: start)
+      }
+
+      // Have a complete value: hand it to the enclosing containers.
+      while true {
+        guard let top = stack.popLast() else { return value }
+        skipWhitespace()
+        switch top {
+        case .array(let s, var items):
+          items.append(value)
+          if peek(UInt8(ascii: ",")) {
+            advance()
+            stack.append(.array(start: s, items: items))
+          } else if peek(UInt8(ascii: "]")) {
+            advance()
+            value = JSONValue(.array(items), at: s)
+            continue
+          } else {
+            throw JSONError(
+              "expected ',' or ']', found \(describeHere())\(openNote(stack, s, "array"))",
+              at: position)
+          }
+        case .object(let s, var members, var keys, let key, let keyPosition):
+          members.append(JSONMember(key: key, keyPosition: keyPosition, value: value))
+          if peek(UInt8(ascii: ",")) {
+            advance()
+            skipWhitespace()
+            let (next, nextPosition) = try parseKeyAndColon(stack)
+            if !keys.insert(next).inserted {
+              throw JSONError("duplicate key \(quoted(next)) in this object", at: nextPosition)
+            }
+            stack.append(
+              .object(
+                start: s, members: members, keys: keys, key: next, keyPosition: nextPosition))
+          } else if peek(UInt8(ascii: "}")) {
+            advance()
+            value = JSONValue(.object(members), at: s)
+            continue
+          } else {
+            throw JSONError(
+              "expected ',' or '}', found \(describeHere())\(openNote(stack, s, "object"))",
+              at: position)
+          }
+        }
+        break
+      }
+    }
+  }
+
+  /// `"key"` then `:`; the cursor is at the key's opening quote.
+  mutating func parseKeyAndColon(_ stack: [Frame]) throws(JSONError) -> (String, SourcePosition) {
+    let keyPosition = position
+    guard peek(UInt8(ascii: "\"")) else {
+      throw JSONError("expected a key in double quotes, found \(describeHere())", at: keyPosition)
+    }
+    let key = try parseString()
+    skipWhitespace()
+    guard peek(UInt8(ascii: ":")) else {
+      throw JSONError(
+        "expected ':' after key \(quoted(key)), found \(describeHere())", at: position)
+    }
+    advance()
+    return (key, keyPosition)
+  }
+
+  /// A note on the innermost open container, for end-of-file errors.
+  func openNote(_ stack: [Frame], _ start: SourcePosition? = nil, _ what: String? = nil) -> String {
+    guard i >= b.count else { return "" }
+    if let start, let what { return " (the \(what) opened at \(start) is not closed)" }
+    switch stack.last {
+    case .array(let s, _): return " (the array opened at \(s) is not closed)"
+    case .object(let s, _, _, _, _): return " (the object opened at \(s) is not closed)"
+    case nil: return ""
+    }
+  }
+
+  mutating func expectLiteral(_ word: String) throws(JSONError) {
+    let start = position
+    let w = Array(word.utf8)
+    var matches = i + w.count <= b.count
+    var k = 0
+    while matches && k < w.count {
+      matches = b[i + k] == w[k]
+      k += 1
+    }
+    if !matches {
+      throw JSONError("invalid literal; expected \(word)", at: start)
+    }
+    i += w.count
+    column += w.count
+  }
+
+  /// A string; the cursor is at the opening quote. Control characters must be escaped,
+  /// `\u` escapes must form valid scalars (surrogates only in high-low pairs).
+  mutating func parseString() throws(JSONError) -> String {
+    let open = position
+    advance()
+    var out: [UInt8] = []
+    while true {
+      // Fast path: a run of plain bytes.
+      let runStart = i
+      var scalars = 0
+      while i < b.count {
+        let c = b[i]
+        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+        if c & 0xC0 != 0x80 { scalars += 1 }
+        i += 1
+      }
+      if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<i])) }
+      column += scalars
+      guard i < b.count else {
+        throw JSONError("unexpected end of file in the string opened at \(open)", at: position)
+      }
+      let c = b[i]
+      if c == UInt8(ascii: "\"") {
+        advance()
+        return String(decoding: out, as: UTF8.self)
+      }
+      if c < 0x20 {
+        throw JSONError(
+          "control character U+\(hex4(UInt32(c))) in a string must be escaped"
+            + (c == 0x0A ? " (the string opened at \(open) is not closed?)" : ""),
+          at: position)
+      }
+      // Escape.
+      let escapePosition = position
+      advance()
+      guard i < b.count else {
+        throw JSONError("unexpected end of file in the string opened at \(open)", at: position)
+      }
+      let e = b[i]
+      advance()
+      switch e {
+      case UInt8(ascii: "\""): out.append(0x22)
+      case UInt8(ascii: "\\"): out.append(0x5C)
+      case UInt8(ascii: "/"): out.append(0x2F)
+      case UInt8(ascii: "b"): out.append(0x08)
+      case UInt8(ascii: "f"): out.append(0x0C)
+      case UInt8(ascii: "n"): out.append(0x0A)
+      case UInt8(ascii: "r"): out.append(0x0D)
+      case UInt8(ascii: "t"): out.append(0x09)
+      case UInt8(ascii: "u"):
+        var code = try hex4Digits(escapePosition)
+        if (0xD800...0xDBFF).contains(code) {
+          guard i + 1 < b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else {
+            throw JSONError(
+              "lone surrogate \\u\(hex4(code)) (a high surrogate must be followed by a low one)",
+              at: escapePosition)
+          }
+          advance()
+          advance()
+          let low = try hex4Digits(escapePosition)
+          guard (0xDC00...0xDFFF).contains(low) else {
+            throw JSONError(
+              "lone surrogate \\u\(hex4(code)) (followed by \\u\(hex4(low)), not a low surrogate)",
+              at: escapePosition)
+          }
+          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(code) {
+          throw JSONError("lone low surrogate \\u\(hex4(code))", at: escapePosition)
+        }
+        let scalar = Unicode.Scalar(code)!  // surrogates excluded above
+        out.append(contentsOf: UTF8.encode(scalar)!)
+      default:
+        throw JSONError(
+          "invalid escape '\\\(printable(e))' (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+          at: escapePosition)
+      }
+    }
+  }
+
+  mutating func hex4Digits(_ escapePosition: SourcePosition) throws(JSONError) -> UInt32 {
+    var v: UInt32 = 0
+    for _ in 0..<4 {
+      guard i < b.count else {
+        throw JSONError("unexpected end of file in a \\u escape", at: escapePosition)
+      }
+      let c = b[i]
+      let d: UInt32
+      switch c {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+      default:
+        throw JSONError("a \\u escape needs 4 hex digits, found \(describeHere())", at: position)
+      }
+      v = v * 16 + d
+      advance()
+    }
+    return v
+  }
+
+  /// A number by the JSON grammar
+  /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, which must be finite as a Double.
+  mutating func parseNumber() throws(JSONError) -> JSONValue {
+    let start = position
+    let first = i
+    if peek(UInt8(ascii: "-")) { advance() }
+    guard i < b.count, isDigit(b[i]) else {
+      throw JSONError("invalid number: expected a digit, found \(describeHere())", at: position)
+    }
+    if b[i] == UInt8(ascii: "0") {
+      advance()
+      if i < b.count && isDigit(b[i]) {
+        throw JSONError("invalid number: leading zeros are not allowed", at: start)
+      }
+    } else {
+      while i < b.count && isDigit(b[i]) { advance() }
+    }
+    if peek(UInt8(ascii: ".")) {
+      advance()
+      guard i < b.count, isDigit(b[i]) else {
+        throw JSONError(
+          "invalid number: expected a digit after '.', found \(describeHere())", at: position)
+      }
+      while i < b.count && isDigit(b[i]) { advance() }
+    }
+    if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
+      advance()
+      if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { advance() }
+      guard i < b.count, isDigit(b[i]) else {
+        throw JSONError(
+          "invalid number: expected a digit in the exponent, found \(describeHere())",
+          at: position)
+      }
+      while i < b.count && isDigit(b[i]) { advance() }
+    }
+    let literal = String(decoding: UnsafeBufferPointer(rebasing: b[first..<i]), as: UTF8.self)
+    guard let d = Double(literal), d.isFinite else {
+      throw JSONError("\(abbreviated(literal)) is not a finite number (overflows a double)", at: start)
+    }
+    return JSONValue(.number(d, literal: literal), at: start)
+  }
+
+  // MARK: Cursor
+
+  @inline(__always) func peek(_ c: UInt8) -> Bool { i < b.count && b[i] == c }
+
+  /// Moves past one ASCII byte (never a newline: those only occur in whitespace).
+  @inline(__always) mutating func advance() {
+    i += 1
+    column += 1
+  }
+
+  mutating func skipWhitespace() {
+    while i < b.count {
+      switch b[i] {
+      case 0x20, 0x09, 0x0D:
+        i += 1
+        column += 1
+      case 0x0A:
+        i += 1
+        line += 1
+        column = 1
+      default:
+        return
+      }
+    }
+  }
+
+  /// What is at the cursor, for messages: `'x'`, `end of file`, `byte 0x00`, or the character.
+  func describeHere() -> String {
+    guard i < b.count else { return "end of file" }
+    let c = b[i]
+    if c >= 0x20 && c < 0x7F { return "'\(Character(Unicode.Scalar(c)))'" }
+    if c < 0x80 {
+      return "control byte \(hex(c))" + (c == 0 ? " (is this a binary file?)" : "")
+    }
+    // Valid UTF-8 (checked up front): decode one scalar.
+    var k = i + 1
+    while k < b.count && b[k] & 0xC0 == 0x80 && k < i + 4 { k += 1 }
+    let s = String(decoding: UnsafeBufferPointer(rebasing: b[i..<k]), as: UTF8.self)
+    return "'\(s)'"
+  }
+}
+
+@inline(__always) private func isDigit(_ c: UInt8) -> Bool {
+  c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")
+}
+
+private let hexDigits = Array("0123456789ABCDEF")
+
+private func hex(_ c: UInt8) -> String {
+  "0x" + String(hexDigits[Int(c >> 4)]) + String(hexDigits[Int(c & 15)])
+}
+
+private func hex4(_ v: UInt32) -> String {
+  (0..<4).reversed().map { String(hexDigits[Int((v >> (4 * UInt32($0))) & 15)]) }.joined()
+}
+
+private func printable(_ c: UInt8) -> String {
+  c >= 0x20 && c < 0x7F ? String(Character(Unicode.Scalar(c))) : hex(c)
+}
+
+private func abbreviated(_ s: String) -> String {
+  s.count <= 40 ? s : String(s.prefix(20)) + "..." + String(s.suffix(10))
+}
+
+/// A string in double quotes with JSON escapes, for messages.
+func quoted(_ s: String) -> String {
+  var out = "\""
+  out += JSONWriter.escaped(s.count <= 60 ? s : String(s.prefix(57)) + "...")
+  out += "\""
+  return out
+}

@@ -1,0 +1,93 @@
+/// Small deterministic JSON writing helpers shared by the fixture and results encoders.
+///
+/// Numbers are written with Swift's shortest round-trip `description` (`5.0`, `0.1`,
+/// `1e-300`, `1e+16`), which is valid JSON and parses back to the same `Double`;
+/// non-finite values (which JSON cannot hold) are written as `null`.
+enum JSONWriter {
+  /// The JSON text of a double: shortest round-trip digits, `null` when not finite.
+  static func number(_ d: Double) -> String {
+    d.isFinite ? d.description : "null"
+  }
+
+  /// The JSON text of an optional double (`null` for nil or non-finite).
+  static func number(_ d: Double?) -> String {
+    d.map(number) ?? "null"
+  }
+
+  /// A JSON string literal.
+  static func string(_ s: String) -> String {
+    "\"" + escaped(s) + "\""
+  }
+
+  /// An optional string (`null` for nil).
+  static func string(_ s: String?) -> String {
+    s.map(string) ?? "null"
+  }
+
+  /// The body of a JSON string literal: `"` and `\` escaped, control characters as
+  /// `\n`, `\t`, ... or `\u00XX`; everything else written as UTF-8.
+  static func escaped(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case "\u{08}": out += "\\b"
+      case "\u{0C}": out += "\\f"
+      default:
+        if scalar.value < 0x20 {
+          let h = Array("0123456789abcdef")
+          out += "\\u00" + String(h[Int(scalar.value >> 4)]) + String(h[Int(scalar.value & 15)])
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out
+  }
+
+  /// A one-line array of numbers: `[1.0, 2.5, null]`.
+  static func numbers(_ a: [Double]) -> String {
+    "[" + a.map(number).joined(separator: ", ") + "]"
+  }
+
+  /// An N x N matrix with one row per line, indented by `indent` spaces for the rows:
+  /// ```
+  /// [
+  ///   [1.0, 2.0],
+  ///   [3.0, 4.0]
+  /// ]
+  /// ```
+  static func matrix(_ m: [[Double]], indent: Int) -> String {
+    if m.isEmpty { return "[]" }
+    let pad = String(repeating: " ", count: indent + 2)
+    let rows = m.map { pad + numbers($0) }.joined(separator: ",\n")
+    return "[\n" + rows + "\n" + String(repeating: " ", count: indent) + "]"
+  }
+
+  /// A batch of matrices, each as `matrix`, one element per block.
+  static func matrices(_ ms: [[[Double]]], indent: Int) -> String {
+    if ms.isEmpty { return "[]" }
+    let pad = String(repeating: " ", count: indent + 2)
+    let items = ms.map { pad + matrix($0, indent: indent + 2) }.joined(separator: ",\n")
+    return "[\n" + items + "\n" + String(repeating: " ", count: indent) + "]"
+  }
+
+  /// An object written one member per line from already-encoded values, keys in the
+  /// given order.
+  static func object(_ members: [(String, String)], indent: Int) -> String {
+    if members.isEmpty { return "{}" }
+    let pad = String(repeating: " ", count: indent + 2)
+    let body = members.map { pad + string($0.0) + ": " + $0.1 }.joined(separator: ",\n")
+    return "{\n" + body + "\n" + String(repeating: " ", count: indent) + "}"
+  }
+
+  /// An object on one line: `{"a": 1, "b": 2}`.
+  static func inlineObject(_ members: [(String, String)]) -> String {
+    "{" + members.map { string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
+  }
+}

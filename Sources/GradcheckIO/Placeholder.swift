@@ -1,1 +1,0 @@
-// GradcheckIO: placeholder until its first real file lands.

@@ -1,0 +1,346 @@
+import GradcheckModel
+
+/// Results files (`gradcheck-results/1`, SPEC section 7): deterministic encoding, strict
+/// decoding, and merging of shards.
+
+/// A problem with a results file or a merge. `description` is `file: path: message`
+/// (parts that are empty are left out).
+public struct ResultsError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The file, when the error is about one ("" otherwise).
+  public var file: String
+  /// JSON-path style place in the file (`cases[3].checks.gradient.status`), or "".
+  public var path: String
+  public var message: String
+
+  public init(file: String = "", path: String = "", message: String) {
+    self.file = file
+    self.path = path
+    self.message = message
+  }
+
+  public var description: String {
+    [file, path, message].filter { !$0.isEmpty }.joined(separator: ": ")
+  }
+}
+
+// MARK: - Encoding
+
+/// The results as a `gradcheck-results/1` file: 2-space indent, keys in SPEC order,
+/// the summary, every check and every eigenvalue list on one line, one `grad_y` row per
+/// line, numbers in shortest round-trip form (`5.0`, `0.1`, `1e-300`), non-finite
+/// numbers as `null`, ending with a newline. The same results always give the same bytes,
+/// and `decodeResults(encodeResults(r), file:) == r` whenever every number is finite
+/// (a non-finite optional reads back as nil, a non-finite entry of an array as NaN).
+public func encodeResults(_ r: Results) -> String {
+  let s = r.summary
+  let summary = JSONWriter.inlineObject([
+    ("cases", String(s.cases)), ("pass", String(s.pass)), ("warn", String(s.warn)),
+    ("fail", String(s.fail)), ("skip", String(s.skip)), ("xfail", String(s.xfail)),
+    ("xpass", String(s.xpass)),
+  ])
+  let cases =
+    r.cases.isEmpty
+    ? "[]"
+    : "[\n" + r.cases.map { "    " + encodeCase($0) }.joined(separator: ",\n") + "\n  ]"
+  let top: [(String, String)] = [
+    ("format", JSONWriter.string(r.format)),
+    ("version", JSONWriter.string(r.version)),
+    ("seed", String(r.seed)),
+    ("summary", summary),
+    ("cases", cases),
+  ]
+  return JSONWriter.object(top, indent: 0) + "\n"
+}
+
+private func encodeCase(_ c: CaseResult) -> String {
+  let eigenvalues =
+    "[" + c.eigenvalues.map { "[\(JSONWriter.number($0.re)), \(JSONWriter.number($0.im))]" }
+    .joined(separator: ", ") + "]"
+  let checks = JSONWriter.object(
+    c.orderedChecks.map { ($0.name.rawValue, encodeCheck($0.result)) }, indent: 6)
+  var m: [(String, String)] = [
+    ("id", JSONWriter.string(c.id)),
+    ("source", JSONWriter.string(c.source)),
+    ("index", String(c.index)),
+    ("family", JSONWriter.string(c.family)),
+    ("n", String(c.n)),
+    ("transform", JSONWriter.string(c.transform?.rawValue)),
+    ("beta", JSONWriter.number(c.beta)),
+    ("spectral", JSONWriter.string(c.spectral.rawValue)),
+    ("classification", JSONWriter.string(c.classification?.rawValue)),
+    ("status", JSONWriter.string(c.status.rawValue)),
+    ("x", JSONWriter.number(c.x)),
+    ("lambda_min", JSONWriter.number(c.lambdaMin)),
+    ("kappa", JSONWriter.number(c.kappa)),
+    ("eigenvalues", eigenvalues),
+    ("x_cond", JSONWriter.number(c.xCond)),
+    ("grad_x", JSONWriter.number(c.gradX)),
+    ("grad_y", c.gradY.map { JSONWriter.matrix($0, indent: 6) } ?? "null"),
+    ("checks", checks),
+    ("repro", JSONWriter.string(c.repro)),
+  ]
+  if let e = c.eigenSolves { m.append(("eigen_solves", String(e))) }
+  return JSONWriter.object(m, indent: 4)
+}
+
+private func encodeCheck(_ r: CheckResult) -> String {
+  var m: [(String, String)] = [
+    ("status", JSONWriter.string(r.status.rawValue)),
+    ("value", JSONWriter.number(r.value)),
+    ("tolerance", JSONWriter.number(r.tolerance)),
+    ("message", JSONWriter.string(r.message)),
+  ]
+  if let series = r.series {
+    let points = series.map { "[\(JSONWriter.number($0.step)), \(JSONWriter.number($0.error))]" }
+    m.append(("series", "[" + points.joined(separator: ", ") + "]"))
+  }
+  return JSONWriter.inlineObject(m)
+}
+
+// MARK: - Decoding
+
+/// Reads a `gradcheck-results/1` file strictly: every key of SPEC section 7 must be
+/// present (`series` and `eigen_solves` may be omitted), unknown keys are errors, names
+/// must be known, integers must be integer literals, and the summary must equal the one
+/// recomputed from the cases.
+/// - Throws: `ResultsError` naming `file` and the place (`cases[2].status`), with the
+///   line:column of syntax errors.
+public func decodeResults(_ text: String, file: String) throws(ResultsError) -> Results {
+  try decodeResults(Array(text.utf8), file: file)
+}
+
+/// `decodeResults` from bytes.
+public func decodeResults(
+  _ bytes: [UInt8], file: String, maxBytes: Int = JSON.defaultMaxBytes
+) throws(ResultsError) -> Results {
+  let root: JSONValue
+  do {
+    root = try JSON.parse(bytes, maxBytes: maxBytes)
+  } catch {
+    throw ResultsError(file: file, message: error.description)
+  }
+  let d = ResultsDecoder(file: file)
+  return try d.results(root)
+}
+
+/// Reads and decodes a results file from disk.
+public func loadResults(_ path: String, maxBytes: Int = JSON.defaultMaxBytes) throws(ResultsError) -> Results {
+  switch FileSystem.readBytes(path, maxBytes: maxBytes) {
+  case .failure(let e): throw ResultsError(file: path, message: e.message)
+  case .success(let bytes): return try decodeResults(bytes, file: path, maxBytes: maxBytes)
+  }
+}
+
+private struct ResultsDecoder {
+  let file: String
+
+  func fail(_ path: String, _ message: String, _ v: JSONValue? = nil, at: SourcePosition? = nil) -> ResultsError {
+    let at = (at ?? v?.position).map { " (at \($0))" } ?? ""
+    return ResultsError(file: file, path: path, message: message + at)
+  }
+
+  /// An object's members, with unknown keys rejected.
+  func object(_ v: JSONValue, _ path: String, known: [String]) throws(ResultsError) -> JSONValue {
+    guard let members = v.members else {
+      throw fail(path, "expected an object, found \(v.typeName)", v)
+    }
+    for m in members where !known.contains(m.key) {
+      throw fail(sub(path, m.key), "unknown key \(quoted(m.key))", at: m.keyPosition)
+    }
+    return v
+  }
+
+  func field(_ o: JSONValue, _ path: String, _ key: String) throws(ResultsError) -> JSONValue {
+    guard let v = o[key] else { throw fail(sub(path, key), "missing required key", o) }
+    return v
+  }
+
+  func string(_ v: JSONValue, _ path: String) throws(ResultsError) -> String {
+    guard let s = v.string else { throw fail(path, "expected a string, found \(v.typeName)", v) }
+    return s
+  }
+
+  func optionalString(_ v: JSONValue, _ path: String) throws(ResultsError) -> String? {
+    v.isNull ? nil : try string(v, path)
+  }
+
+  /// A number; `null` (how non-finite values are written) reads as NaN.
+  func number(_ v: JSONValue, _ path: String) throws(ResultsError) -> Double {
+    if v.isNull { return .nan }
+    guard let d = v.double else { throw fail(path, "expected a number, found \(v.typeName)", v) }
+    return d
+  }
+
+  func optionalNumber(_ v: JSONValue, _ path: String) throws(ResultsError) -> Double? {
+    v.isNull ? nil : try number(v, path)
+  }
+
+  func integer<I: FixedWidthInteger>(_ v: JSONValue, _ path: String, _: I.Type) throws(ResultsError) -> I {
+    guard let literal = v.numberLiteral, let i = I(literal) else {
+      throw fail(path, "expected an integer in \(I.min)...\(I.max), found \(v.numberLiteral ?? v.typeName)", v)
+    }
+    return i
+  }
+
+  func name<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: String, _: E.Type) throws(ResultsError) -> E
+  where E.RawValue == String {
+    let s = try string(v, path)
+    guard let e = E(rawValue: s) else {
+      throw fail(path, "unknown name \(quoted(s)); known: " + E.allCases.map(\.rawValue).joined(separator: ", "), v)
+    }
+    return e
+  }
+
+  func optionalName<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: String, _ t: E.Type) throws(ResultsError) -> E?
+  where E.RawValue == String {
+    v.isNull ? nil : try name(v, path, t)
+  }
+
+  func array(_ v: JSONValue, _ path: String) throws(ResultsError) -> [JSONValue] {
+    guard let a = v.array else { throw fail(path, "expected an array, found \(v.typeName)", v) }
+    return a
+  }
+
+  /// `[[a, b], ...]` pairs of numbers.
+  func pairs(_ v: JSONValue, _ path: String) throws(ResultsError) -> [(Double, Double)] {
+    var out: [(Double, Double)] = []
+    for (k, item) in try array(v, path).enumerated() {
+      let p = try array(item, "\(path)[\(k)]")
+      guard p.count == 2 else { throw fail("\(path)[\(k)]", "expected 2 numbers, found \(p.count)", item) }
+      out.append((try number(p[0], "\(path)[\(k)][0]"), try number(p[1], "\(path)[\(k)][1]")))
+    }
+    return out
+  }
+
+  func results(_ root: JSONValue) throws(ResultsError) -> Results {
+    let top = try object(root, "", known: ["format", "version", "seed", "summary", "cases"])
+    let format = try string(try field(top, "", "format"), "format")
+    guard format == resultsFormat else {
+      throw fail("format", "expected \(quoted(resultsFormat)), found \(quoted(format))")
+    }
+    let version = try string(try field(top, "", "version"), "version")
+    let seed = try integer(try field(top, "", "seed"), "seed", UInt64.self)
+    let summaryKeys = ["cases", "pass", "warn", "fail", "skip", "xfail", "xpass"]
+    let summaryValue = try object(try field(top, "", "summary"), "summary", known: summaryKeys)
+    var stated: [String: Int] = [:]
+    for k in summaryKeys {
+      stated[k] = try integer(try field(summaryValue, "summary", k), "summary.\(k)", Int.self)
+    }
+    var cases: [CaseResult] = []
+    for (k, item) in try array(try field(top, "", "cases"), "cases").enumerated() {
+      cases.append(try caseResult(item, "cases[\(k)]"))
+    }
+    let r = Results(seed: seed, cases: cases, version: version)
+    let s = r.summary
+    let computed = [
+      "cases": s.cases, "pass": s.pass, "warn": s.warn, "fail": s.fail, "skip": s.skip,
+      "xfail": s.xfail, "xpass": s.xpass,
+    ]
+    for k in summaryKeys where stated[k] != computed[k] {
+      throw fail(
+        "summary.\(k)",
+        "the file says \(stated[k]!) but its cases give \(computed[k]!)", summaryValue)
+    }
+    return r
+  }
+
+  func caseResult(_ v: JSONValue, _ p: String) throws(ResultsError) -> CaseResult {
+    let keys = [
+      "id", "source", "index", "family", "n", "transform", "beta", "spectral", "classification",
+      "status", "x", "lambda_min", "kappa", "eigenvalues", "x_cond", "grad_x", "grad_y", "checks",
+      "repro", "eigen_solves",
+    ]
+    let o = try object(v, p, known: keys)
+    func f(_ key: String) throws(ResultsError) -> JSONValue { try field(o, p, key) }
+    let gradYValue = try f("grad_y")
+    var gradY: [[Double]]?
+    if !gradYValue.isNull {
+      var rows: [[Double]] = []
+      for (r, row) in try array(gradYValue, sub(p, "grad_y")).enumerated() {
+        var values: [Double] = []
+        for (c, e) in try array(row, "\(sub(p, "grad_y"))[\(r)]").enumerated() {
+          values.append(try number(e, "\(sub(p, "grad_y"))[\(r)][\(c)]"))
+        }
+        rows.append(values)
+      }
+      gradY = rows
+    }
+    let checksValue = try object(try f("checks"), sub(p, "checks"), known: CheckName.allCases.map(\.rawValue))
+    var checks: [CheckName: CheckResult] = [:]
+    for m in checksValue.members ?? [] {
+      checks[CheckName(rawValue: m.key)!] = try check(m.value, sub(sub(p, "checks"), m.key))
+    }
+    var eigenSolves: Int?
+    if let e = o["eigen_solves"], !e.isNull { eigenSolves = try integer(e, sub(p, "eigen_solves"), Int.self) }
+    return CaseResult(
+      id: try string(try f("id"), sub(p, "id")),
+      source: try optionalString(try f("source"), sub(p, "source")),
+      index: try integer(try f("index"), sub(p, "index"), Int.self),
+      family: try optionalString(try f("family"), sub(p, "family")),
+      n: try integer(try f("n"), sub(p, "n"), Int.self),
+      transform: try optionalName(try f("transform"), sub(p, "transform"), TransformKind.self),
+      beta: try optionalNumber(try f("beta"), sub(p, "beta")),
+      spectral: try name(try f("spectral"), sub(p, "spectral"), SpectralKind.self),
+      classification: try optionalName(try f("classification"), sub(p, "classification"), Classification.self),
+      status: try name(try f("status"), sub(p, "status"), Status.self),
+      x: try optionalNumber(try f("x"), sub(p, "x")),
+      lambdaMin: try optionalNumber(try f("lambda_min"), sub(p, "lambda_min")),
+      kappa: try optionalNumber(try f("kappa"), sub(p, "kappa")),
+      eigenvalues: try pairs(try f("eigenvalues"), sub(p, "eigenvalues")).map { ComplexPair($0.0, $0.1) },
+      xCond: try optionalNumber(try f("x_cond"), sub(p, "x_cond")),
+      gradX: try optionalNumber(try f("grad_x"), sub(p, "grad_x")),
+      gradY: gradY,
+      checks: checks,
+      repro: try string(try f("repro"), sub(p, "repro")),
+      eigenSolves: eigenSolves)
+  }
+
+  func check(_ v: JSONValue, _ p: String) throws(ResultsError) -> CheckResult {
+    let o = try object(v, p, known: ["status", "value", "tolerance", "message", "series"])
+    var series: [SeriesPoint]?
+    if let s = o["series"], !s.isNull {
+      series = try pairs(s, sub(p, "series")).map { SeriesPoint(step: $0.0, error: $0.1) }
+    }
+    return CheckResult(
+      status: try name(try field(o, p, "status"), sub(p, "status"), Status.self),
+      value: try optionalNumber(try field(o, p, "value"), sub(p, "value")),
+      tolerance: try optionalNumber(try field(o, p, "tolerance"), sub(p, "tolerance")),
+      message: try string(try field(o, p, "message"), sub(p, "message")),
+      series: series)
+  }
+}
+
+private func sub(_ path: String, _ key: String) -> String {
+  path.isEmpty ? key : path + "." + key
+}
+
+// MARK: - Merging
+
+/// Merges results files (shards of one run): every part must have the same seed and
+/// version, case ids must be unique across parts (a duplicate is an error naming it),
+/// and the cases are sorted with `CaseResult.canonicalOrder`, the summary recomputed.
+/// Merging the shards of a sweep gives the bytes of the unsharded run.
+public func mergeResults(_ parts: [Results]) throws(ResultsError) -> Results {
+  guard let first = parts.first else { throw ResultsError(message: "nothing to merge: no results given") }
+  var cases: [CaseResult] = []
+  var ids = Set<String>()
+  for (k, part) in parts.enumerated() {
+    if part.format != first.format {
+      throw ResultsError(message: "part \(k + 1) has format \(quoted(part.format)), part 1 has \(quoted(first.format))")
+    }
+    if part.seed != first.seed {
+      throw ResultsError(message: "part \(k + 1) has seed \(part.seed), part 1 has seed \(first.seed); only shards of one run can be merged")
+    }
+    if part.version != first.version {
+      throw ResultsError(message: "part \(k + 1) has version \(quoted(part.version)), part 1 has \(quoted(first.version))")
+    }
+    for c in part.cases {
+      if !ids.insert(c.id).inserted {
+        throw ResultsError(message: "duplicate case id \(quoted(c.id)) (in part \(k + 1)); were the same shards merged twice?")
+      }
+      cases.append(c)
+    }
+  }
+  cases.sort(by: CaseResult.canonicalOrder)
+  return Results(seed: first.seed, cases: cases, version: first.version)
+}
