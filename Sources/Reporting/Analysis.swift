@@ -178,14 +178,53 @@ struct TBCell {
 /// is no gradient at all.
 func maxAbsGradient(_ c: CaseResult) -> Double? {
   var best: Double? = nil
-  func take(_ v: Double) {
-    if v.isNaN { best = .nan; return }
-    if let b = best, b.isNaN { return }
-    best = max(best ?? 0, abs(v))
+  var sawNaN = false
+  if let g = c.gradX {
+    if g.isNaN { sawNaN = true } else { best = abs(g) }
   }
-  if let g = c.gradX { take(g) }
-  if let gy = c.gradY { for row in gy { for v in row { take(v) } } }
-  return best
+  if let gy = c.gradY {
+    for row in gy {
+      for v in row {
+        if v.isNaN { sawNaN = true } else { best = max(best ?? 0, abs(v)) }
+      }
+    }
+  }
+  return sawNaN ? .nan : best
+}
+
+/// Index of a transform in SPEC order.
+func transformIndex(_ t: TransformKind) -> Int {
+  switch t {
+  case .where: 0
+  case .softplus: 1
+  case .leaky: 2
+  case .safeSoftplus: 3
+  }
+}
+
+/// Index of a classification in SPEC order.
+func classificationIndex(_ k: Classification) -> Int {
+  switch k {
+  case .noRealEigenvalue: 0
+  case .nonsmooth: 1
+  case .illConditioned: 2
+  case .nearSingular: 3
+  case .smooth: 4
+  }
+}
+
+/// Index of a check in canonical order.
+func checkIndex(_ n: CheckName) -> Int {
+  switch n {
+  case .constraint: 0
+  case .finite: 1
+  case .gradient: 2
+  case .taylor: 3
+  case .growth: 4
+  case .fidelity: 5
+  case .solver: 6
+  case .expect: 7
+  }
 }
 
 /// The beta of a case as a table key (NaN, which no table can order, becomes nil).
@@ -282,39 +321,55 @@ struct Analysis {
   init(_ r: Results) {
     summary = r.summary
     verdict = Verdict(r.summary)
-    var tset = Set<Int>()  // index in TransformKind.allCases, allCases.count for nil
-    var bset = Set<Double>()
-    var hasNilBeta = false
-    var tb: [TBKey: TBCell] = [:]
-    var bands: [TBKey: [LambdaBand: StatusCounts]] = [:]
-    var bandTotals: [TransformKind?: [LambdaBand: StatusCounts]] = [:]
-    var cls: [Classification?: StatusCounts] = [:]
-    var chk: [CheckName: StatusCounts] = [:]
-    var tc: [TransformKind?: [CheckName: StatusCounts]] = [:]
+    // One pass with small integer indices (transform, beta column, band, check) into
+    // flat arrays; dictionaries are built only from the few non-empty cells at the end.
+    let nT = TransformKind.allCases.count + 1  // last index: no transform
+    let nBand = 13, nCheck = CheckName.allCases.count, nCls = Classification.allCases.count + 1
+    var betaColumn: [Double?: Int] = [:]
+    var cells: [[TBCell?]] = Array(repeating: [], count: nT)  // [t][beta column]
+    var bandCounts: [[[StatusCounts]]] = Array(repeating: [], count: nT)  // [t][beta column][band]
+    var cls = [StatusCounts?](repeating: nil, count: nCls)
+    var chk = [StatusCounts?](repeating: nil, count: nCheck)
+    var tc = [[StatusCounts?]](repeating: [StatusCounts?](repeating: nil, count: nCheck), count: nT)
     var solver = SolverStats()
     var hasSolver = false
     var failures: [Int] = [], warnings: [Int] = [], seriesCases: [Int] = []
 
     for (i, c) in r.cases.enumerated() {
-      let tIndex = c.transform.map { TransformKind.allCases.firstIndex(of: $0)! }
-      tset.insert(tIndex ?? TransformKind.allCases.count)
+      let t = c.transform.map { transformIndex($0) } ?? nT - 1
       let beta = betaKey(c.beta)
-      if let beta { bset.insert(beta) } else { hasNilBeta = true }
-      let key = TBKey(transform: c.transform, beta: beta)
-      var cell = tb[key] ?? TBCell()
-      cell.counts.add(c.status)
-      if let g = maxAbsGradient(c) { if g.isNaN { cell.nanGrads += 1 } else { cell.grads.append(g) } }
-      if let m = c.checks[.constraint]?.value {
-        if m.isNaN { cell.nanMargins += 1 } else { cell.margins.append(m) }
+      let b: Int
+      if let known = betaColumn[beta] {
+        b = known
+      } else {
+        b = betaColumn.count
+        betaColumn[beta] = b
       }
-      tb[key] = cell
-      let band = LambdaBand(c.lambdaMin)
-      bands[key, default: [:]][band, default: StatusCounts()].add(c.status)
-      bandTotals[c.transform, default: [:]][band, default: StatusCounts()].add(c.status)
-      cls[c.classification, default: StatusCounts()].add(c.status)
+      while cells[t].count <= b {
+        cells[t].append(nil)
+        bandCounts[t].append([StatusCounts](repeating: StatusCounts(), count: nBand))
+      }
+      if cells[t][b] == nil { cells[t][b] = TBCell() }
+      cells[t][b]!.counts.add(c.status)
+      if let g = maxAbsGradient(c) {
+        if g.isNaN { cells[t][b]!.nanGrads += 1 } else { cells[t][b]!.grads.append(g) }
+      }
+      if let m = c.checks[.constraint]?.value {
+        if m.isNaN { cells[t][b]!.nanMargins += 1 } else { cells[t][b]!.margins.append(m) }
+      }
+      bandCounts[t][b][LambdaBand(c.lambdaMin).order].add(c.status)
+      let k = c.classification.map { classificationIndex($0) } ?? nCls - 1
+      if cls[k] == nil { cls[k] = StatusCounts() }
+      cls[k]!.add(c.status)
       for (name, result) in c.checks {
-        chk[name, default: StatusCounts()].add(result.status)
-        tc[c.transform, default: [:]][name, default: StatusCounts()].add(result.status)
+        let n = checkIndex(name)
+        if chk[n] == nil { chk[n] = StatusCounts() }
+        chk[n]!.add(result.status)
+        // Expected failures do not fail the run: they are left out of this table.
+        if c.status != .xfail {
+          if tc[t][n] == nil { tc[t][n] = StatusCounts() }
+          tc[t][n]!.add(result.status)
+        }
         if name == .solver {
           hasSolver = true
           solver.add(result, id: c.id)
@@ -327,26 +382,48 @@ struct Analysis {
       switch c.status {
       case .fail, .xpass:
         failures.append(i)
-        let hasSeries = [CheckName.gradient, .taylor].contains {
-          !(c.checks[$0]?.series ?? []).isEmpty
-        }
-        if hasSeries { seriesCases.append(i) }
+        let g = c.checks[.gradient]?.series ?? [], ty = c.checks[.taylor]?.series ?? []
+        if !g.isEmpty || !ty.isEmpty { seriesCases.append(i) }
       case .warn: warnings.append(i)
       default: break
       }
     }
-    transforms = tset.sorted().map { $0 < TransformKind.allCases.count ? TransformKind.allCases[$0] : nil }
-    betas = bset.sorted().map { Optional($0) } + (hasNilBeta ? [nil] : [])
+
+    func transformAt(_ t: Int) -> TransformKind? { t < nT - 1 ? TransformKind.allCases[t] : nil }
+    transforms = (0..<nT).filter { !cells[$0].isEmpty }.map(transformAt)
+    let sortedBetas = betaColumn.keys.compactMap { $0 }.sorted()
+    betas = sortedBetas.map { Optional($0) } + (betaColumn[nil] != nil ? [nil] : [])
+    var tb: [TBKey: TBCell] = [:]
+    var bands: [TBKey: [LambdaBand: StatusCounts]] = [:]
+    var bandTotals: [TransformKind?: [LambdaBand: StatusCounts]] = [:]
+    for t in 0..<nT {
+      for (beta, b) in betaColumn where b < cells[t].count {
+        guard let cell = cells[t][b] else { continue }
+        let key = TBKey(transform: transformAt(t), beta: beta)
+        tb[key] = cell
+        for band in 0..<nBand where bandCounts[t][b][band].total > 0 {
+          let s = bandCounts[t][b][band]
+          bands[key, default: [:]][LambdaBand(order: band)] = s
+          bandTotals[key.transform, default: [:]][LambdaBand(order: band), default: StatusCounts()] =
+            merge(bandTotals[key.transform]?[LambdaBand(order: band)] ?? StatusCounts(), s)
+        }
+      }
+    }
     self.tb = tb
     self.bands = bands
     self.bandTotals = bandTotals
-    let clsOrder: [Classification?] = Classification.allCases.map { Optional($0) } + [nil]
-    classifications = clsOrder.compactMap { k in cls[k].map { (k, $0) } }
-    let total = r.cases.count
-    checks = CheckName.allCases.compactMap { n in
-      chk[n].map { (n, $0, total - $0.total) }
+    classifications = (0..<nCls).compactMap { k in
+      cls[k].map { (k < nCls - 1 ? Classification.allCases[k] : nil, $0) }
     }
-    transformChecks = tc
+    let total = r.cases.count
+    checks = (0..<nCheck).compactMap { n in
+      chk[n].map { (CheckName.allCases[n], $0, total - $0.total) }
+    }
+    var transformChecks: [TransformKind?: [CheckName: StatusCounts]] = [:]
+    for t in 0..<nT {
+      for n in 0..<nCheck { if let s = tc[t][n] { transformChecks[transformAt(t), default: [:]][CheckName.allCases[n]] = s } }
+    }
+    self.transformChecks = transformChecks
     self.solver = hasSolver ? solver : nil
     self.failures = failures
     self.warnings = warnings

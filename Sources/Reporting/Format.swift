@@ -23,8 +23,20 @@ public func formatNumber(_ value: Double?) -> String {
   guard let ePos = sci.firstIndex(of: "e"), let exponent = Int(sci[sci.index(after: ePos)...])
   else { return sci }
   if exponent >= -4 && exponent < 6 {
-    let decimals = max(0, 3 - exponent)
-    return stripFraction(String(format: "%.\(decimals)f", v))
+    // Place the point in the 4 rounded digits of the mantissa (exact, no re-rounding).
+    let negative = sci.hasPrefix("-")
+    let digits = sci[..<ePos].filter { $0.isNumber }
+    var plain: String
+    if exponent < 0 {
+      plain = "0." + String(repeating: "0", count: -exponent - 1) + digits
+    } else if exponent >= digits.count - 1 {
+      plain = digits + String(repeating: "0", count: exponent - (digits.count - 1))
+    } else {
+      let cut = digits.index(digits.startIndex, offsetBy: exponent + 1)
+      plain = String(digits[..<cut]) + "." + digits[cut...]
+    }
+    plain = stripFraction(plain)
+    return negative ? "-" + plain : plain
   }
   let mantissa = stripFraction(String(sci[..<ePos]))
   return "\(mantissa)e\(exponent)"

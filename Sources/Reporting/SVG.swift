@@ -28,13 +28,16 @@ enum ValueScale {
     case .symlog(let c):
       if v == .infinity { return .top("inf") }
       if v == -.infinity { return .bottom("-inf") }
-      let u = log10(1 + abs(v) / c)
+      // |v| / c overflows for |v| near the largest double: use log10|v| - log10 c there.
+      let q = abs(v) / c
+      let u = q.isFinite ? log10(1 + q) : log10(abs(v)) - log10(c)
       return .inside(v < 0 ? -u : u)
     }
   }
 
   /// Ticks between transformed bounds `lo` and `hi`, at most about `maxTicks`.
   func ticks(lo: Double, hi: Double, maxTicks: Int = 7) -> [(Double, String)] {
+    guard lo.isFinite, hi.isFinite, lo <= hi else { return [] }
     switch self {
     case .log:
       let a = Int(ceil(lo - 1e-9)), b = Int(floor(hi + 1e-9))
@@ -64,7 +67,8 @@ func decadeLabel(_ k: Int) -> String { formatNumber(pow(10, Double(k))) }
 
 /// Transformed range covering `values`, widened to whole units and never empty.
 func valueRange(_ values: [Double], includeZero: Bool = false) -> (Double, Double) {
-  var lo = values.min() ?? -1, hi = values.max() ?? 1
+  let finite = values.filter(\.isFinite)
+  var lo = finite.min() ?? -1, hi = finite.max() ?? 1
   if includeZero { lo = min(lo, 0); hi = max(hi, 0) }
   lo = floor(lo); hi = ceil(hi)
   if hi - lo < 1 { lo -= 1; hi += 1 }
