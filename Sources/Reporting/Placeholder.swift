@@ -1,1 +1,0 @@
-// Reporting: placeholder until its first real file lands.
