@@ -53,6 +53,12 @@ struct InputError: Error {
 
 func writeStderr(_ s: String) {
   var s = s
-  s.withUTF8 { buf in _ = fwrite(buf.baseAddress, 1, buf.count, stderr) }
-  fflush(stderr)
+  s.withUTF8 { buf in
+    var off = 0
+    while off < buf.count {
+      let w = write(2, buf.baseAddress! + off, buf.count - off)
+      if w <= 0 { break }
+      off += w
+    }
+  }
 }
