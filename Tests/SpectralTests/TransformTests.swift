@@ -96,6 +96,36 @@ struct TransformReferenceTests {
     #expect(failures == 0)
   }
 
+  @Test("Exact margins of softplus and safe-softplus within 1e-13 relative (NaN at s = 0)")
+  func marginReferences() {
+    var rows = 0
+    var worstUlps = 0.0
+    for line in transformMarginReferenceTable.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      guard fields.count == 5, let kind = TransformKind(rawValue: String(fields[0])),
+        let beta = Double(fields[1]), let x = Double(fields[2]), let s = Double(fields[3]),
+        let expected = Double(fields[4])
+      else {
+        Issue.record("malformed margin reference line: \(line)")
+        continue
+      }
+      rows += 1
+      let observed = Transform.exactMargin(kind, x: x, s: s, beta: beta)
+      if expected.isNaN {
+        #expect(observed.isNaN, "\(kind.rawValue) beta=\(beta) x=\(x) s=\(s): \(observed)")
+        continue
+      }
+      #expect(
+        matchesReference(expected, observed),
+        "\(kind.rawValue) beta=\(beta) x=\(x) s=\(s): expected \(expected), got \(observed)")
+      if kind == .safeSoftplus { #expect(observed >= 1e-6) }
+      worstUlps = max(worstUlps, ulpError(expected, observed) ?? 0)
+    }
+    #expect(rows == 2 * 6 * (14 * 10 + 15))
+    print("worst exact margin: \(worstUlps) ulps")
+    #expect(worstUlps <= 32)
+  }
+
   @Test("Worst measured errors in ulps per transform and component")
   func referenceGridWorstErrors() {
     var worst: [String: (ulps: Double, at: String)] = [:]
