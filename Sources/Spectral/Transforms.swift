@@ -10,12 +10,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GradcheckModel
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 // MARK: - Public types
 
@@ -83,12 +84,14 @@ public func logistic(_ z: Double) -> Double {
 /// The transforms `T(x, s; beta)` of SPEC section 3 and their partial
 /// derivatives.
 ///
-/// | kind | T | dT/dx | dT/ds |
-/// |---|---|---|---|
-/// | `where` | `x` if `1 + t > 0`, else `-1/s - delta` | 1 or 0 | 0 or `1/s^2` |
-/// | `softplus` | `(sp_beta(1 + t) - 1)/s` | `sigma(beta(1 + t))` | `(x sigma(beta(1+t)) s - sp_beta(1+t) + 1)/s^2` |
-/// | `leaky` | `x` if `1 + t > 0`, else `alpha x + (alpha - 1)/s` | 1 or alpha | 0 or `(1 - alpha)/s^2` |
-/// | `safe-softplus` | `(1 - delta) phi(t)/s` | `(1 - delta) sigma(beta(1+t))/c` | `(1 - delta) x^2 (t phi'(t) - phi(t))/t^2` |
+/// - `where`: `T = x` if `1 + t > 0`, else `-1/s - delta`;
+///   `dT/dx = 1` or `0`, `dT/ds = 0` or `1/s^2`.
+/// - `softplus`: `T = (sp_beta(1 + t) - 1)/s`; `dT/dx = sigma(beta(1 + t))`,
+///   `dT/ds = (x sigma(beta(1 + t)) s - sp_beta(1 + t) + 1)/s^2`.
+/// - `leaky`: `T = x` if `1 + t > 0`, else `alpha x + (alpha - 1)/s`;
+///   `dT/dx = 1` or `alpha`, `dT/ds = 0` or `(1 - alpha)/s^2`.
+/// - `safe-softplus`: `T = (1 - delta) phi(t)/s`; `dT/dx = (1 - delta) sigma(beta(1 + t))/c`,
+///   `dT/ds = (1 - delta) x^2 (t phi'(t) - phi(t))/t^2`.
 ///
 /// with `t = x*s`, `c = sp_beta(1)`, `phi(t) = sp_beta(1 + t)/c - 1`.
 ///
@@ -104,8 +107,9 @@ public func logistic(_ z: Double) -> Double {
 /// - `safe-softplus` is finite and smooth through `s = 0`; there it returns its
 ///   limits `T = (1 - delta) x sigma(beta)/c` and
 ///   `dT/ds = (1 - delta) x^2 beta sigma(beta) sigma(-beta) / (2c)`.
-/// - `beta` must be positive and finite, `x` and `s` finite; otherwise every
-///   component is NaN (NaN inputs propagate as NaN).
+/// - `x` and `s` must be finite, and for `softplus` and `safe-softplus` also
+///   `beta > 0` finite and `x*s` finite (no overflow of the product); otherwise
+///   every component is NaN, never a made-up value. `where` and `leaky` ignore `beta`.
 ///
 /// Accuracy: a few ulps relative wherever the result is a normal float64,
 /// except where the function itself is ill-conditioned (at a zero of T or of
@@ -119,14 +123,16 @@ public enum Transform {
     guard x.isFinite, s.isFinite else { return .nan }
     switch kind {
     case .where:
-      return whereTransform(TransformArguments(x: x, s: s, beta: 1), x: x, s: s, delta: parameters.margin)
+      let g = TransformArguments(x: x, s: s, beta: 1)
+      return whereTransform(g, x: x, s: s, delta: parameters.margin)
     case .leaky:
-      return leaky(TransformArguments(x: x, s: s, beta: 1), x: x, s: s, alpha: parameters.slope)
+      let g = TransformArguments(x: x, s: s, beta: 1)
+      return leaky(g, x: x, s: s, alpha: parameters.slope)
     case .softplus:
-      guard beta > 0, beta.isFinite else { return .nan }
+      guard beta > 0, beta.isFinite, (x * s).isFinite else { return .nan }
       return softplus(TransformArguments(x: x, s: s, beta: beta), x: x, s: s)
     case .safeSoftplus:
-      guard beta > 0, beta.isFinite else { return .nan }
+      guard beta > 0, beta.isFinite, (x * s).isFinite else { return .nan }
       return safeSoftplus(
         TransformArguments(x: x, s: s, beta: beta), x: x, beta: beta, delta: parameters.floor)
     }
@@ -262,7 +268,8 @@ public enum Transform {
       let quotient = s < 0 ? -quotientMagnitude : quotientMagnitude
       let value = x + quotient
       guard m != 0 else { return TransformValue(value: value, dx: dx, ds: -0.0) }
-      // M / s^2 = m * [(1 + beta t)/(1 + w) + w S(v)/(1 + w)^2] / (beta * significand^2) * 2^(k - 2e)
+      // M / s^2 = m [(1 + beta t)/(1 + w) + w S(v)/(1 + w)^2] / (beta significand^2)
+      //           * 2^(k - 2e)
       let v = w / onePlusW
       let bracket = g.onePlusTau / onePlusW + w * logSeriesTail(v) / (onePlusW * onePlusW)
       let ds = -scaled(m * bracket / (beta * significand * significand), k - 2 * e)
@@ -351,7 +358,8 @@ public enum Transform {
   ///   (for `a > 0`), evaluated with the smaller exponential factored out:
   ///   `tau > 2`: `D = exp(-beta) (-expm1(-tau) log1p(y)/y - tau exp(-tau))/(1 + exp(-a))`,
   ///   `y = -exp(-beta) expm1(-tau)/(1 + exp(-a))`;
-  ///   `tau < -2`: `D = exp(-a) (|tau|/(1 + exp(-a)) - (log1p(y)/y) (-expm1(tau))/(1 + exp(-beta)))`,
+  ///   `tau < -2`:
+  ///   `D = exp(-a) (|tau|/(1 + exp(-a)) - (log1p(y)/y) (-expm1(tau))/(1 + exp(-beta)))`,
   ///   `y = -exp(-a) expm1(tau)/(1 + exp(-beta))`;
   ///   and for `a <= 0`: `D = beta sigma(-a) + log1p(exp(-beta)) - (|a| sigma(a) + log1p(exp(a)))`.
   ///   These cancel by at most a small factor when `|tau| > 2`. Then `H = D/tau^2`.

@@ -6,15 +6,16 @@
 //
 //===----------------------------------------------------------------------===//
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GradcheckModel
 import Testing
 
 @testable import Spectral
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 // MARK: - Helpers
 
@@ -93,6 +94,36 @@ struct TransformReferenceTests {
       }
     }
     #expect(failures == 0)
+  }
+
+  @Test("Exact margins of softplus and safe-softplus within 1e-13 relative (NaN at s = 0)")
+  func marginReferences() {
+    var rows = 0
+    var worstUlps = 0.0
+    for line in transformMarginReferenceTable.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      guard fields.count == 5, let kind = TransformKind(rawValue: String(fields[0])),
+        let beta = Double(fields[1]), let x = Double(fields[2]), let s = Double(fields[3]),
+        let expected = Double(fields[4])
+      else {
+        Issue.record("malformed margin reference line: \(line)")
+        continue
+      }
+      rows += 1
+      let observed = Transform.exactMargin(kind, x: x, s: s, beta: beta)
+      if expected.isNaN {
+        #expect(observed.isNaN, "\(kind.rawValue) beta=\(beta) x=\(x) s=\(s): \(observed)")
+        continue
+      }
+      #expect(
+        matchesReference(expected, observed),
+        "\(kind.rawValue) beta=\(beta) x=\(x) s=\(s): expected \(expected), got \(observed)")
+      if kind == .safeSoftplus { #expect(observed >= 1e-6) }
+      worstUlps = max(worstUlps, ulpError(expected, observed) ?? 0)
+    }
+    #expect(rows == 2 * 6 * (14 * 10 + 15))
+    print("worst exact margin: \(worstUlps) ulps")
+    #expect(worstUlps <= 32)
   }
 
   @Test("Worst measured errors in ulps per transform and component")
@@ -190,10 +221,12 @@ struct TransformMarginTests {
         #expect(exact == Transform.exactMargin(.safeSoftplus, x: x, s: s, beta: beta))
         let value = Transform.evaluate(.safeSoftplus, x: x, s: s, beta: beta).value
         let user = Transform.floatMargin(value: value, s: s)
-        #expect(user >= delta - 8 * Double.ulpOfOne, "float margin \(user) at beta=\(beta) x=\(x) s=\(s)")
+        #expect(
+          user >= delta - 8 * Double.ulpOfOne, "float margin \(user) at beta=\(beta) x=\(x) s=\(s)")
         // the float margin is the exact margin up to the rounding of T and of T*s
         let scale = max(1, (value * s).magnitude)
-        #expect((user - exact).magnitude <= 8 * Double.ulpOfOne * scale, "beta=\(beta) x=\(x) s=\(s)")
+        #expect(
+          (user - exact).magnitude <= 8 * Double.ulpOfOne * scale, "beta=\(beta) x=\(x) s=\(s)")
       }
     }
   }
@@ -201,7 +234,9 @@ struct TransformMarginTests {
   @Test("softplus loses the constraint in float64 at deep violations; safe-softplus keeps delta")
   func deepViolation() {
     // 1 + t = -50 at beta 1000: exact softplus margin sp(-50) = log1p(e^-50000)/1000 underflows.
-    let x = 51.0, s = -1.0, beta = 1000.0
+    let x = 51.0
+    let s = -1.0
+    let beta = 1000.0
     let soft = Transform.evaluate(.softplus, x: x, s: s, beta: beta)
     #expect(Transform.floatMargin(value: soft.value, s: s) <= 0)
     let safe = Transform.evaluate(.safeSoftplus, x: x, s: s, beta: beta)
@@ -251,7 +286,8 @@ struct TransformMarginTests {
           let near = Transform.evaluate(.safeSoftplus, x: x, s: s, beta: beta)
           // |T(s) - T(0)| ~ |dT/ds| |s| with |dT/ds| <= beta x^2 / 4
           #expect((near.value - zero.value).magnitude <= beta * x * x * 1e-12 + 4 * limit.ulp)
-          #expect((near.dx - zero.dx).magnitude <= beta * beta * x.magnitude * 1e-12 + 4 * zero.dx.ulp)
+          #expect(
+            (near.dx - zero.dx).magnitude <= beta * beta * x.magnitude * 1e-12 + 4 * zero.dx.ulp)
         }
       }
     }
@@ -259,7 +295,9 @@ struct TransformMarginTests {
 
   @Test("No overflow or NaN for beta up to 1000 and |t| up to 1e6")
   func noOverflow() {
-    let ts = [-1e6, -1e3, -50, -2, -1.0000001, -1, -0.9999999, -0.5, -1e-9, 0, 1e-9, 0.5, 2, 50, 1e3, 1e6]
+    let ts = [
+      -1e6, -1e3, -50, -2, -1.0000001, -1, -0.9999999, -0.5, -1e-9, 0, 1e-9, 0.5, 2, 50, 1e3, 1e6,
+    ]
     for kind in TransformKind.allCases {
       for beta in gridBetas {
         for s in [-10.0, -1, -1e-3, -1e-6, 1e-6, 1e-3, 1, 10] {
@@ -278,7 +316,8 @@ struct TransformMarginTests {
           for s in [0.0, -0.0, 1e-300, -1e-300, .leastNonzeroMagnitude] {
             for x in [-1e6, -1, 0, 1, 1e6] {
               let v = Transform.evaluate(kind, x: x, s: s, beta: beta)
-              #expect(v.value.isFinite && v.dx.isFinite && v.ds.isFinite, "beta=\(beta) x=\(x) s=\(s)")
+              #expect(
+                v.value.isFinite && v.dx.isFinite && v.ds.isFinite, "beta=\(beta) x=\(x) s=\(s)")
             }
           }
         }
@@ -294,10 +333,13 @@ struct TransformMarginTests {
     let l = Transform.evaluate(.leaky, x: 1, s: -1, beta: 5)
     #expect(l.value == 1 && l.dx == 0.01 && l.ds == 0.99)
     // 1 + x*s just above 0 although fl(x*s) = -1: fma decides.
-    let x = 1 / 3.0, s = -3.0  // x*s = -1 + 2^-54 exactly, rounds to -1
+    let x = 1 / 3.0
+    let s = -3.0  // x*s = -1 + 2^-54 exactly, rounds to -1
     #expect(1 + x * s == 0)
-    #expect(Transform.evaluate(.where, x: x, s: s, beta: 5) == TransformValue(value: x, dx: 1, ds: 0))
-    #expect(Transform.evaluate(.leaky, x: x, s: s, beta: 5) == TransformValue(value: x, dx: 1, ds: 0))
+    #expect(
+      Transform.evaluate(.where, x: x, s: s, beta: 5) == TransformValue(value: x, dx: 1, ds: 0))
+    #expect(
+      Transform.evaluate(.leaky, x: x, s: s, beta: 5) == TransformValue(value: x, dx: 1, ds: 0))
   }
 
   @Test("Invalid beta and NaN inputs give NaN, never a made-up value")
@@ -306,6 +348,9 @@ struct TransformMarginTests {
       #expect(Transform.evaluate(.softplus, x: 1, s: 1, beta: beta).value.isNaN)
       #expect(Transform.evaluate(.safeSoftplus, x: 1, s: 1, beta: beta).ds.isNaN)
     }
+    // x*s overflows: the smooth transforms refuse rather than guess
+    #expect(Transform.evaluate(.softplus, x: 1e200, s: -1e200, beta: 5).value.isNaN)
+    #expect(Transform.evaluate(.safeSoftplus, x: 1e200, s: 1e200, beta: 5).ds.isNaN)
     for kind in TransformKind.allCases {
       #expect(Transform.evaluate(kind, x: .nan, s: 1, beta: 5).value.isNaN)
       #expect(Transform.evaluate(kind, x: 1, s: .nan, beta: 5).dx.isNaN)
@@ -349,13 +394,19 @@ struct TransformFiniteDifferenceTests {
             let v = Transform.evaluate(kind, x: x, s: s, beta: beta)
             let hx = 1e-3 * max(x.magnitude, 1) / beta
             let hs = 1e-3 * s.magnitude / beta
-            let fdx = derivative({ Transform.evaluate(kind, x: $0, s: s, beta: beta).value }, at: x, step: hx)
-            let fds = derivative({ Transform.evaluate(kind, x: x, s: $0, beta: beta).value }, at: s, step: hs)
+            let fdx = derivative(
+              { Transform.evaluate(kind, x: $0, s: s, beta: beta).value }, at: x, step: hx)
+            let fds = derivative(
+              { Transform.evaluate(kind, x: x, s: $0, beta: beta).value }, at: s, step: hs)
             // rounding noise of the difference quotient ~ eps |T| / h, truncation O(h^4)
             let tolX = 1e-7 * (v.dx.magnitude + v.value.magnitude / hx * 1e-4) + 1e-12
             let tolS = 1e-7 * (v.ds.magnitude + v.value.magnitude / hs * 1e-4) + 1e-12
-            #expect((fdx - v.dx).magnitude <= tolX, "\(kind.rawValue) beta=\(beta) x=\(x) s=\(s): dx \(v.dx) fd \(fdx)")
-            #expect((fds - v.ds).magnitude <= tolS, "\(kind.rawValue) beta=\(beta) x=\(x) s=\(s): ds \(v.ds) fd \(fds)")
+            #expect(
+              (fdx - v.dx).magnitude <= tolX,
+              "\(kind.rawValue) beta=\(beta) x=\(x) s=\(s): dx \(v.dx) fd \(fdx)")
+            #expect(
+              (fds - v.ds).magnitude <= tolS,
+              "\(kind.rawValue) beta=\(beta) x=\(x) s=\(s): ds \(v.ds) fd \(fds)")
             checked += 1
           }
         }
@@ -367,10 +418,13 @@ struct TransformFiniteDifferenceTests {
   @Test("A wrong derivative is caught by the same finite-difference comparison")
   func finiteDifferencesCatchErrors() {
     // dT/ds of softplus with the sign of the log term flipped must fail the check above.
-    let x = 0.7, s = -1.0, beta = 5.0
+    let x = 0.7
+    let s = -1.0
+    let beta = 5.0
     let v = Transform.evaluate(.softplus, x: x, s: s, beta: beta)
     let hs = 1e-3 * s.magnitude / beta
-    let fds = derivative({ Transform.evaluate(.softplus, x: x, s: $0, beta: beta).value }, at: s, step: hs)
+    let fds = derivative(
+      { Transform.evaluate(.softplus, x: x, s: $0, beta: beta).value }, at: s, step: hs)
     let tolS = 1e-7 * (v.ds.magnitude + v.value.magnitude / hs * 1e-4) + 1e-12
     #expect((fds - v.ds).magnitude <= tolS)
     #expect((fds - v.ds * (1 + 1e-5)).magnitude > tolS)

@@ -136,6 +136,18 @@ def reference(kind, x_f, s_f, b_f):
     raise ValueError(kind)
 
 
+def reference_margin(kind, x_f, s_f, b_f):
+    """The exact margin 1 + T*s of the exact T (NaN for softplus at s = 0)."""
+    x, s, b = mp.mpf(x_f), mp.mpf(s_f), mp.mpf(b_f)
+    u = 1 + x * s
+    if kind == "softplus":
+        return math.nan if s == 0 else sp(u, b)
+    if kind == "safe-softplus":
+        d = mp.mpf(FLOOR)
+        return d + (1 - d) * sp(u, b) / sp(mp.mpf(1), b)
+    raise ValueError(kind)
+
+
 def to_float(v):
     if isinstance(v, float):
         return v
@@ -144,6 +156,8 @@ def to_float(v):
 
 def fmt(v):
     f = to_float(v)
+    if math.isnan(f):
+        return "nan"
     if math.isinf(f):
         return "inf" if f > 0 else "-inf"
     return repr(f)
@@ -207,6 +221,15 @@ def main():
     out.write('let transformReferenceTable = """\n')
     for kind, b, x, s, vals in rows:
         out.write(" ".join([kind, fmt(b), fmt(x), fmt(s)] + [fmt(v) for v in vals]) + "\n")
+    out.write('"""\n\n')
+    out.write("/// Exact margins 1 + T*s (kind beta x s margin) on the grid, for the smooth transforms.\n")
+    out.write('let transformMarginReferenceTable = """\n')
+    for kind in ("softplus", "safe-softplus"):
+        for b in BETAS:
+            mp.mp.prec = prec_for(b)
+            for x, s in points:
+                m = reference_margin(kind, x, s, b)
+                out.write(" ".join([kind, fmt(b), fmt(x), fmt(s), fmt(m)]) + "\n")
     out.write('"""\n')
 
 
