@@ -145,6 +145,9 @@ public struct CheckEngine: Sendable {
       classReason = "|s| = \(fmt(abs(s))) is near 0, where transforms dividing by s are at risk"
     }
     if sLimit > 0 && sLimit < h0 { h0 = sLimit }
+    // Steps cannot stay clear of s = 0: transforms with a pole there cannot be
+    // differentiated numerically (their divergence is for growth and fidelity).
+    let poleUnresolved = sLimit < floorStep
     h0 = max(h0, floorStep)
 
     // Noise of one value: s carries an absolute error of about eps * kappa * |Y|.
@@ -290,7 +293,12 @@ public struct CheckEngine: Sendable {
           message: "not finite: " + bad.joined(separator: ", "))
 
       // gradient
-      if classification == .nonsmooth {
+      let singularAtZero = spec.transform == .softplus || (kinked && 1 + t <= 0)
+      if poleUnresolved && singularAtZero && classification != .nonsmooth {
+        let why = "near-singular: |s| = \(fmt(abs(s))) is too close to the pole of \(spec.transform.rawValue) at s = 0 for a finite difference to step around it"
+        checks[.gradient] = CheckResult(status: .skip, message: why)
+        checks[.taylor] = CheckResult(status: .skip, message: why)
+      } else if classification == .nonsmooth {
         checks[.gradient] = CheckResult(status: .skip, message: "nonsmooth: \(reason)")
         checks[.taylor] = CheckResult(status: .skip, message: "nonsmooth: \(reason)")
       } else if !bad.isEmpty {
