@@ -258,10 +258,11 @@ func htmlWarnings(_ r: Results, _ a: Analysis) -> String {
 func heatLegend() -> String {
   "<div class=\"legend\" aria-label=\"heatmap legend\">"
     + "<span><i class=\"sw\" style=\"background:#0072B2\"></i>all passed</span>"
-    + "<span><i class=\"sw\" style=\"background:#a9d2ee\"></i>≥ 90% passed</span>"
-    + "<span><i class=\"sw\" style=\"background:#f5dca8\"></i>50–90%</span>"
-    + "<span><i class=\"sw\" style=\"background:#E69F00\"></i>&lt; 50%</span>"
-    + "<span><i class=\"sw\" style=\"background:#D55E00\"></i>none passed</span>"
+    + "<span><i class=\"sw\" style=\"background:#a9d2ee\"></i>no failure but warnings, or "
+    + "≥ 90% without failure</span>"
+    + "<span><i class=\"sw\" style=\"background:#f5dca8\"></i>50–90% without failure</span>"
+    + "<span><i class=\"sw\" style=\"background:#E69F00\"></i>&lt; 50% without failure</span>"
+    + "<span><i class=\"sw\" style=\"background:#D55E00\"></i>all failed</span>"
     + "<span><i class=\"sw\" style=\"background:#e6e6e6\"></i>all skipped</span>"
     + "<span>hatched: some failed</span>"
     + "<span>cell: passed/checked ✓, ✗ failed, ! warned, – skipped</span></div>\n"
@@ -272,7 +273,10 @@ func htmlCharts(_ r: Results, _ a: Analysis) -> String {
   if r.cases.isEmpty { return o + "<p>No cases, nothing to plot.</p>\n</section>\n" }
 
   // (a) Heatmaps.
-  o += "<h3>Pass rate over β and s = lambda_min, per transform</h3>\n" + heatLegend()
+  o += "<h3>Pass rate over β and s = lambda_min, per transform</h3>\n"
+    + "<p>Where each transform breaks: rows are bands of s by sign and magnitude (transforms "
+    + "that divide by s are at risk near 0), columns are β. The colour shows the share of "
+    + "checked cases without failure; the text gives the counts.</p>\n" + heatLegend()
   o += "<div class=\"charts\">\n"
   for t in a.transforms {
     let rows = a.bandsPresent(t)

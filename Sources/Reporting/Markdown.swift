@@ -159,7 +159,8 @@ func markdownWarning(_ c: CaseResult) -> String {
 /// Cell text for a status count: `passed/checked`, then `✗ failed` and `! warned`.
 func mdCountCell(_ s: StatusCounts) -> String {
   if s.total == 0 { return "·" }
-  var t = s.checked > 0 ? "\(s.passed)/\(s.checked) ✓" : "–"
+  if s.checked == 0 { return "\(s.skip) skipped" }
+  var t = "\(s.passed)/\(s.checked) ✓"
   if s.failed > 0 { t += " ✗\(s.failed)" }
   if s.warn > 0 { t += " !\(s.warn)" }
   if s.skip > 0 { t += " –\(s.skip)" }
