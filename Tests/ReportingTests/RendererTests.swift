@@ -356,3 +356,35 @@ struct FormatTests {
     #expect(maxAbsGradient(makeCase(id: "g", status: .pass, gradX: 1, gradY: [[.nan]], checks: [:]))!.isNaN)
   }
 }
+
+@Suite("Eig-only results")
+struct EigOnlyTests {
+  /// `gradcheck eig` results: no transform, beta or x; only solver and expect checks.
+  func eigResults() -> Results {
+    Results(seed: 1, cases: sampleResults().cases.filter { $0.transform == nil })
+  }
+
+  @Test func markdownHasSolverSummaryAndNoTransformSections() {
+    let md = renderMarkdown(eigResults())
+    #expect(md.contains("## Solver agreement (native vs GSL)"))
+    #expect(md.contains("| 3 | 1 | 1 | 1 | 0 | inf | `jordan n=3 #0` |"))
+    #expect(md.contains("Eigen solves (eig cases): 6."))
+    #expect(!md.contains("## Findings by transform"))
+    #expect(!md.contains("## Constraint margin"))
+  }
+
+  @Test func htmlHasSolverHistogramAndHeatmap() {
+    let html = renderHTML(eigResults())
+    #expect(html.contains("solver: value / tolerance"))
+    #expect(html.contains("none (eig): pass rate"))
+    #expect(!html.contains(": max |grad|"))
+    #expect(html.contains("No case has a transform."))
+    #expect(occurrences(of: "<svg", in: html) == occurrences(of: "</svg>", in: html))
+  }
+
+  @Test func junitGroupsByFamily() throws {
+    let doc = try XMLDocument(data: Data(renderJUnit(eigResults()).utf8), options: [])
+    let suites = try #require(doc.rootElement()).elements(forName: "testsuite")
+    #expect(suites.map { $0.attribute(forName: "name")?.stringValue ?? "" } == ["jordan", "random-gaussian"])
+  }
+}
