@@ -483,3 +483,72 @@ func caseContext(_ c: CaseResult) -> String {
   if c.kappa != nil { parts.append("κ=\(formatNumber(c.kappa))") }
   return parts.joined(separator: " · ")
 }
+
+/// `n` followed by the noun, with a plural `s` unless n is 1 (`1 case`, `3 cases`).
+func plural(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
+
+extension Analysis {
+  /// Plain-text findings per transform (eig cases excluded): how many cases fail, which
+  /// checks fail, in which bands of s and at which beta failures gather, and how the
+  /// median constraint margin and gradient size move from the smallest to the largest
+  /// beta (the trade-off between constraint tightness and gradient size). Counting
+  /// only; every number is also in the tables.
+  func findings() -> [(transform: TransformKind, lines: [String])] {
+    transforms.compactMap { t -> (TransformKind, [String])? in
+      guard let t else { return nil }
+      var total = StatusCounts()
+      for b in betas { if let c = tb[TBKey(transform: t, beta: b)] { total = merge(total, c.counts) } }
+      var lines: [String] = []
+      var head = "Failed: \(total.failed) of \(plural(total.checked, "checked case"))"
+      if total.warn > 0 { head += "; warned: \(total.warn)" }
+      if total.skip > 0 { head += "; skipped: \(total.skip)" }
+      lines.append(head + ".")
+      let failing = CheckName.allCases.compactMap { n -> String? in
+        guard let s = transformChecks[t]?[n], s.fail > 0 else { return nil }
+        return "\(n.rawValue) ×\(s.fail)"
+      }
+      if !failing.isEmpty { lines.append("Failing checks: " + failing.joined(separator: ", ") + ".") }
+      let badBands = bandsPresent(t).compactMap { band -> String? in
+        guard let s = bandTotals[t]?[band], s.failed > 0 else { return nil }
+        return "\(band.label): \(s.failed)/\(s.checked)"
+      }
+      if !badBands.isEmpty {
+        lines.append("Failures by s band (failed/checked): " + badBands.joined(separator: ", ") + ".")
+      }
+      let bs = betasPresent(t)
+      let badBetas = bs.compactMap { b -> String? in
+        guard let s = tb[TBKey(transform: t, beta: b)]?.counts, s.failed > 0 else { return nil }
+        return "\(betaLabel(b)): \(s.failed)/\(s.checked)"
+      }
+      if !badBetas.isEmpty {
+        lines.append("Failures by β (failed/checked): " + badBetas.joined(separator: ", ") + ".")
+      }
+      let withData = bs.filter { b in
+        let c = tb[TBKey(transform: t, beta: b)]
+        return !(c?.margins.isEmpty ?? true) || !(c?.grads.isEmpty ?? true)
+      }
+      if let lo = withData.first, let hi = withData.last {
+        let cl = tb[TBKey(transform: t, beta: lo)]!, ch = tb[TBKey(transform: t, beta: hi)]!
+        if lo == hi {
+          lines.append("At \(betaLabel(lo)): median margin \(formatNumber(median(cl.margins))), "
+            + "median max |grad| \(formatNumber(median(cl.grads))).")
+        } else {
+          lines.append("From \(betaLabel(lo)) to \(betaLabel(hi)): median margin "
+            + "\(formatNumber(median(cl.margins))) → \(formatNumber(median(ch.margins))), "
+            + "median max |grad| \(formatNumber(median(cl.grads))) → \(formatNumber(median(ch.grads))).")
+        }
+      }
+      var worst: [String] = []
+      var wm: (Double, Double?)? = nil, wg: (Double, Double?)? = nil
+      for b in bs {
+        guard let c = tb[TBKey(transform: t, beta: b)] else { continue }
+        if let m = c.margins.min(), wm == nil || m < wm!.0 { wm = (m, b) }
+        if let g = c.grads.max(), wg == nil || g > wg!.0 { wg = (g, b) }
+      }
+      if let wm { worst.append("smallest margin \(formatNumber(wm.0)) at \(betaLabel(wm.1))") }
+      if let wg { worst.append("largest |grad| \(formatNumber(wg.0)) at \(betaLabel(wg.1))") }
+      if !worst.isEmpty { lines.append("Worst: " + worst.joined(separator: "; ") + ".") }
+      return (t, lines)
+    }
+  }
+}

@@ -38,10 +38,12 @@ public func renderHTML(_ r: Results, title: String = "gradcheck report") -> Stri
     + "\(xmlEscape(r.version))</p>\n"
   o += htmlSummaryCounts(r.summary)
   o += "<nav><a href=\"#failures\">Failures</a> · <a href=\"#warnings\">Warnings</a> · "
+    + "<a href=\"#findings\">Findings</a> · "
     + "<a href=\"#charts\">Pictures</a> · <a href=\"#tables\">Tables</a> · "
     + "<a href=\"#cases\">All cases</a></nav>\n</header>\n<main>\n"
   o += htmlFailures(r, a)
   o += htmlWarnings(r, a)
+  o += htmlFindings(a)
   o += htmlCharts(r, a)
   o += htmlTables(r, a)
   o += htmlCaseTable(r)
@@ -253,15 +255,27 @@ func htmlWarnings(_ r: Results, _ a: Analysis) -> String {
   return o + "</section>\n"
 }
 
-// MARK: - Pictures
+// MARK: - Findings and pictures
+
+func htmlFindings(_ a: Analysis) -> String {
+  let findings = a.findings()
+  var o = "<section id=\"findings\">\n<h2>Findings by transform</h2>\n"
+  if findings.isEmpty { return o + "<p>No case has a transform.</p>\n</section>\n" }
+  o += "<ul>\n"
+  for (t, lines) in findings {
+    o += "<li><b>\(t.rawValue)</b>: " + lines.map { xmlEscape($0) }.joined(separator: " ") + "</li>\n"
+  }
+  return o + "</ul>\n</section>\n"
+}
 
 func heatLegend() -> String {
   "<div class=\"legend\" aria-label=\"heatmap legend\">"
     + "<span><i class=\"sw\" style=\"background:#0072B2\"></i>all passed</span>"
-    + "<span><i class=\"sw\" style=\"background:#a9d2ee\"></i>≥ 90% passed</span>"
-    + "<span><i class=\"sw\" style=\"background:#f5dca8\"></i>50–90%</span>"
-    + "<span><i class=\"sw\" style=\"background:#E69F00\"></i>&lt; 50%</span>"
-    + "<span><i class=\"sw\" style=\"background:#D55E00\"></i>none passed</span>"
+    + "<span><i class=\"sw\" style=\"background:#a9d2ee\"></i>no failure but warnings, or "
+    + "≥ 90% without failure</span>"
+    + "<span><i class=\"sw\" style=\"background:#f5dca8\"></i>50–90% without failure</span>"
+    + "<span><i class=\"sw\" style=\"background:#E69F00\"></i>&lt; 50% without failure</span>"
+    + "<span><i class=\"sw\" style=\"background:#D55E00\"></i>all failed</span>"
     + "<span><i class=\"sw\" style=\"background:#e6e6e6\"></i>all skipped</span>"
     + "<span>hatched: some failed</span>"
     + "<span>cell: passed/checked ✓, ✗ failed, ! warned, – skipped</span></div>\n"
@@ -272,7 +286,10 @@ func htmlCharts(_ r: Results, _ a: Analysis) -> String {
   if r.cases.isEmpty { return o + "<p>No cases, nothing to plot.</p>\n</section>\n" }
 
   // (a) Heatmaps.
-  o += "<h3>Pass rate over β and s = lambda_min, per transform</h3>\n" + heatLegend()
+  o += "<h3>Pass rate over β and s = lambda_min, per transform</h3>\n"
+    + "<p>Where each transform breaks: rows are bands of s by sign and magnitude (transforms "
+    + "that divide by s are at risk near 0), columns are β. The colour shows the share of "
+    + "checked cases without failure; the text gives the counts.</p>\n" + heatLegend()
   o += "<div class=\"charts\">\n"
   for t in a.transforms {
     let rows = a.bandsPresent(t)
@@ -326,8 +343,8 @@ func htmlCharts(_ r: Results, _ a: Analysis) -> String {
             points: pts { $0.margins.min() }),
         ], zeroLine: "0: boundary")
       let nanG = cells.reduce(0) { $0 + $1.nanGrads }, nanM = cells.reduce(0) { $0 + $1.nanMargins }
-      let noteG = nanG > 0 ? " \(nanG) cases with a NaN gradient are not drawn." : ""
-      let noteM = nanM > 0 ? " \(nanM) cases with a NaN margin are not drawn." : ""
+      let noteG = nanG > 0 ? " Not drawn: \(plural(nanG, "case")) with a NaN gradient." : ""
+      let noteM = nanM > 0 ? " Not drawn: \(plural(nanM, "case")) with a NaN margin." : ""
       o += "<figure>\(g)<figcaption>\(xmlEscape(t.rawValue)): gradient size.\(noteG)</figcaption></figure>\n"
       o += "<figure>\(m)<figcaption>\(xmlEscape(t.rawValue)): constraint margin.\(noteM)</figcaption></figure>\n"
     }
@@ -422,7 +439,7 @@ func htmlTables(_ r: Results, _ a: Analysis) -> String {
   let checkNames = CheckName.allCases.filter { n in a.checks.contains { $0.0 == n } }
   if !checkNames.isEmpty {
     o += "<div class=\"wide\"><table><caption>Failing checks by transform: ✗ failed, ! warned "
-      + "(cases).</caption><thead><tr><th scope=\"col\">transform</th>"
+      + "(cases; expected failures not counted).</caption><thead><tr><th scope=\"col\">transform</th>"
       + checkNames.map { "<th scope=\"col\" class=\"n\">\($0.rawValue)</th>" }.joined()
       + "</tr></thead><tbody>\n"
     for t in a.transforms {

@@ -159,7 +159,8 @@ func markdownWarning(_ c: CaseResult) -> String {
 /// Cell text for a status count: `passed/checked`, then `✗ failed` and `! warned`.
 func mdCountCell(_ s: StatusCounts) -> String {
   if s.total == 0 { return "·" }
-  var t = s.checked > 0 ? "\(s.passed)/\(s.checked) ✓" : "–"
+  if s.checked == 0 { return "\(s.skip) skipped" }
+  var t = "\(s.passed)/\(s.checked) ✓"
   if s.failed > 0 { t += " ✗\(s.failed)" }
   if s.warn > 0 { t += " !\(s.warn)" }
   if s.skip > 0 { t += " –\(s.skip)" }
@@ -168,6 +169,14 @@ func mdCountCell(_ s: StatusCounts) -> String {
 
 func markdownTables(_ r: Results, _ a: Analysis) -> String {
   var o = ""
+  let findings = a.findings()
+  if !findings.isEmpty {
+    o += "## Findings by transform\n\n"
+    for (t, lines) in findings {
+      o += "- **\(t.rawValue)**: " + lines.map(mdEscape).joined(separator: " ") + "\n"
+    }
+    o += "\n"
+  }
   if !r.cases.isEmpty && (a.hasTransforms || a.betas.count > 1) {
     o += "## By transform and beta\n\n"
     o += "Cells: passed/checked ✓ (checked = not skipped), ✗ failed, ! warned, – skipped.\n\n"
@@ -190,7 +199,8 @@ func markdownTables(_ r: Results, _ a: Analysis) -> String {
   let checkNames = CheckName.allCases.filter { n in a.checks.contains { $0.0 == n } }
   if !checkNames.isEmpty {
     o += "## Failing checks by transform\n\n"
-    o += "Cells: ✗ failed, ! warned (counts of cases); · none.\n\n"
+    o += "Cells: ✗ failed, ! warned (counts of cases); · none. Expected failures (xfail) are "
+      + "not counted.\n\n"
     o += "| transform | " + checkNames.map(\.rawValue).joined(separator: " | ") + " |\n"
     o += "|:--|" + String(repeating: "--:|", count: checkNames.count) + "\n"
     for t in a.transforms {

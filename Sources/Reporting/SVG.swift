@@ -45,14 +45,16 @@ enum ValueScale {
       let step = max(1, (b - a + maxTicks - 1) / maxTicks)
       return stride(from: a, through: b, by: step).map { (Double($0), decadeLabel($0)) }
     case .symlog(let c):
-      // Ticks at 0 and at +-c*10^j, j = 0, 1, ... (u(c*10^j) = log10(1 + 10^j)).
+      // Ticks at 0 and at +-c*10^j for j = step, 2 step, ... (u(c*10^j) = log10(1 + 10^j));
+      // j = 0 is left out, its tick (u = 0.3) would overprint the one at 0.
       var out: [(Double, String)] = []
       if lo <= 0 && hi >= 0 { out.append((0, "0")) }
       let cExp = Int(log10(c).rounded())
       let span = max(abs(lo), abs(hi))
       let jMax = min(400, Int(ceil(span)) + 1)
-      let step = max(1, Int(ceil(Double(jMax) / Double(max(1, maxTicks / 2)))))
-      for j in stride(from: 0, through: jMax, by: step) {
+      let sides = (lo < 0 ? 1 : 0) + (hi > 0 ? 1 : 0)
+      let step = max(1, Int(ceil(Double(jMax) / Double(max(1, maxTicks / max(1, sides))))))
+      for j in stride(from: step, through: jMax, by: step) {
         let u = log10(1 + pow(10, Double(j)))
         if u <= hi + 1e-9 { out.append((u, decadeLabel(cExp + j))) }
         if -u >= lo - 1e-9 { out.append((-u, "-" + decadeLabel(cExp + j))) }
@@ -89,8 +91,8 @@ struct ChartSeries {
 
 /// Geometry shared by the charts.
 struct Frame {
-  var width = 380.0, height = 250.0
-  var left = 66.0, right = 14.0, top = 34.0, bottom = 46.0
+  var width = 380.0, height = 264.0
+  var left = 66.0, right = 14.0, top = 52.0, bottom = 46.0
   var plotW: Double { width - left - right }
   var plotH: Double { height - top - bottom }
 }
@@ -247,16 +249,16 @@ func svgLineChart(
     o += "<text class=\"nd\" x=\"\(coord(f.left + f.plotW / 2))\" y=\"\(coord(f.top + f.plotH / 2))\" "
       + "text-anchor=\"middle\">no data to plot</text>"
   }
-  // Legend.
+  // Legend, between the title and the plot so it never hides a point.
   var lx = f.left + 4
   for s in series {
-    let ly = f.top + 10
+    let ly = 34.0
     o += svgMarker(s.marker, x: lx + 4, y: ly - 3, cls: s.cls)
     o += "<text class=\"lg\" x=\"\(coord(lx + 11))\" y=\"\(coord(ly + 1))\">\(xmlEscape(s.name))</text>"
-    lx += 18 + Double(s.name.count) * 6
+    lx += 24 + Double(s.name.count) * 6.2
   }
   if nanCount > 0 {
-    o += "<text class=\"pn\" x=\"\(coord(f.left + f.plotW))\" y=\"\(coord(f.top - 4))\" "
+    o += "<text class=\"pn\" x=\"\(coord(f.left + f.plotW))\" y=\"\(coord(f.top - 5))\" "
       + "text-anchor=\"end\">\(nanCount) NaN not drawn</text>"
   }
   o += "</svg>"
@@ -301,8 +303,10 @@ func svgBarChart(title: String, xLabel: String, bins: [(label: String, count: In
           + "width=\"\(coord(w - 6))\" height=\"\(coord(h))\"/>"
       }
     }
-    o += "<text class=\"tk\" x=\"\(coord(x + w / 2))\" y=\"\(coord(y - 3))\" text-anchor=\"middle\">"
-      + "\(b.bad && b.count > 0 ? "✗" : "")\(b.count)</text>"
+    if b.count > 0 {
+      o += "<text class=\"tk\" x=\"\(coord(x + w / 2))\" y=\"\(coord(y - 3))\" text-anchor=\"middle\">"
+        + "\(b.bad ? "✗" : "")\(b.count)</text>"
+    }
     o += "<text class=\"tk\" x=\"\(coord(x + w / 2))\" y=\"\(coord(f.top + f.plotH + 14))\" "
       + "text-anchor=\"middle\">\(xmlEscape(b.label))</text>"
   }
@@ -327,12 +331,14 @@ struct HeatCell {
   var skipped: Int
 }
 
-/// Colour class of a pass rate (colour-blind safe, light to dark blue for passing,
-/// orange to vermillion for failing): `h0` (no check ran) ... `h5` (all passed).
+/// Colour class of a cell from the share of checked cases that do not fail the run
+/// (colour-blind safe: dark blue, light blue, sand, orange, vermillion, grey):
+/// `h5` all passed without warnings, `h4` no failure but warnings or at least 90% without
+/// failure, `h3` at least 50%, `h2` some, `h1` none, `h0` nothing checked (all skipped).
 func heatClass(_ c: HeatCell) -> String {
   guard c.checked > 0 else { return "h0" }
-  if c.passed == c.checked { return "h5" }
-  let rate = Double(c.passed) / Double(c.checked)
+  if c.failed == 0 { return c.warned == 0 ? "h5" : "h4" }
+  let rate = Double(c.checked - c.failed) / Double(c.checked)
   if rate >= 0.9 { return "h4" }
   if rate >= 0.5 { return "h3" }
   if rate > 0 { return "h2" }
@@ -374,7 +380,7 @@ func svgHeatmap(title: String, rows: [String], columns: [String], cells: [[HeatC
       }
       let dark = cls == "h5" || cls == "h1"
       let tcls = dark ? "hl" : "hd"
-      let main = c.checked > 0 ? "\(c.passed)/\(c.checked) ✓" : "– \(c.skipped)"
+      let main = c.checked > 0 ? "\(c.passed)/\(c.checked) ✓" : "\(c.skipped) skipped"
       var sub: [String] = []
       if c.failed > 0 { sub.append("✗\(c.failed)") }
       if c.warned > 0 { sub.append("!\(c.warned)") }

@@ -149,7 +149,10 @@ struct HTMLTests {
     #expect(!html.contains("src="))
     #expect(!html.contains("<link"))
     #expect(!html.contains("@import"))
-    #expect(!html.contains("url(") || !html.contains("url(h"))
+    // CSS/SVG url() references only point inside the page (the hatch pattern).
+    for part in html.components(separatedBy: "url(").dropFirst() {
+      #expect(part.hasPrefix("#"), "url( not a fragment: \(part.prefix(40))")
+    }
     // Every href is a fragment.
     for part in html.components(separatedBy: "href=\"").dropFirst() {
       #expect(part.hasPrefix("#"), "non-fragment link: \(part.prefix(40))")
@@ -193,6 +196,9 @@ struct HTMLTests {
     #expect(html.contains("O(h²)"))
     // The series with a zero and an infinity pins them to the edges; NaN is counted.
     #expect(html.contains("1 NaN not drawn"))
+    // The skipped softplus case shows in its heatmap, the where failure is hatched.
+    #expect(html.contains(">1 skipped</text>"))
+    #expect(html.contains("fill=\"url(#hatch)\""))
   }
 
   @Test func largeInputStaysBounded() {
@@ -227,6 +233,13 @@ struct MarkdownTests {
     #expect(md.contains("## Classification"))
     #expect(md.contains("## Checks"))
     #expect(md.contains("## Solver agreement"))
+    // Counts worked out by hand from sampleResults(): softplus at beta 5 has one pass, one
+    // xfail, one fail and one skip; leaky has a failure at beta 1 and a warning at beta 5.
+    #expect(md.contains("| softplus | 1/2 ✓ ✗1 | 2/3 ✓ ✗1 –1 | 0/1 ✓ ✗1 | · | 3/6 ✓ ✗3 –1 |"))
+    #expect(md.contains("| leaky | 0/1 ✓ ✗1 | 0/1 ✓ !1 | · | · | 0/2 ✓ ✗1 !1 |"))
+    #expect(md.contains("| where | · | · | · | · | ✗1 | · | · | · |"))
+    #expect(md.contains("| no-real-eigenvalue | 1 | 0 | 0 | 0 | 1 | 0 | 0 |"))
+    #expect(md.contains("| solver | 1 | 1 | 1 | 0 | 12 |"))
     #expect(occurrences(of: "```sh\n", in: md) == r.summary.fail + r.summary.xpass)
     // Markup in ids and messages is escaped; no raw control characters remain.
     #expect(md.contains("margin -inf second line \\| pipe \\`tick\\` \\*star\\*"))
@@ -354,5 +367,37 @@ struct FormatTests {
     #expect(maxAbsGradient(makeCase(id: "g", status: .pass, gradX: -3, gradY: [[1, -7]], checks: [:])) == 7)
     #expect(maxAbsGradient(makeCase(id: "g", status: .pass, gradX: nil, gradY: nil, checks: [:])) == nil)
     #expect(maxAbsGradient(makeCase(id: "g", status: .pass, gradX: 1, gradY: [[.nan]], checks: [:]))!.isNaN)
+  }
+}
+
+@Suite("Eig-only results")
+struct EigOnlyTests {
+  /// `gradcheck eig` results: no transform, beta or x; only solver and expect checks.
+  func eigResults() -> Results {
+    Results(seed: 1, cases: sampleResults().cases.filter { $0.transform == nil })
+  }
+
+  @Test func markdownHasSolverSummaryAndNoTransformSections() {
+    let md = renderMarkdown(eigResults())
+    #expect(md.contains("## Solver agreement (native vs GSL)"))
+    #expect(md.contains("| 3 | 1 | 1 | 1 | 0 | inf | `jordan n=3 #0` |"))
+    #expect(md.contains("Eigen solves (eig cases): 6."))
+    #expect(!md.contains("## Findings by transform"))
+    #expect(!md.contains("## Constraint margin"))
+  }
+
+  @Test func htmlHasSolverHistogramAndHeatmap() {
+    let html = renderHTML(eigResults())
+    #expect(html.contains("solver: value / tolerance"))
+    #expect(html.contains("none (eig): pass rate"))
+    #expect(!html.contains(": max |grad|"))
+    #expect(html.contains("No case has a transform."))
+    #expect(occurrences(of: "<svg", in: html) == occurrences(of: "</svg>", in: html))
+  }
+
+  @Test func junitGroupsByFamily() throws {
+    let doc = try XMLDocument(data: Data(renderJUnit(eigResults()).utf8), options: [])
+    let suites = try #require(doc.rootElement()).elements(forName: "testsuite")
+    #expect(suites.map { $0.attribute(forName: "name")?.stringValue ?? "" } == ["jordan", "random-gaussian"])
   }
 }
