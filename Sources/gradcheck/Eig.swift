@@ -69,7 +69,7 @@ extension GradCheck {
       try plan.write(results, title: "gradcheck eig")
       let worst = cases.compactMap { $0.checks[.solver]?.value }.max() ?? 0
       try finishRun(results, command: "eig", strict: strict, exitZero: exitZero,
-                    extra: " (largest solver value \(formatNumber((worst * 100).rounded() / 100)) of 20)")
+                    extra: " (largest solver value \(formatExact((worst * 100).rounded() / 100)) of 20)")
     }
   }
 }

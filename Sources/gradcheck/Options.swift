@@ -85,10 +85,10 @@ struct CommonOptions: ParsableArguments {
   /// The options to append to a repro command so that it reproduces the same case.
   var reproSuffix: String {
     var s = ""
-    if margin != 1e-5 { s += " --margin \(formatNumber(margin))" }
-    if slope != 0.01 { s += " --slope \(formatNumber(slope))" }
-    if floor != 1e-6 { s += " --floor \(formatNumber(floor))" }
-    if maxGrad != 1e6 { s += " --max-grad \(formatNumber(maxGrad))" }
+    if margin != 1e-5 { s += " --margin \(formatExact(margin))" }
+    if slope != 0.01 { s += " --slope \(formatExact(slope))" }
+    if floor != 1e-6 { s += " --floor \(formatExact(floor))" }
+    if maxGrad != 1e6 { s += " --max-grad \(formatExact(maxGrad))" }
     return s
   }
 }

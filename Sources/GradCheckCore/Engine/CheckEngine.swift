@@ -499,10 +499,10 @@ public struct CheckEngine: Sendable {
       of: &checks, outcomes: job.outcomes, index: spec.x.index, transform: spec.transform, beta: spec.beta,
       classification: classification)
     let label = spec.x.label.map { " x=\($0)" } ?? ""
-    let id = "\(job.name)[\(spec.x.index)]\(label) \(spec.transform.rawValue) beta=\(formatNumber(spec.beta))"
-    var repro = "\(job.repro) --transform \(spec.transform.rawValue) --beta \(formatNumber(spec.beta))"
+    let id = "\(job.name)[\(spec.x.index)]\(label) \(spec.transform.rawValue) beta=\(formatExact(spec.beta))"
+    var repro = "\(job.repro) --transform \(spec.transform.rawValue) --beta \(formatExact(spec.beta))"
     if spectral != .minRealEigenvalue { repro += " --spectral \(spectral.rawValue)" }
-    if let v = options.sentinel { repro += " --sentinel \(formatNumber(v))" }
+    if let v = options.sentinel { repro += " --sentinel \(formatExact(v))" }
     if options.seed != 0 { repro += " --seed \(options.seed)" }
     return CaseResult(
       id: id, source: job.source, index: spec.x.index, family: job.family, n: job.y.rows,
