@@ -1,4 +1,7 @@
 import EigenCore
+#if canImport(Glibc)
+  import Glibc
+#endif
 import GradcheckModel
 import Spectral
 
@@ -30,6 +33,8 @@ public struct CheckEngine: Sendable {
   /// Two candidates (or a pair's imaginary part) within `closeCandidates * |Y|_max`
   /// make the minimiser not unique at finite-difference resolution: `nonsmooth`.
   public static let closeCandidates = 1e-6
+  /// Steps of the Taylor test: `h0 * 2^-j` for these j.
+  public static let taylorLadder = -4..<28
   /// A positive constraint margin at or below this (4 ulps of 1) is rounding level.
   public static let marginRoundingLevel = 4 * Double.ulpOfOne
 
@@ -184,24 +189,37 @@ public struct CheckEngine: Sendable {
       }
     }
 
-    // One sweep per direction: every case's x_cond along Y + h W from one solve per step.
+    // s(Y + h W_d), memoised per direction and step: every sweep (the shared one
+    // and the smaller-step ones near a kink) reads it, so a solve is never repeated.
     var flipped: String? = nil
+    var sCache = [[UInt64: Double]](repeating: [:], count: directions.count)
+    func sAt(_ d: Int, _ h: Double) -> Double {
+      if let v = sCache[d][h.bitPattern] { return v }
+      var m = y
+      let w = directions[d]
+      for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
+      var v = Double.nan
+      if let r = try? evaluator.value(spectral, m, sentinel: options.sentinel), let sh = r.s {
+        v = sh
+        if r.realCount != base.realCount && flipped == nil {
+          flipped = "real/complex classification flips under a perturbation of \(fmt(abs(h))) (\(base.realCount) -> \(r.realCount) real eigenvalues)"
+        }
+      } else if flipped == nil {
+        flipped = "s undefined at step \(fmt(h))"
+      }
+      sCache[d][h.bitPattern] = v
+      return v
+    }
+
+    // One sweep per direction: every case's x_cond along Y + h W from one solve per step.
     var numeric = [[Double]](repeating: [], count: specs.count)
     var errors = [[Double]](repeating: [], count: specs.count)
     var tables: [DerivativeEstimate] = []
     var fd = difference
     fd.relativeNoise = relNoise
-    for w in directions {
+    for d in 0..<directions.count {
       let est = fd.derivative(initialStep: h0, inputMagnitude: scaleY) { h in
-        var m = y
-        for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
-        guard let r = try? evaluator.value(spectral, m, sentinel: options.sentinel), let sh = r.s else {
-          if flipped == nil { flipped = "s undefined at step \(fmt(h))" }
-          return [Double](repeating: .nan, count: specs.count)
-        }
-        if r.realCount != base.realCount && flipped == nil {
-          flipped = "real/complex classification flips under a perturbation of \(fmt(abs(h))) (\(base.realCount) -> \(r.realCount) real eigenvalues)"
-        }
+        let sh = sAt(d, h)
         return specs.map {
           Transform.evaluate($0.transform, x: $0.x.x, s: sh, beta: $0.beta, parameters: options.parameters).value
         }
@@ -223,17 +241,21 @@ public struct CheckEngine: Sendable {
     let wScale = 1 / max(abs(wx), wy.maxAbs)
     for k in 0..<wy.storage.count { wy.storage[k] *= wScale }
     let wxs = wx * wScale
+    // The Taylor ladder h_j = h0 2^-j, j = -4 ..< 28, is solved once up front and
+    // shared by every case (so the solve count does not depend on how far each
+    // case's test descends); a step outside it reads as NaN (unusable).
+    let taylorH0 = min(8 * h0, 0x1p-4 * scaleY)
     var memo: [UInt64: Double] = [:]
-    func sAlong(_ h: Double) -> Double {
-      if h == 0 { return s }
-      if let v = memo[h.bitPattern] { return v }
+    for j in Self.taylorLadder {
+      let h = taylorH0 * pow(2, Double(-j))
       var m = y
       for k in 0..<m.storage.count { m.storage[k] += h * wy.storage[k] }
-      let v = (try? evaluator.value(spectral, m, sentinel: options.sentinel))?.s ?? .nan
-      memo[h.bitPattern] = v
-      return v
+      memo[h.bitPattern] = (try? evaluator.value(spectral, m, sentinel: options.sentinel))?.s ?? .nan
     }
-    let taylorH0 = min(8 * h0, 0x1p-4 * scaleY)
+    func sAlong(_ h: Double) -> Double {
+      if h == 0 { return s }
+      return memo[h.bitPattern] ?? .nan
+    }
     let taylor = TaylorTest(relativeNoise: relNoise)
 
     // Checks per case.
@@ -317,12 +339,9 @@ public struct CheckEngine: Sendable {
           fdc.relativeNoise = relNoise
           yNumeric = []
           yErrors = []
-          for w in directions {
+          for d in 0..<directions.count {
             let est = fdc.derivative(initialStep: max(hYcase, Self.stepFloor * scaleY), inputMagnitude: scaleY) { h in
-              var m = y
-              for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
-              let sh = (try? evaluator.value(spectral, m, sentinel: options.sentinel))?.s ?? .nan
-              return [Transform.evaluate(spec.transform, x: x, s: sh, beta: spec.beta, parameters: options.parameters).value]
+              [Transform.evaluate(spec.transform, x: x, s: sAt(d, h), beta: spec.beta, parameters: options.parameters).value]
             }
             yNumeric.append(est.estimates[0])
             yErrors.append(est.errorEstimates[0])
@@ -370,7 +389,7 @@ public struct CheckEngine: Sendable {
         // taylor: along (wx, W) jointly.
         var g = a.dx * wxs
         for k in 0..<wy.storage.count { g += a.gradY.storage[k] * wy.storage[k] }
-        let tr = taylor.run(initialStep: kinked ? min(taylorH0, hYcase * 8, hx * 8) : taylorH0, directionalDerivative: g) { h in
+        let tr = taylor.run(initialStep: taylorH0, directionalDerivative: g) { h in
           Transform.evaluate(
             spec.transform, x: x + h * wxs, s: sAlong(h), beta: spec.beta, parameters: options.parameters
           ).value
