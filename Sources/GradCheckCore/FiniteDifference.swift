@@ -119,7 +119,11 @@ public struct JacobianEstimate: Sendable, Equatable {
 ///   larger-step neighbour differs by about `r^(2k+2)` times the error, and noise or a
 ///   kink between the steps shows up as a jump). A non-finite neighbour makes the
 ///   candidate unusable. Neighbours share samples, so their agreement cannot reveal
-///   noise that is correlated between them: the rounding model below must carry it;
+///   noise that is correlated between them: the rounding model below must carry it.
+///   Also `|T[k][i] - T[k][j]| - rho[k][j]` for every smaller step `j > i`: values at
+///   smaller steps are closer to the limit up to their rounding, so a large-step value
+///   far from them is not converged (this is what exposes a kink between the steps:
+///   the large-step differences look smooth and agree with each other);
 /// - rounding estimate: at level 0
 ///   `rho[0][i] = (relativeNoise * (|g(h_i)| + |g(-h_i)|) + 2 absoluteNoise) / (2 h_i)
 ///   + eps * |T[0][i]| * inputMagnitude / h_i`
@@ -186,6 +190,11 @@ public struct CentralDifference: Sendable, Equatable {
     precondition(absoluteNoise >= 0 && absoluteNoise.isFinite, "absoluteNoise must be >= 0")
     self.absoluteNoise = absoluteNoise
   }
+
+  /// How far above the rounding estimate growing gaps at the smallest steps must be
+  /// to call the sweep divergent (100: rounding noise of functions that cancel large
+  /// terms was measured at up to ~20 times the default model).
+  public static let divergenceFactor = 100.0
 
   /// Number of function calls of one sweep: `2 * steps`.
   public var evaluationsPerSweep: Int { 2 * steps }
@@ -311,6 +320,14 @@ public struct CentralDifference: Sendable, Equatable {
               let c = abs(value - t[k][jn])
               if c.isFinite { trunc = max(trunc, c) } else { usable = false }
             }
+            // Values at smaller steps are closer to the limit (less truncation) up to
+            // their rounding: a candidate far from any of them is not converged.
+            if i + 2 < count {
+              for jn in (i + 2)..<count {
+                let c = abs(value - t[k][jn]) - rho[k][jn]
+                if c.isFinite { trunc = max(trunc, c) }
+              }
+            }
             if usable { err = trunc + rho[k][i] }
           }
           if err < rowErrors[i][o] {
@@ -323,6 +340,21 @@ public struct CentralDifference: Sendable, Equatable {
             bestSteps[o] = hs[i]
             levels[o] = k
           }
+        }
+      }
+      // Divergence: if the plain differences at the three smallest steps move apart
+      // faster and faster (each gap >= 1.5 times the previous one) by far more than
+      // rounding explains (last gap > divergenceFactor * rounding), the sequence is
+      // not converging (a kink or a pole closer than the smallest step makes
+      // D_i ~ 1/h_i): no estimate can be trusted, the error estimate is +infinity.
+      if n >= 4 {
+        let d1 = abs(t[0][n - 3] - t[0][n - 4])
+        let d2 = abs(t[0][n - 2] - t[0][n - 3])
+        let d3 = abs(t[0][n - 1] - t[0][n - 2])
+        if d2 >= 1.5 * d1 && d3 >= 1.5 * d2
+          && d3 > Self.divergenceFactor * (rho[0][n - 1] + rho[0][n - 2])
+        {
+          errors[o] = .infinity
         }
       }
       // A row with no usable candidate still shows its best finite value.
