@@ -1,4 +1,5 @@
 import EigenCore
+import GradcheckModel
 import Testing
 
 @testable import GradCheckCore
@@ -373,4 +374,156 @@ func knownFunction(_ c: KnownCase) throws {
   }
   #expect(steps[0] == 4 * 0x1p-7)
   #expect(steps[12] == 10 * 0x1p-7)
+}
+
+// MARK: - GradientComparison
+
+/// FD Jacobian and exact Jacobian of a seeded random composition, flattened row-major.
+func seededJacobians(_ rng: inout SeededRNG, n: Int, m: Int) -> (exact: [Double], numeric: [Double], errors: [Double]) {
+  let f = RandomComposition(rng: &rng, n: n, m: m)
+  let z = (0..<n).map { _ in rng.uniform(-1, 1) }
+  let jac = CentralDifference().jacobian(at: z) { f.value($0) }
+  return (f.jacobian(z).flatMap { $0 }, jac.estimates.flatMap { $0 }, jac.errorEstimates.flatMap { $0 })
+}
+
+@Test func correctGradientsPass() {
+  var rng = SeededRNG(seed: 11)
+  let rule = GradientComparison()
+  var statuses: [Status: Int] = [:]
+  var worst = 0.0
+  for _ in 0..<500 {
+    let n = 1 + rng.int(below: 5)
+    let (exact, numeric, errors) = seededJacobians(&rng, n: n, m: 2)
+    let r = rule.compare(analytic: exact, numeric: numeric, errorEstimates: errors)
+    statuses[r.status, default: 0] += 1
+    worst = max(worst, r.value)
+  }
+  #expect(statuses[.pass] == 500, "\(statuses), worst normalized error \(worst)")
+  #expect(worst < 0.1)
+}
+
+@Test func correctDirectionalDerivativesPass() {
+  var rng = SeededRNG(seed: 12)
+  let rule = GradientComparison()
+  for _ in 0..<200 {
+    let n = 2 + rng.int(below: 6)
+    let f = RandomComposition(rng: &rng, n: n, m: 1)
+    let z = (0..<n).map { _ in rng.uniform(-1, 1) }
+    let grad = f.jacobian(z)[0]
+    var analytic: [Double] = [], numeric: [Double] = [], errors: [Double] = []
+    var termScale = 0.0
+    for _ in 0..<3 {
+      let w = rng.gaussianVector(n)
+      let est = CentralDifference().derivative(along: w, at: z) { f.value($0) }
+      analytic.append(RandomComposition.dot(grad, w))
+      numeric.append(est.estimates[0])
+      errors.append(est.errorEstimates[0])
+      termScale = max(termScale, zip(grad, w).reduce(0) { $0 + abs($1.0 * $1.1) })
+    }
+    let r = rule.compare(analytic: analytic, numeric: numeric, errorEstimates: errors, scale: termScale)
+    #expect(r.status == .pass, "\(r.message)")
+    // Factor 2 on the whole gradient is caught in every direction.
+    let wrong = rule.compare(
+      analytic: analytic.map { 2 * $0 }, numeric: numeric, errorEstimates: errors, scale: termScale)
+    if analytic.contains(where: { abs($0) > 1e-6 * termScale }) {
+      #expect(wrong.status == .fail, "\(wrong.message)")
+    }
+  }
+}
+
+@Test func injectedErrorsFail() {
+  var rng = SeededRNG(seed: 13)
+  let rule = GradientComparison()
+  var checked = 0
+  for _ in 0..<500 {
+    let n = 1 + rng.int(below: 5)
+    let (exact, numeric, errors) = seededJacobians(&rng, n: n, m: 2)
+    let big = exact.map(abs).max()!
+    // An entry that is not negligible against the gradient (the absolute floor is
+    // 1e-8 of the largest entry: errors far below it are out of reach by design).
+    let candidates = exact.indices.filter { abs(exact[$0]) >= 1e-2 * big }
+    let j = candidates[rng.int(below: candidates.count)]
+    var small = exact
+    small[j] *= 1 + (rng.sign() * 1e-4)
+    var flipped = exact
+    flipped[j] = -flipped[j]
+    let doubled = exact.map { 2 * $0 }
+    for (name, wrong) in [("1e-4 in one entry", small), ("sign flip", flipped), ("factor 2", doubled)] {
+      let r = rule.compare(analytic: wrong, numeric: numeric, errorEstimates: errors)
+      #expect(r.status == .fail, "\(name): \(r.message)")
+      if name != "factor 2" { #expect(r.worstIndex == j, "\(name) names the wrong entry") }
+      #expect(r.value > 1)
+    }
+    checked += 1
+  }
+  #expect(checked == 500)
+}
+
+@Test func transposedJacobianFails() {
+  var rng = SeededRNG(seed: 14)
+  let rule = GradientComparison()
+  for _ in 0..<500 {
+    let (exact, numeric, errors) = seededJacobians(&rng, n: 3, m: 3)
+    let transposed = (0..<9).map { exact[($0 % 3) * 3 + $0 / 3] }
+    let asymmetry = (0..<9).map { abs(exact[$0] - transposed[$0]) }.max()!
+    #expect(asymmetry > 1e-3 * exact.map(abs).max()!, "generic Jacobians are not symmetric")
+    let r = rule.compare(
+      analytic: transposed, numeric: numeric, errorEstimates: errors,
+      labels: (0..<9).map { "J[\($0 / 3)][\($0 % 3)]" })
+    #expect(r.status == .fail)
+    #expect(r.message.hasPrefix("gradient mismatch at J["), "\(r.message)")
+  }
+}
+
+@Test func warnWhenOnlyTheErrorBarCovers() {
+  let rule = GradientComparison()
+  // Entry 1: |diff| = 5e-6 > tol (1e-6 * 1 + 1e-8 * 1 = 1.01e-6) but the FD error
+  // estimate 1e-5 covers it: cannot be resolved, so warn (not pass, not fail).
+  let r = rule.compare(
+    analytic: [1, 1.000005], numeric: [1, 1], errorEstimates: [1e-14, 1e-5],
+    labels: ["grad_x", "grad_y[0][1]"])
+  #expect(r.status == .warn)
+  #expect(r.worstIndex == 1)
+  #expect(r.message.contains("grad_y[0][1]"), "\(r.message)")
+  #expect(r.message.hasPrefix("FD error estimate too large"))
+  #expect(r.value <= 1 && r.tolerance == 1)
+  // Same difference with a small error estimate fails.
+  let f = rule.compare(analytic: [1, 1.000005], numeric: [1, 1], errorEstimates: [1e-14, 1e-14])
+  #expect(f.status == .fail && f.value > 1)
+  #expect(f.message == "gradient mismatch at entry 1: analytic 1.00e+00, numeric 1.00e+00 +- 1.00e-14, |diff| 5.00e-06, tol 1.01e-06")
+  // Within tolerance: pass, naming the worst entry.
+  let p = rule.compare(analytic: [1, 1 + 1e-7], numeric: [1, 1], errorEstimates: [0, 0])
+  #expect(p.status == .pass && p.worstIndex == 1)
+  #expect(p.message.hasPrefix("max normalized error 9."), "\(p.message)")
+  let check = p.checkResult()
+  #expect(check.status == .pass && check.tolerance == 1 && check.value == p.value)
+}
+
+@Test func nonFiniteAndEmpty() {
+  let rule = GradientComparison()
+  #expect(rule.compare(analytic: [.nan], numeric: [1], errorEstimates: [0]).status == .fail)
+  #expect(rule.compare(analytic: [.infinity, 1], numeric: [1, 1], errorEstimates: [0, 0]).status == .fail)
+  let w = rule.compare(analytic: [1, 2], numeric: [1, .nan], errorEstimates: [0, .infinity])
+  #expect(w.status == .warn && w.worstIndex == 1)
+  #expect(w.message.hasPrefix("finite differences could not resolve entry 1"))
+  // An unresolved entry does not hide a failing one.
+  let f = rule.compare(analytic: [1, 3], numeric: [.nan, 1], errorEstimates: [.infinity, 0])
+  #expect(f.status == .fail && f.worstIndex == 1)
+  #expect(rule.compare(analytic: [], numeric: [], errorEstimates: []).status == .skip)
+  // All-zero gradients agree exactly.
+  #expect(rule.compare(analytic: [0, 0], numeric: [0, 0], errorEstimates: [0, 0]).status == .pass)
+  // Analytic zero against a nonzero numeric gradient fails.
+  #expect(rule.compare(analytic: [0, 0], numeric: [1e-3, 0], errorEstimates: [1e-15, 0]).status == .fail)
+}
+
+@Test func scientificFormatting() {
+  #expect(formatScientific(0) == "0")
+  #expect(formatScientific(1) == "1.00e+00")
+  #expect(formatScientific(-1.2345e-5) == "-1.23e-05")
+  #expect(formatScientific(9.996e7) == "1.00e+08")
+  #expect(formatScientific(1e300) == "1.00e+300")
+  #expect(formatScientific(4.9e-324) == "4.94e-324")
+  #expect(formatScientific(.nan) == "nan" && formatScientific(-.infinity) == "-inf")
+  #expect(formatFixed(2) == "2.00" && formatFixed(-0.354) == "-0.35" && formatFixed(1.25) == "1.25")
+  #expect(formatFixed(-0.001) == "0.00" && formatFixed(12.5) == "12.50")
 }
