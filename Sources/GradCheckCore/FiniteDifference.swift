@@ -130,6 +130,11 @@ public struct JacobianEstimate: Sendable, Equatable {
 ///   (function noise, and GSL's term for the inexact point `z + h`), propagated with the
 ///   absolute Richardson weights `rho[k][i] = (1 + a) rho[k-1][i+1] + a rho[k-1][i]`,
 ///   `a = 1 / (r^(2k) - 1)`;
+/// - divergence: when the gaps between plain differences at the three smallest steps
+///   grow (each >= 1.5 times the previous) far beyond rounding
+///   (`> divergenceFactor * rounding`), the sequence is not converging (a kink or pole
+///   closer than the smallest step gives `D_i ~ 1/h_i`) and the error estimate is
+///   `+infinity` (the estimate is kept for display);
 /// - error estimate = truncation + rounding; the result for each output is the
 ///   candidate (any level, any step) with the smallest error estimate (first one on
 ///   ties, levels ascending, then steps descending).
