@@ -522,7 +522,7 @@ func seededJacobians(_ rng: inout SeededRNG, n: Int, m: Int) -> (exact: [Double]
   #expect(formatScientific(-1.2345e-5) == "-1.23e-05")
   #expect(formatScientific(9.996e7) == "1.00e+08")
   #expect(formatScientific(1e300) == "1.00e+300")
-  #expect(formatScientific(4.9e-324) == "4.94e-324")
+  #expect(formatScientific(Double.leastNonzeroMagnitude) == "4.94e-324")
   #expect(formatScientific(.nan) == "nan" && formatScientific(-.infinity) == "-inf")
   #expect(formatFixed(2) == "2.00" && formatFixed(-0.354) == "-0.35" && formatFixed(1.25) == "1.25")
   #expect(formatFixed(-0.001) == "0.00" && formatFixed(12.5) == "12.50")
