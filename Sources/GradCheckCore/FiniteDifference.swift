@@ -496,11 +496,13 @@ public struct GradientComparisonResult: Sendable, Equatable {
 ///   the gradient cannot be resolved relative to itself. 1e-8 of the largest entry is far
 ///   above the FD error (~1e-12 S) and far below the errors a wrong formula makes.
 ///   Consequence: an error smaller than 1e-8 S in an entry much smaller than S is not seen.
-/// - `errorMultiplier = 3`: the error estimate is a local bound built from differences of
-///   neighbouring extrapolants, which can understate the error by a small factor when the
-///   differences happen to cancel; 3 covers that (measured: the actual error stayed below
-///   the estimate in every seeded test case) without hiding real errors when the
-///   estimate is small.
+/// - `errorMultiplier = 3`: the error estimate is built from differences of neighbouring
+///   extrapolants plus a rounding model (`eps |f|` per value by default), which
+///   understates the rounding of functions that cancel large terms. Measured on 24 000
+///   seeded outputs of random exp/polynomial/sin compositions: error above the estimate
+///   in 0.05 % of them, never by more than 2.0x (never at all when the engine is given the
+///   function's own rounding bound). 3 covers that without hiding real errors, since the
+///   estimate is ~1e-12 relative on smooth cases.
 public struct GradientComparison: Sendable, Equatable {
   /// Relative tolerance; default 1e-6.
   public var relativeTolerance: Double

@@ -290,8 +290,8 @@ func knownFunction(_ c: KnownCase) throws {
 @Test func randomCompositionsWithTheDefaultNoiseModel() {
   // With the default model (noise eps |f| per value) cancellation inside f can make the
   // rounding larger than modelled: the error estimate is then a little low (measured
-  // worst ratio error / estimate 1.4 ... 3.0 over 4000 outputs before the smaller-step
-  // term, 1.4 after it); GradientComparison's errorMultiplier 3 covers that.
+  // on seeds 1-6 x 4000 outputs: error > estimate in 12 outputs, worst ratio 1.96;
+  // 0.58 for this seed); GradientComparison's errorMultiplier 3 covers that.
   var rng = SeededRNG(seed: 99)
   var ratios: [Double] = []
   var worst = 0.0
@@ -355,11 +355,13 @@ func knownFunction(_ c: KnownCase) throws {
   }
   #expect(calls == 4 * 12 && jac.evaluations == calls)
   #expect(jac.columns.count == 4)
-  let exact = f.jacobian(z)
+  // Reference columns J e_i in extended precision.
+  let columns = (0..<4).map { i in f.directional(z, (0..<4).map { $0 == i ? 1 : 0 }) }
+  let exact = (0..<3).map { o in (0..<4).map { columns[$0][o] } }
   for o in 0..<3 {
     for i in 0..<4 {
       let d = abs(jac.estimates[o][i] - exact[o][i])
-      #expect(d <= jac.errorEstimates[o][i] + 4 * Double.ulpOfOne * abs(exact[o][i]), "(\(o), \(i))")
+      #expect(d <= jac.errorEstimates[o][i], "(\(o), \(i))")
       #expect(d <= 1e-9 * max(1, abs(exact[o][i])))
     }
   }
