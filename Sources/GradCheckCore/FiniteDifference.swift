@@ -119,13 +119,22 @@ public struct JacobianEstimate: Sendable, Equatable {
 ///   larger-step neighbour differs by about `r^(2k+2)` times the error, and noise or a
 ///   kink between the steps shows up as a jump). A non-finite neighbour makes the
 ///   candidate unusable. Neighbours share samples, so their agreement cannot reveal
-///   noise that is correlated between them: the rounding model below must carry it;
+///   noise that is correlated between them: the rounding model below must carry it.
+///   Also `|T[k][i] - T[k][j]| - rho[k][j]` for every smaller step `j > i`: values at
+///   smaller steps are closer to the limit up to their rounding, so a large-step value
+///   far from them is not converged (this is what exposes a kink between the steps:
+///   the large-step differences look smooth and agree with each other);
 /// - rounding estimate: at level 0
 ///   `rho[0][i] = (relativeNoise * (|g(h_i)| + |g(-h_i)|) + 2 absoluteNoise) / (2 h_i)
 ///   + eps * |T[0][i]| * inputMagnitude / h_i`
 ///   (function noise, and GSL's term for the inexact point `z + h`), propagated with the
 ///   absolute Richardson weights `rho[k][i] = (1 + a) rho[k-1][i+1] + a rho[k-1][i]`,
 ///   `a = 1 / (r^(2k) - 1)`;
+/// - divergence: when the gaps between plain differences at the three smallest steps
+///   grow (each >= 1.5 times the previous) far beyond rounding
+///   (`> divergenceFactor * rounding`), the sequence is not converging (a kink or pole
+///   closer than the smallest step gives `D_i ~ 1/h_i`) and the error estimate is
+///   `+infinity` (the estimate is kept for display);
 /// - error estimate = truncation + rounding; the result for each output is the
 ///   candidate (any level, any step) with the smallest error estimate (first one on
 ///   ties, levels ascending, then steps descending).
@@ -186,6 +195,11 @@ public struct CentralDifference: Sendable, Equatable {
     precondition(absoluteNoise >= 0 && absoluteNoise.isFinite, "absoluteNoise must be >= 0")
     self.absoluteNoise = absoluteNoise
   }
+
+  /// How far above the rounding estimate growing gaps at the smallest steps must be
+  /// to call the sweep divergent (100: rounding noise of functions that cancel large
+  /// terms was measured at up to ~20 times the default model).
+  public static let divergenceFactor = 100.0
 
   /// Number of function calls of one sweep: `2 * steps`.
   public var evaluationsPerSweep: Int { 2 * steps }
@@ -311,6 +325,14 @@ public struct CentralDifference: Sendable, Equatable {
               let c = abs(value - t[k][jn])
               if c.isFinite { trunc = max(trunc, c) } else { usable = false }
             }
+            // Values at smaller steps are closer to the limit (less truncation) up to
+            // their rounding: a candidate far from any of them is not converged.
+            if i + 2 < count {
+              for jn in (i + 2)..<count {
+                let c = abs(value - t[k][jn]) - rho[k][jn]
+                if c.isFinite { trunc = max(trunc, c) }
+              }
+            }
             if usable { err = trunc + rho[k][i] }
           }
           if err < rowErrors[i][o] {
@@ -323,6 +345,21 @@ public struct CentralDifference: Sendable, Equatable {
             bestSteps[o] = hs[i]
             levels[o] = k
           }
+        }
+      }
+      // Divergence: if the plain differences at the three smallest steps move apart
+      // faster and faster (each gap >= 1.5 times the previous one) by far more than
+      // rounding explains (last gap > divergenceFactor * rounding), the sequence is
+      // not converging (a kink or a pole closer than the smallest step makes
+      // D_i ~ 1/h_i): no estimate can be trusted, the error estimate is +infinity.
+      if n >= 4 {
+        let d1 = abs(t[0][n - 3] - t[0][n - 4])
+        let d2 = abs(t[0][n - 2] - t[0][n - 3])
+        let d3 = abs(t[0][n - 1] - t[0][n - 2])
+        if d2 >= 1.5 * d1 && d3 >= 1.5 * d2
+          && d3 > Self.divergenceFactor * (rho[0][n - 1] + rho[0][n - 2])
+        {
+          errors[o] = .infinity
         }
       }
       // A row with no usable candidate still shows its best finite value.
@@ -459,11 +496,13 @@ public struct GradientComparisonResult: Sendable, Equatable {
 ///   the gradient cannot be resolved relative to itself. 1e-8 of the largest entry is far
 ///   above the FD error (~1e-12 S) and far below the errors a wrong formula makes.
 ///   Consequence: an error smaller than 1e-8 S in an entry much smaller than S is not seen.
-/// - `errorMultiplier = 3`: the error estimate is a local bound built from differences of
-///   neighbouring extrapolants, which can understate the error by a small factor when the
-///   differences happen to cancel; 3 covers that (measured: the actual error stayed below
-///   the estimate in every seeded test case) without hiding real errors when the
-///   estimate is small.
+/// - `errorMultiplier = 3`: the error estimate is built from differences of neighbouring
+///   extrapolants plus a rounding model (`eps |f|` per value by default), which
+///   understates the rounding of functions that cancel large terms. Measured on 24 000
+///   seeded outputs of random exp/polynomial/sin compositions: error above the estimate
+///   in 0.05 % of them, never by more than 2.0x (never at all when the engine is given the
+///   function's own rounding bound). 3 covers that without hiding real errors, since the
+///   estimate is ~1e-12 relative on smooth cases.
 public struct GradientComparison: Sendable, Equatable {
   /// Relative tolerance; default 1e-6.
   public var relativeTolerance: Double

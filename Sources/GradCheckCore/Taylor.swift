@@ -251,12 +251,13 @@ public struct TaylorTest: Sendable, Equatable {
         order: order, points: points, window: windowPoints)
     }
     if settled && order >= 0.5 && order < failOrder && sameSign && reachesH0 {
-      // r ~ |d| h: d is the implied error of the directional derivative.
-      let implied = deepest.signed / deepest.h
+      // signed remainder ~ -d h with d = g - (f(z+hw) - f(z))/h, the error of g.
+      let slope = g + deepest.signed / deepest.h
       return result(
         .fail,
         "observed order \(orderText) < \(formatFixed(failOrder)) over \(range): remainder is O(h), "
-          + "directional derivative off by about \(formatScientific(-implied)) (analytic \(formatScientific(g)))",
+          + "analytic directional derivative \(formatScientific(g)) is off by about "
+          + "\(formatScientific(g - slope)) ((f(z+hw)-f(z))/h = \(formatScientific(slope)))",
         order: order, points: points, window: windowPoints)
     }
     let reason: String
