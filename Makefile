@@ -29,9 +29,21 @@ test: deps
 	GRADCHECK_BIN=$$(pwd)/.build/debug/gradcheck $(SWIFT) test --skip-build
 
 ## report: deps + release build + every shipped fixture and the default sweep into Reports/
+## (fixtures/ and sweep/ reports, their merge as Reports/{results.json,report.md,report.html,junit.xml},
+## the solver cross-check in eig/, and Reports/index.html linking them)
 report: release
 	@mkdir -p Reports
-	$(BIN_RELEASE) eig fixtures --family lapack --n 1,2,3,5,10,20 --count 3 --out Reports --exit-zero
+	$(BIN_RELEASE) check fixtures --transform all --beta 1,2,5,10,20,50 --out Reports/fixtures --exit-zero
+	$(BIN_RELEASE) sweep --out Reports/sweep --exit-zero
+	$(BIN_RELEASE) eig fixtures --family lapack --n 1,2,3,5,10,20 --count 3 --out Reports/eig --exit-zero
+	$(BIN_RELEASE) merge Reports/fixtures/results.json Reports/sweep/results.json --out Reports --exit-zero
+	$(BIN_RELEASE) report Reports/results.json --title "gradcheck: fixtures and sweep" --html Reports/report.html \
+	  --index Reports/index.html \
+	  --entry "All cases (fixtures and sweep)|report.html|Reports/results.json" \
+	  --entry "Shipped fixtures, every transform and beta|fixtures/report.html|Reports/fixtures/results.json" \
+	  --entry "Generated sweep|sweep/report.html|Reports/sweep/results.json" \
+	  --entry "Eigen solver against GSL|eig/report.html|Reports/eig/results.json" --exit-zero
+	@echo "Open Reports/index.html (summary in Reports/report.md)"
 
 clean:
-	rm -rf .build Reports/*.json Reports/*.md Reports/*.html Reports/*.xml
+	rm -rf .build Reports/*.json Reports/*.md Reports/*.html Reports/*.xml Reports/fixtures Reports/sweep Reports/eig

@@ -1,6 +1,7 @@
 import ArgumentParser
 import GradcheckIO
 import GradcheckModel
+import Reporting
 
 extension GradCheck {
   /// `gradcheck merge RESULT...`: one results file from shards or runs.
@@ -62,16 +63,42 @@ extension GradCheck {
     var out: String?
     @Option(help: "Report title.")
     var title: String = "gradcheck"
+    @Option(help: "Also write an index page linking several reports (with --entry).")
+    var index: String?
+    @Option(help: "An index entry TITLE|HREF|RESULTS: the link text, the report it links to (relative to the index), and the results file its summary comes from.")
+    var entry: [String] = []
     @Flag(help: "Count warnings as failures.")
     var strict = false
     @Flag(name: .customLong("exit-zero"), help: "Report only: exit 0 even when checks fail.")
     var exitZero = false
 
+    func validate() throws {
+      if index != nil && entry.isEmpty { throw ValidationError("--index needs at least one --entry TITLE|HREF|RESULTS") }
+      for e in entry where e.split(separator: "|", omittingEmptySubsequences: false).count != 3 {
+        throw ValidationError("--entry: expected TITLE|HREF|RESULTS, found '\(e)'")
+      }
+    }
+
     func run() throws {
       let plan = OutputPlan(json: nil, markdown: markdown, html: html, junit: junit, out: out)
       try plan.check(out: out)
+      if let index {
+        do { try checkWritable(index) } catch { throw InputError(message: error.description) }
+      }
       let r = try readResults(result)
+      var entries: [(title: String, href: String, summary: Summary)] = []
+      for e in entry {
+        let parts = e.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        entries.append((parts[0], parts[1], try readResults(parts[2]).summary))
+      }
       try plan.write(r, title: title)
+      if let index {
+        do {
+          try writeAtomically(renderIndexHTML(entries: entries), to: index)
+        } catch {
+          throw InputError(message: "cannot write \(error.description)")
+        }
+      }
       try finishRun(r, command: "report", strict: strict, exitZero: exitZero)
     }
   }

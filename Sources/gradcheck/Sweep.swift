@@ -43,13 +43,16 @@ extension GradCheck {
     }
 
     static let defaultOrders = [2, 3, 4, 5, 8, 16]
+    /// Without --family: every family, with each of the 21 LAPACK types on its own
+    /// (the cycled `lapack` family would give type 1 only at --count 1).
+    static let defaultFamilies = MatrixFamilies.all.filter { $0.name != "lapack" } + (1...21).map { MatrixFamilies.lapack(type: $0) }
 
     func run() throws {
       let plan = try OutputPlan(options)
       let (shardIndex, shardCount) = try shard.map(parseShard) ?? (1, 1)
       let wanted = xCase.map { Set($0.split(separator: ",").map(String.init)) }
       let generated = families.matrices(
-        seed: options.seed, defaultFamilies: MatrixFamilies.all, defaultOrders: Self.defaultOrders)
+        seed: options.seed, defaultFamilies: Self.defaultFamilies, defaultOrders: Self.defaultOrders)
       var jobs: [MatrixJob] = []
       for (k, g) in generated.enumerated() where k % shardCount == shardIndex - 1 {
         var xs: [XCase] = []

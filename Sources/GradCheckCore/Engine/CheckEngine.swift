@@ -270,7 +270,9 @@ public struct CheckEngine: Sendable {
       var checks: [CheckName: CheckResult] = [:]
       let kinked = spec.transform == .where || spec.transform == .leaky
       // where/leaky have a kink at 1 + x*s = 0: the steps must not cross it.
-      let hx0 = difference.stepFactor * max(abs(x), 1)
+      // The natural scale of x is 1/|s| (t = x*s), or |x| when larger.
+      let xScale = s != 0 && (1 / abs(s)).isFinite ? max(abs(x), 1 / abs(s)) : max(abs(x), 1)
+      let hx0 = difference.stepFactor * xScale
       if kinked && classification != .nonsmooth {
         let sMove = abs(x) * kappa * h0 * 8
         let xMove = abs(s) * hx0 * 8
@@ -387,11 +389,13 @@ public struct CheckEngine: Sendable {
         checks[.gradient] = check
 
         // taylor: along (wx, W) jointly.
-        var g = a.dx * wxs
+        // Taylor steps h are in units of Y; the x component moves in units of xScale.
+        let xdir = wxs * xScale / scaleY
+        var g = a.dx * xdir
         for k in 0..<wy.storage.count { g += a.gradY.storage[k] * wy.storage[k] }
         let tr = taylor.run(initialStep: taylorH0, directionalDerivative: g) { h in
           Transform.evaluate(
-            spec.transform, x: x + h * wxs, s: sAlong(h), beta: spec.beta, parameters: options.parameters
+            spec.transform, x: x + h * xdir, s: sAlong(h), beta: spec.beta, parameters: options.parameters
           ).value
         }
         var tcheck = tr.checkResult()

@@ -1,0 +1,259 @@
+import Foundation
+import GradcheckIO
+import GradcheckModel
+import Testing
+
+/// End-to-end tests of the built `gradcheck` binary: exit codes, output files,
+/// error messages. `make test` builds it first and passes GRADCHECK_BIN.
+enum CLI {
+  static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  static var binary: String {
+    if let b = ProcessInfo.processInfo.environment["GRADCHECK_BIN"], !b.isEmpty { return b }
+    return root.appendingPathComponent(".build/debug/gradcheck").path
+  }
+
+  struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  /// Runs the binary in the package root with the given arguments.
+  static func run(_ args: [String], cwd: URL? = nil) throws -> Run {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = args
+    p.currentDirectoryURL = cwd ?? root
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+  }
+
+  static func tempDir() throws -> URL {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("gradcheck-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+    return d
+  }
+
+  static func files(in d: URL) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? []).sorted()
+  }
+}
+
+@Suite("gradcheck binary", .serialized)
+struct CLITests {
+  @Test func checkFixturesExitsZeroAndWritesEveryReport() throws {
+    let d = try CLI.tempDir()
+    let r = try CLI.run(["check", "fixtures", "--out", d.path])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(CLI.files(in: d) == ["junit.xml", "report.html", "report.md", "results.json"])
+    #expect(r.stdout.contains("gradcheck check:") && r.stdout.contains("-> OK"))
+    let results = try loadResults(d.appendingPathComponent("results.json").path)
+    #expect(results.summary.fail == 0 && results.summary.xpass == 0)
+    #expect(results.summary.xfail > 0)
+    let forum = try #require(results.cases.first { $0.id == "forum-example[1] softplus beta=5" })
+    #expect(forum.status == .pass)
+    #expect(abs(forum.xCond! - 0.6364271340) < 1e-9)
+  }
+
+  @Test func forumExampleWithEveryTransform() throws {
+    let d = try CLI.tempDir()
+    let out = d.appendingPathComponent("out.json").path
+    let r = try CLI.run(["check", "fixtures/forum-example.json", "--transform", "all", "--beta", "1,5,20", "--json", out])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    let text = try String(contentsOfFile: out, encoding: .utf8)
+    let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    #expect(obj["format"] as? String == "gradcheck-results/1")
+    let cases = try #require(obj["cases"] as? [[String: Any]])
+    #expect(cases.count == 24)
+    for key in ["id", "source", "index", "family", "n", "transform", "beta", "spectral", "classification",
+                "status", "x", "lambda_min", "kappa", "eigenvalues", "x_cond", "grad_x", "grad_y", "checks", "repro"] {
+      #expect(cases[0].keys.contains(key), "missing \(key)")
+    }
+    // where's vanishing gradient and leaky's violation are declared outcomes: xfail.
+    let statuses = Set(cases.compactMap { $0["status"] as? String })
+    #expect(statuses.isSubset(of: ["pass", "xfail", "warn"]))
+  }
+
+  @Test func failingCasesExitOne() throws {
+    // The same fixture without its outcomes: the known failures fail the run.
+    let d = try CLI.tempDir()
+    let src = try String(contentsOfFile: CLI.root.appendingPathComponent("fixtures/forum-example.json").path, encoding: .utf8)
+    var obj = try #require(try JSONSerialization.jsonObject(with: Data(src.utf8)) as? [String: Any])
+    obj["outcomes"] = nil
+    let f = d.appendingPathComponent("forum.json")
+    try JSONSerialization.data(withJSONObject: obj).write(to: f)
+    let r = try CLI.run(["check", f.path, "--transform", "where"])
+    #expect(r.status == 1)
+    #expect(r.stdout.contains("-> FAIL"))
+    let z = try CLI.run(["check", f.path, "--transform", "where", "--exit-zero"])
+    #expect(z.status == 0)
+  }
+
+  @Test func strictCountsWarnings() throws {
+    let r = try CLI.run(["check", "fixtures/edge-repeated-min.json", "--strict"])
+    let plain = try CLI.run(["check", "fixtures/edge-repeated-min.json"])
+    #expect(plain.status == 0)
+    if plain.stdout.contains("0 warn") {
+      #expect(r.status == 0)
+    } else {
+      #expect(r.status == 1)
+    }
+  }
+
+  @Test(arguments: [
+    (["check"], "at least one"),
+    (["check", "fixtures", "--transform", "softmax"], "--transform"),
+    (["check", "fixtures", "--beta", "0"], "--beta"),
+    (["check", "fixtures", "--beta", "abc"], "--beta"),
+    (["check", "fixtures", "--spectral", "max-eigenvalue"], "--spectral"),
+    (["check", "fixtures", "--jobs", "0"], "--jobs"),
+    (["check", "fixtures", "--bogus"], "--bogus"),
+    (["check", "fixtures", "--floor", "2"], "--floor"),
+    (["sweep", "--shard", "3/2"], "--shard"),
+    (["sweep", "--family", "nope"], "nope"),
+    (["sweep", "--n", "0"], "--n"),
+    (["frobnicate"], "frobnicate"),
+    (["check", "does-not-exist.json"], "does-not-exist.json"),
+    (["check", "fixtures", "--json", "/nonexistent-dir/x/out.json"], "/nonexistent-dir/x"),
+    (["report", "does-not-exist.json"], "does-not-exist.json"),
+    (["merge", "does-not-exist.json"], "does-not-exist.json"),
+  ])
+  func badCommandLinesExitTwoAndWriteNothing(_ args: [String], _ mentions: String) throws {
+    let d = try CLI.tempDir()
+    let r = try CLI.run(args + ["--out", d.appendingPathComponent("o").path].filter { _ in args.first == "check" }, cwd: nil)
+    #expect(r.status == 2, "\(args): \(r.status) \(r.stderr)")
+    #expect(r.stderr.contains(mentions), "\(args): \(r.stderr)")
+    #expect(CLI.files(in: d).isEmpty || CLI.files(in: d.appendingPathComponent("o")).isEmpty)
+  }
+
+  @Test func malformedFixturesExitTwoNamingFileAndPlace() throws {
+    let d = try CLI.tempDir()
+    let cases: [(String, String, String)] = [
+      ("short-row.json", #"{"format":"gradcheck-fixture/1","x":[1,2],"y":[[[1,0],[0,1]],[[1,0],[0]]]}"#, "y[1][1]"),
+      ("typo.json", #"{"format":"gradcheck-fixture/1","x":[1],"y":[[[1]]],"betta":5}"#, "betta"),
+      ("syntax.json", "{\"format\": \"gradcheck-fixture/1\",\n \"x\": [1,]}", "2:"),
+      ("empty.json", "", "empty.json"),
+      ("nan.json", #"{"format":"gradcheck-fixture/1","x":[1e999],"y":[[[1]]]}"#, "x[0]"),
+      ("transform.json", #"{"format":"gradcheck-fixture/1","x":[1],"y":[[[1]]],"transform":"softmax"}"#, "transform"),
+    ]
+    for (name, text, _) in cases { try text.write(to: d.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+    let out = d.appendingPathComponent("out")
+    let r = try CLI.run(["check", d.path, "--out", out.path])
+    #expect(r.status == 2)
+    for (name, _, place) in cases {
+      let line = r.stderr.split(separator: "\n").first { $0.contains(name) } ?? ""
+      #expect(line.contains(place), "\(name): \(r.stderr)")
+    }
+    #expect(CLI.files(in: out).isEmpty)
+  }
+
+  @Test func eigOnFamiliesAndFixtures() throws {
+    let d = try CLI.tempDir()
+    let out = d.appendingPathComponent("eig.json").path
+    let r = try CLI.run(["eig", "fixtures/forum-example.json", "--family", "lapack", "--n", "1,2,3,5,10,20", "--count", "3", "--json", out])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    let results = try loadResults(out)
+    #expect(results.cases.count == 2 + 6 * 3)
+    for c in results.cases {
+      #expect(c.transform == nil && c.beta == nil && c.x == nil && c.xCond == nil)
+      let solver = try #require(c.checks[.solver])
+      #expect(solver.status != .fail, "\(c.id): \(solver.message)")
+      #expect(solver.value! <= 20)
+    }
+  }
+
+  @Test func jobsAndShardsGiveIdenticalBytes() throws {
+    let d = try CLI.tempDir()
+    let base = ["sweep", "--family", "gaussian,symmetric,near-zero-min", "--n", "3,4", "--count", "2", "--transform", "softplus,safe-softplus", "--beta", "5", "--exit-zero"]
+    func path(_ n: String) -> String { d.appendingPathComponent(n).path }
+    #expect(try CLI.run(base + ["--jobs", "1", "--json", path("j1.json")]).status == 0)
+    #expect(try CLI.run(base + ["--jobs", "2", "--json", path("j2.json")]).status == 0)
+    let j1 = try Data(contentsOf: URL(fileURLWithPath: path("j1.json")))
+    #expect(j1 == (try Data(contentsOf: URL(fileURLWithPath: path("j2.json")))))
+    for shards in [2, 3] {
+      var parts: [String] = []
+      for i in 1...shards {
+        let p = path("s\(shards)-\(i).json")
+        #expect(try CLI.run(base + ["--shard", "\(i)/\(shards)", "--json", p]).status == 0)
+        parts.append(p)
+      }
+      let merged = path("merged\(shards).json")
+      let m = try CLI.run(["merge"] + parts + ["--json", merged, "--exit-zero"])
+      #expect(m.status == 0, "\(m.stderr)")
+      #expect(try Data(contentsOf: URL(fileURLWithPath: merged)) == j1, "merge of \(shards) shards differs")
+    }
+    // Merging a shard with itself is an error (duplicate case ids).
+    let dup = try CLI.run(["merge", path("s2-1.json"), path("s2-1.json"), "--json", path("dup.json")])
+    #expect(dup.status == 2 && dup.stderr.contains("duplicate"))
+    #expect(!FileManager.default.fileExists(atPath: path("dup.json")))
+  }
+
+  @Test func reproCommandsReproduceTheirCase() throws {
+    let d = try CLI.tempDir()
+    let all = d.appendingPathComponent("all.json").path
+    _ = try CLI.run(["sweep", "--family", "prescribed,mixed", "--n", "3,5", "--count", "2", "--beta", "2,10", "--json", all, "--exit-zero"])
+    let results = try loadResults(all)
+    for c in results.cases.filter({ $0.transform == .softplus && $0.beta == 10 }).prefix(3) {
+      let one = d.appendingPathComponent("one.json").path
+      var args = c.repro.split(separator: " ").map(String.init).dropFirst()  // drop "gradcheck"
+      args.append(contentsOf: ["--json", one, "--exit-zero"])
+      let r = try CLI.run(Array(args))
+      #expect(r.status == 0, "\(c.repro): \(r.stderr)")
+      let again = try loadResults(one)
+      let match = try #require(again.cases.first { $0.id == c.id }, "\(c.repro) does not produce \(c.id)")
+      #expect(match == c)
+    }
+  }
+
+  @Test func reportRendersFromResultsAlone() throws {
+    let d = try CLI.tempDir()
+    let json = d.appendingPathComponent("r.json").path
+    #expect(try CLI.run(["check", "fixtures/forum-example.json", "--json", json]).status == 0)
+    let r = try CLI.run(["report", json, "--out", d.appendingPathComponent("rep").path])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(CLI.files(in: d.appendingPathComponent("rep")) == ["junit.xml", "report.html", "report.md", "results.json"].filter { $0 != "results.json" })
+  }
+
+  @Test func generateWritesAFixtureThatChecks() throws {
+    let d = try CLI.tempDir()
+    let f = d.appendingPathComponent("gen.json").path
+    let g = try CLI.run(["generate", "--family", "prescribed", "--n", "4", "--count", "3", "-o", f])
+    #expect(g.status == 0, "\(g.stderr)")
+    let fixtures = try loadFixtures(paths: [f]).get()
+    #expect(fixtures[0].batchCount == 3 && fixtures[0].n == 4)
+    #expect(try CLI.run(["check", f, "--transform", "safe-softplus", "--beta", "5"]).status == 0)
+  }
+
+  @Test func selftestPasses() throws {
+    let r = try CLI.run(["selftest"])
+    #expect(r.status == 0, "\(r.stdout)")
+    #expect(r.stdout.contains("every injected bug caught"))
+  }
+
+  @Test func sigintLeavesNoReportAndExits130() throws {
+    let d = try CLI.tempDir()
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = ["sweep", "--family", "all", "--n", "16", "--count", "50", "--jobs", "1", "--out", d.path]
+    p.currentDirectoryURL = CLI.root
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    try p.run()
+    Thread.sleep(forTimeInterval: 1.5)
+    p.interrupt()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 130)
+    #expect(String(decoding: e, as: UTF8.self).contains("interrupted"))
+    #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
+  }
+}
