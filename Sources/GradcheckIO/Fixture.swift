@@ -339,7 +339,7 @@ private struct FixtureValidator {
     if let v = root["expect"] {
       if let m = v.members {
         checkKeys(m, known: expectKeys, prefix: "expect")
-        let each = b.map { "\($0) numbers (one per element of x)" }
+        let each = b.map { "\(counted($0, "number")) (one per element of x)" }
         if let e = v["lambda_min"] { expect.lambdaMin = numbers(e, "expect.lambda_min", count: b, what: each) }
         if let e = v["x_cond"] { expect.xCond = numbers(e, "expect.x_cond", count: b, what: each) }
         if let e = v["grad_x"] { expect.gradX = numbers(e, "expect.grad_x", count: b, what: each) }
@@ -391,7 +391,7 @@ private struct FixtureValidator {
     }
     var ok = true
     if let count, items.count != count {
-      problem(path, "expected \(what ?? "\(count) numbers"), found \(items.count)", v)
+      problem(path, "expected \(what ?? counted(count, "number")), found \(items.count)", v)
       ok = false
     }
     var out: [Double] = []
@@ -422,7 +422,7 @@ private struct FixtureValidator {
       return (nil, nil)
     }
     if let batch, items.count != batch {
-      problem(path, "expected \(batch) matrices (one per element of x), found \(items.count)", v)
+      problem(path, "expected \(counted(batch, "matrix", "matrices")) (one per element of x), found \(items.count)", v)
       ok = false
     }
     // N: given, or the row count of the first matrix that is an array.
@@ -446,12 +446,12 @@ private struct FixtureValidator {
       }
       if rows.count != size {
         let note = nSource.map { " (\($0))" } ?? ""
-        problem(mPath, "expected \(size) rows\(note), found \(rows.count)", m)
+        problem(mPath, "expected \(counted(size, "row"))\(note), found \(rows.count)", m)
         ok = false
       }
       var matrix: [[Double]] = []
       for (r, row) in rows.enumerated() {
-        if let xs = numbers(row, "\(mPath)[\(r)]", count: size, what: "\(size) numbers") {
+        if let xs = numbers(row, "\(mPath)[\(r)]", count: size, what: counted(size, "number")) {
           matrix.append(xs)
         } else {
           ok = false
@@ -599,6 +599,11 @@ private func join(_ prefix: String, _ key: String) -> String {
   }
   if !plain { return prefix + "[" + quoted(key) + "]" }
   return prefix.isEmpty ? key : prefix + "." + key
+}
+
+/// `1 number`, `3 numbers`.
+private func counted(_ n: Int, _ one: String, _ many: String? = nil) -> String {
+  n == 1 ? "1 \(one)" : "\(n) \(many ?? one + "s")"
 }
 
 /// `a string`, `an object`, ... for messages.
