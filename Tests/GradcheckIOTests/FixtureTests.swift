@@ -326,28 +326,29 @@ struct LoadFixturesTests {
     try fixture(["name": "\"c\""]).write(toFile: root + "/fx/a.json", atomically: false, encoding: .utf8)
     try "not json".write(toFile: root + "/fx/notes.txt", atomically: false, encoding: .utf8)
     try "{".write(toFile: root + "/fx/.hidden/x.json", atomically: false, encoding: .utf8)
-    // Relative paths stay relative.
-    let cwd = fm.currentDirectoryPath
-    #expect(fm.changeCurrentDirectoryPath(root))
-    defer { _ = fm.changeCurrentDirectoryPath(cwd) }
-    let ok = try loadFixtures(paths: ["fx/"]).get()
-    #expect(ok.map(\.path) == ["fx/a.json", "fx/b.json", "fx/sub/a.json"])
+    // Relative paths stay relative: reach the folder through "../" from the current
+    // directory (no chdir: tests run in parallel in one process).
+    let depth = fm.currentDirectoryPath.split(separator: "/").count
+    let r = String(repeating: "../", count: depth) + root.dropFirst() + "/"
+    let ok = try loadFixtures(paths: [r + "fx/"]).get()
+    #expect(ok.map(\.path) == [r + "fx/a.json", r + "fx/b.json", r + "fx/sub/a.json"])
     #expect(ok.map(\.name) == ["c", "b", "a"])
 
     try fixture(["x": "[1]"]).write(toFile: root + "/fx/bad1.json", atomically: false, encoding: .utf8)
     try "{\"format\": 1,}".write(toFile: root + "/fx/sub/bad2.json", atomically: false, encoding: .utf8)
     try fixture(["name": "\"a\""]).write(toFile: root + "/dup.json", atomically: false, encoding: .utf8)
     try fm.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
-    guard case .failure(let e) = loadFixtures(paths: ["fx", "missing.json", "dup.json", "empty", "fx/b.json"]) else {
+    let paths = [r + "fx", r + "missing.json", r + "dup.json", r + "empty", r + "fx/b.json"]
+    guard case .failure(let e) = loadFixtures(paths: paths) else {
       Issue.record("expected problems")
       return
     }
     #expect(e.problems.map(\.description) == [
-      "missing.json: no such file or directory",
-      "empty: folder holds no *.json files",
-      "fx/bad1.json: y: expected 1 matrix (one per element of x), found 2",
-      "fx/sub/bad2.json: 1:14: expected a key in double quotes, found '}'",
-      "dup.json: name: \"a\" is also the name of fx/sub/a.json; case ids must be unique",
+      r + "missing.json: no such file or directory",
+      r + "empty: folder holds no *.json files",
+      r + "fx/bad1.json: y: expected 1 matrix (one per element of x), found 2",
+      r + "fx/sub/bad2.json: 1:14: expected a key in double quotes, found '}'",
+      r + "dup.json: name: \"a\" is also the name of \(r)fx/sub/a.json; case ids must be unique",
     ])
     #expect(e.description.split(separator: "\n").count == 5)
   }
