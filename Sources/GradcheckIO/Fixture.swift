@@ -214,6 +214,10 @@ public func loadFixtures(
   return problems.isEmpty ? .success(fixtures) : .failure(FixtureErrors(problems))
 }
 
+/// At most this many problems are listed per file (then a count of the rest), so a
+/// huge malformed file cannot flood the terminal.
+public let maxProblemsPerFile = 200
+
 /// Parses and validates one fixture from its bytes; `file` names it in problems and
 /// becomes `Fixture.path`.
 public func parseFixture(
@@ -229,7 +233,13 @@ public func parseFixture(
   var v = FixtureValidator(file: file)
   let fixture = v.validate(root)
   if let fixture, v.problems.isEmpty { return .success(fixture) }
-  return .failure(FixtureErrors(v.problems))
+  var problems = v.problems
+  if problems.count > maxProblemsPerFile {
+    let more = problems.count - maxProblemsPerFile
+    problems.removeLast(more)
+    problems.append(FixtureProblem(file: file, path: "", message: "\(more) more problems not shown"))
+  }
+  return .failure(FixtureErrors(problems))
 }
 
 /// Parses and validates one fixture from text.
@@ -505,7 +515,15 @@ private struct FixtureValidator {
       var out: [Double] = []
       var ok = true
       for (k, item) in items.enumerated() {
-        if let d = positive(item, "beta[\(k)]") { out.append(d) } else { ok = false }
+        if let d = positive(item, "beta[\(k)]") {
+          if out.contains(d) {
+            problem("beta[\(k)]", "\(item.numberLiteral ?? "") is listed twice (case ids must be unique)", item)
+            ok = false
+          }
+          out.append(d)
+        } else {
+          ok = false
+        }
       }
       return ok ? out : nil
     }

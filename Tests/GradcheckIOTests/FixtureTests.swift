@@ -98,6 +98,8 @@ private let malformed: [(String, String, [String])] = [
   ("zero beta in a list", fixture(["beta": "[1, 0, \"5\"]"]),
    ["fixtures/a.json: beta[1]: expected a positive number, found 0",
     "fixtures/a.json: beta[2]: expected a positive number, found the string \"5\""]),
+  ("beta listed twice", fixture(["beta": "[5, 1, 5.0]"]),
+   ["fixtures/a.json: beta[2]: 5.0 is listed twice (case ids must be unique)"]),
   ("unknown spectral", fixture(["spectral": "\"min-eigenvalue\""]),
    ["fixtures/a.json: spectral: unknown spectral quantity \"min-eigenvalue\"; known: min-real-eigenvalue, min-real-part, min-singular-value"]),
   ("unknown dtype", fixture(["dtype": "\"float16\""]),
@@ -229,6 +231,18 @@ struct FixtureTests {
       }
       #expect(e.problems.map(\.description) == [message])
     }
+  }
+
+  @Test("a huge malformed file lists at most 200 problems, then a count")
+  func problemCap() {
+    let row = "[" + Array(repeating: "\"a\"", count: 300).joined(separator: ",") + "]"
+    guard case .failure(let e) = parseFixture(fixture(["x": row, "y": "[[[1]]]"]), file: "f.json") else {
+      Issue.record("expected problems")
+      return
+    }
+    #expect(e.problems.count == maxProblemsPerFile + 1)
+    #expect(e.problems.first?.description == "f.json: x[0]: expected a number, found the string \"a\"")
+    #expect(e.problems.last?.description == "f.json: 100 more problems not shown")
   }
 
   @Test("encodeFixture round-trips through the reader and is deterministic")

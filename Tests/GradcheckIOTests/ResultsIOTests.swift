@@ -163,8 +163,14 @@ struct ResultsIOTests {
     #expect(encodeResults(try mergeResults([b, a])) == encodeResults(whole))
     #expect(merged.summary == Summary(counting: sample.cases))
 
-    #expect(throws: ResultsError(message: "duplicate case id \"rotation n=2 #0\" (in part 3); were the same shards merged twice?")) {
+    #expect(throws: ResultsError(message: "duplicate case id \"rotation n=2 #0\" in part 2 and part 3; were the same shards merged twice?")) {
       try mergeResults([a, b, Results(seed: 7, cases: [generatedCase(0)])])
+    }
+    #expect(throws: ResultsError(message: "duplicate case id \"rotation n=2 #0\" twice in b.json; were the same shards merged twice?")) {
+      try mergeResults([a, Results(seed: 7, cases: [generatedCase(0), generatedCase(0)])], names: ["a.json", "b.json"])
+    }
+    #expect(throws: ResultsError(message: "s2.json has seed 9, s1.json has seed 7; only shards of one run can be merged")) {
+      try mergeResults([a, Results(seed: 9, cases: [])], names: ["s1.json", "s2.json"])
     }
     #expect(throws: ResultsError(message: "part 2 has seed 8, part 1 has seed 7; only shards of one run can be merged")) {
       try mergeResults([a, Results(seed: 8, cases: [])])
