@@ -377,5 +377,19 @@ struct LoadFixturesTests {
       return
     }
     #expect(e.problems.map(\.message) == ["file is 100 bytes, over the limit of 50 bytes"])
+    // Endless devices stop at the limit; a FIFO without a writer does not hang.
+    if FileManager.default.fileExists(atPath: "/dev/zero") {
+      guard case .failure(let z) = loadFixtures(paths: ["/dev/zero"], maxBytes: 1000) else {
+        Issue.record("expected a size problem")
+        return
+      }
+      #expect(z.problems.map(\.description) == ["/dev/zero: file is over the limit of 1000 bytes"])
+    }
+    try #require(mkfifo(root + "/pipe.json", 0o600) == 0)
+    guard case .failure(let f) = loadFixtures(paths: [root + "/pipe.json"]) else {
+      Issue.record("expected an empty-file problem")
+      return
+    }
+    #expect(f.problems.map(\.message) == ["file is empty; expected a JSON value"])
   }
 }
