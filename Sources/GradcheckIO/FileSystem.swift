@@ -84,9 +84,12 @@ enum FileSystem {
   /// The bytes of a file, reading at most `maxBytes` (a larger file, or an endless
   /// device, is an error rather than a memory blow-up).
   static func readBytes(_ path: String, maxBytes: Int) -> Result<[UInt8], FileError> {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK so that opening a FIFO without a writer cannot hang; reads then block
+    // as usual (a pipe given on purpose, such as /dev/stdin, is read to its end).
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     if fd < 0 { return .failure(FileError(path: path, message: "cannot read: " + errnoMessage())) }
     defer { close(fd) }
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     var st = stat()
     if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
       return .failure(FileError(path: path, message: "is a folder, not a file"))
@@ -144,21 +147,6 @@ public func writeAtomically(_ text: String, to path: String) throws(FileError) {
   try writeAtomically(Array(text.utf8), to: path, beforeRename: {})
 }
 
-/// Counter that makes temporary names unique within the process.
-private let temporaryCounter = Counter()
-
-private final class Counter: @unchecked Sendable {
-  private var value = 0
-  private var lock = pthread_mutex_t()
-  init() { pthread_mutex_init(&lock, nil) }
-  func next() -> Int {
-    pthread_mutex_lock(&lock)
-    defer { pthread_mutex_unlock(&lock) }
-    value += 1
-    return value
-  }
-}
-
 /// The folder part of a path (`.` for a bare name) and the name.
 func splitPath(_ path: String) -> (dir: String, name: String) {
   guard let slash = path.lastIndex(of: "/") else { return (".", path) }
@@ -177,10 +165,17 @@ func writeAtomically(
   if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
     throw FileError(path: path, message: "is a folder, not a file")
   }
-  let temporary =
-    (dir == "." && !path.hasPrefix("./") ? "" : (dir == "/" ? "/" : dir + "/"))
-    + ".\(name).tmp-\(getpid())-\(temporaryCounter.next())"
-  let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+  let folder = dir == "." && !path.hasPrefix("./") ? "" : (dir == "/" ? "/" : dir + "/")
+  // A fresh name: `.NAME.tmp-PID-RANDOM`, created exclusively (retried on a collision).
+  var temporary = ""
+  var fd: Int32 = -1
+  var generator = SystemRandomNumberGenerator()
+  for _ in 0..<16 {
+    let suffix = String(generator.next() & 0xFFFF_FFFF_FFFF, radix: 16)
+    temporary = folder + ".\(name).tmp-\(getpid())-\(suffix)"
+    fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if fd >= 0 || errno != EEXIST { break }
+  }
   if fd < 0 {
     throw FileError(path: path, message: "cannot create a file in \(dir): " + errnoMessage())
   }

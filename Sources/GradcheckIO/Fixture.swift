@@ -214,6 +214,10 @@ public func loadFixtures(
   return problems.isEmpty ? .success(fixtures) : .failure(FixtureErrors(problems))
 }
 
+/// At most this many problems are listed per file (then a count of the rest), so a
+/// huge malformed file cannot flood the terminal.
+public let maxProblemsPerFile = 200
+
 /// Parses and validates one fixture from its bytes; `file` names it in problems and
 /// becomes `Fixture.path`.
 public func parseFixture(
@@ -229,7 +233,13 @@ public func parseFixture(
   var v = FixtureValidator(file: file)
   let fixture = v.validate(root)
   if let fixture, v.problems.isEmpty { return .success(fixture) }
-  return .failure(FixtureErrors(v.problems))
+  var problems = v.problems
+  if problems.count > maxProblemsPerFile {
+    let more = problems.count - maxProblemsPerFile
+    problems.removeLast(more)
+    problems.append(FixtureProblem(file: file, path: "", message: "\(more) more problems not shown"))
+  }
+  return .failure(FixtureErrors(problems))
 }
 
 /// Parses and validates one fixture from text.
@@ -339,7 +349,7 @@ private struct FixtureValidator {
     if let v = root["expect"] {
       if let m = v.members {
         checkKeys(m, known: expectKeys, prefix: "expect")
-        let each = b.map { "\($0) numbers (one per element of x)" }
+        let each = b.map { "\(counted($0, "number")) (one per element of x)" }
         if let e = v["lambda_min"] { expect.lambdaMin = numbers(e, "expect.lambda_min", count: b, what: each) }
         if let e = v["x_cond"] { expect.xCond = numbers(e, "expect.x_cond", count: b, what: each) }
         if let e = v["grad_x"] { expect.gradX = numbers(e, "expect.grad_x", count: b, what: each) }
@@ -391,7 +401,7 @@ private struct FixtureValidator {
     }
     var ok = true
     if let count, items.count != count {
-      problem(path, "expected \(what ?? "\(count) numbers"), found \(items.count)", v)
+      problem(path, "expected \(what ?? counted(count, "number")), found \(items.count)", v)
       ok = false
     }
     var out: [Double] = []
@@ -422,7 +432,7 @@ private struct FixtureValidator {
       return (nil, nil)
     }
     if let batch, items.count != batch {
-      problem(path, "expected \(batch) matrices (one per element of x), found \(items.count)", v)
+      problem(path, "expected \(counted(batch, "matrix", "matrices")) (one per element of x), found \(items.count)", v)
       ok = false
     }
     // N: given, or the row count of the first matrix that is an array.
@@ -446,12 +456,12 @@ private struct FixtureValidator {
       }
       if rows.count != size {
         let note = nSource.map { " (\($0))" } ?? ""
-        problem(mPath, "expected \(size) rows\(note), found \(rows.count)", m)
+        problem(mPath, "expected \(counted(size, "row"))\(note), found \(rows.count)", m)
         ok = false
       }
       var matrix: [[Double]] = []
       for (r, row) in rows.enumerated() {
-        if let xs = numbers(row, "\(mPath)[\(r)]", count: size, what: "\(size) numbers") {
+        if let xs = numbers(row, "\(mPath)[\(r)]", count: size, what: counted(size, "number")) {
           matrix.append(xs)
         } else {
           ok = false
@@ -505,7 +515,15 @@ private struct FixtureValidator {
       var out: [Double] = []
       var ok = true
       for (k, item) in items.enumerated() {
-        if let d = positive(item, "beta[\(k)]") { out.append(d) } else { ok = false }
+        if let d = positive(item, "beta[\(k)]") {
+          if out.contains(d) {
+            problem("beta[\(k)]", "\(item.numberLiteral ?? "") is listed twice (case ids must be unique)", item)
+            ok = false
+          }
+          out.append(d)
+        } else {
+          ok = false
+        }
       }
       return ok ? out : nil
     }
@@ -599,6 +617,11 @@ private func join(_ prefix: String, _ key: String) -> String {
   }
   if !plain { return prefix + "[" + quoted(key) + "]" }
   return prefix.isEmpty ? key : prefix + "." + key
+}
+
+/// `1 number`, `3 numbers`.
+private func counted(_ n: Int, _ one: String, _ many: String? = nil) -> String {
+  n == 1 ? "1 \(one)" : "\(n) \(many ?? one + "s")"
 }
 
 /// `a string`, `an object`, ... for messages.

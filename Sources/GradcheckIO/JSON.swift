@@ -202,12 +202,17 @@ private struct Parser {
 
   var position: SourcePosition { SourcePosition(line: line, column: column) }
 
-  /// An open array or object.
-  enum Frame {
-    case array(start: SourcePosition, items: [JSONValue])
-    case object(
-      start: SourcePosition, members: [JSONMember], keys: Set<String>, key: String,
-      keyPosition: SourcePosition)
+  /// An open array or object. Frames are mutated in place on the stack
+  /// (`stack[k].items.append`), so appending never copies the elements gathered so far.
+  struct Frame {
+    var isObject: Bool
+    var start: SourcePosition
+    var items: [JSONValue] = []
+    var members: [JSONMember] = []
+    var keys: Set<String> = []
+    /// The key whose value is being parsed (objects).
+    var key = ""
+    var keyPosition = SourcePosition(line: 0, column: 0)
   }
 
   // MARK: Document
@@ -314,10 +319,9 @@ private struct Parser {
             advance()
             value = JSONValue(.object([]), at: start)
           } else {
-            let (key, keyPosition) = try parseKeyAndColon(stack)
+            let (key, keyPosition) = try parseKeyAndColon()
             stack.append(
-              .object(
-                start: start, members: [], keys: [key], key: key, keyPosition: keyPosition))
+              Frame(isObject: true, start: start, keys: [key], key: key, keyPosition: keyPosition))
             continue
           }
         } else {
@@ -325,7 +329,7 @@ private struct Parser {
             advance()
             value = JSONValue(.array([]), at: start)
           } else {
-            stack.append(.array(start: start, items: []))
+            stack.append(Frame(isObject: false, start: start))
             continue
           }
         }
@@ -352,43 +356,42 @@ private struct Parser {
 
       // Have a complete value: hand it to the enclosing containers.
       while true {
-        guard let top = stack.popLast() else { return value }
+        let top = stack.count - 1
+        if top < 0 { return value }
         skipWhitespace()
-        switch top {
-        case .array(let s, var items):
-          items.append(value)
+        if !stack[top].isObject {
+          stack[top].items.append(value)
           if peek(UInt8(ascii: ",")) {
             advance()
-            stack.append(.array(start: s, items: items))
           } else if peek(UInt8(ascii: "]")) {
             advance()
-            value = JSONValue(.array(items), at: s)
+            let frame = stack.removeLast()
+            value = JSONValue(.array(frame.items), at: frame.start)
             continue
           } else {
             throw JSONError(
-              "expected ',' or ']', found \(describeHere())\(openNote(stack, s, "array"))",
-              at: position)
+              "expected ',' or ']', found \(describeHere())\(openNote(stack))", at: position)
           }
-        case .object(let s, var members, var keys, let key, let keyPosition):
-          members.append(JSONMember(key: key, keyPosition: keyPosition, value: value))
+        } else {
+          stack[top].members.append(
+            JSONMember(key: stack[top].key, keyPosition: stack[top].keyPosition, value: value))
           if peek(UInt8(ascii: ",")) {
             advance()
             skipWhitespace()
-            let (next, nextPosition) = try parseKeyAndColon(stack)
-            if !keys.insert(next).inserted {
+            let (next, nextPosition) = try parseKeyAndColon()
+            if !stack[top].keys.insert(next).inserted {
               throw JSONError("duplicate key \(quoted(next)) in this object", at: nextPosition)
             }
-            stack.append(
-              .object(
-                start: s, members: members, keys: keys, key: next, keyPosition: nextPosition))
+            stack[top].key = next
+            stack[top].keyPosition = nextPosition
           } else if peek(UInt8(ascii: "}")) {
             advance()
-            value = JSONValue(.object(members), at: s)
+            let frame = stack.removeLast()
+            value = JSONValue(.object(frame.members), at: frame.start)
             continue
           } else {
             throw JSONError(
-              "expected ',' or '}', found \(describeHere())\(openNote(stack, s, "object"))",
-              at: position)
+              "expected ',' or '}', found \(describeHere())\(openNote(stack))", at: position)
           }
         }
         break
@@ -397,7 +400,7 @@ private struct Parser {
   }
 
   /// `"key"` then `:`; the cursor is at the key's opening quote.
-  mutating func parseKeyAndColon(_ stack: [Frame]) throws(JSONError) -> (String, SourcePosition) {
+  mutating func parseKeyAndColon() throws(JSONError) -> (String, SourcePosition) {
     let keyPosition = position
     guard peek(UInt8(ascii: "\"")) else {
       throw JSONError("expected a key in double quotes, found \(describeHere())", at: keyPosition)
@@ -413,14 +416,9 @@ private struct Parser {
   }
 
   /// A note on the innermost open container, for end-of-file errors.
-  func openNote(_ stack: [Frame], _ start: SourcePosition? = nil, _ what: String? = nil) -> String {
-    guard i >= b.count else { return "" }
-    if let start, let what { return " (the \(what) opened at \(start) is not closed)" }
-    switch stack.last {
-    case .array(let s, _): return " (the array opened at \(s) is not closed)"
-    case .object(let s, _, _, _, _): return " (the object opened at \(s) is not closed)"
-    case nil: return ""
-    }
+  func openNote(_ stack: [Frame]) -> String {
+    guard i >= b.count, let last = stack.last else { return "" }
+    return " (the \(last.isObject ? "object" : "array") opened at \(last.start) is not closed)"
   }
 
   mutating func expectLiteral(_ word: String) throws(JSONError) {

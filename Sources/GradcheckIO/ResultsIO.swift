@@ -319,25 +319,33 @@ private func sub(_ path: String, _ key: String) -> String {
 /// Merges results files (shards of one run): every part must have the same seed and
 /// version, case ids must be unique across parts (a duplicate is an error naming it),
 /// and the cases are sorted with `CaseResult.canonicalOrder`, the summary recomputed.
-/// Merging the shards of a sweep gives the bytes of the unsharded run.
-public func mergeResults(_ parts: [Results]) throws(ResultsError) -> Results {
+/// Merging the shards of a sweep gives the bytes of the unsharded run. `names` (for
+/// example the files the parts were read from) name the parts in errors; without them
+/// parts are numbered from 1.
+public func mergeResults(_ parts: [Results], names: [String]? = nil) throws(ResultsError) -> Results {
   guard let first = parts.first else { throw ResultsError(message: "nothing to merge: no results given") }
+  func part(_ k: Int) -> String {
+    if let names, k < names.count { return names[k] }
+    return "part \(k + 1)"
+  }
   var cases: [CaseResult] = []
-  var ids = Set<String>()
-  for (k, part) in parts.enumerated() {
-    if part.format != first.format {
-      throw ResultsError(message: "part \(k + 1) has format \(quoted(part.format)), part 1 has \(quoted(first.format))")
+  var owner: [String: Int] = [:]
+  for (k, p) in parts.enumerated() {
+    if p.format != first.format {
+      throw ResultsError(message: "\(part(k)) has format \(quoted(p.format)), \(part(0)) has \(quoted(first.format))")
     }
-    if part.seed != first.seed {
-      throw ResultsError(message: "part \(k + 1) has seed \(part.seed), part 1 has seed \(first.seed); only shards of one run can be merged")
+    if p.seed != first.seed {
+      throw ResultsError(message: "\(part(k)) has seed \(p.seed), \(part(0)) has seed \(first.seed); only shards of one run can be merged")
     }
-    if part.version != first.version {
-      throw ResultsError(message: "part \(k + 1) has version \(quoted(part.version)), part 1 has \(quoted(first.version))")
+    if p.version != first.version {
+      throw ResultsError(message: "\(part(k)) has version \(quoted(p.version)), \(part(0)) has \(quoted(first.version))")
     }
-    for c in part.cases {
-      if !ids.insert(c.id).inserted {
-        throw ResultsError(message: "duplicate case id \(quoted(c.id)) (in part \(k + 1)); were the same shards merged twice?")
+    for c in p.cases {
+      if let other = owner[c.id] {
+        let where_ = other == k ? "twice in \(part(k))" : "in \(part(other)) and \(part(k))"
+        throw ResultsError(message: "duplicate case id \(quoted(c.id)) \(where_); were the same shards merged twice?")
       }
+      owner[c.id] = k
       cases.append(c)
     }
   }
