@@ -10,6 +10,13 @@ nonisolated(unsafe) private var interruptSignal: Int32 = 0
 func installSignalHandlers() {
   signal(SIGINT) { sig in interruptSignal = sig }
   signal(SIGTERM) { sig in interruptSignal = sig }
+  // The runtime starts with SIGINT blocked on this thread; unblock both so that
+  // the handler runs (the flag is polled between matrices).
+  var set = sigset_t()
+  sigemptyset(&set)
+  sigaddset(&set, SIGINT)
+  sigaddset(&set, SIGTERM)
+  pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
 
 func interruptRequested() -> Bool { interruptSignal != 0 }
