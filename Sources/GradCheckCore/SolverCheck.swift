@@ -1,4 +1,7 @@
 import EigenCore
+#if canImport(Glibc)
+  import Glibc
+#endif
 import GSLReference
 import GradcheckModel
 import Spectral
@@ -54,6 +57,15 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
   do {
     let ref = try GSLReference.eigenvalues(y)
     reference = ref
+    // err / ((20 n ulp)^(1/m) |A|_F): the Hoelder bound of a cluster of m eigenvalues
+    // (a multiple or defective eigenvalue) around native eigenvalue i.
+    let nrm = y.normFrobenius
+    func hoelderRatio(_ i: Int, _ err: Double) -> Double {
+      let m = values.filter { ($0 - values[i]).magnitude <= 2 * err }.count
+      guard m >= 2 else { return .infinity }
+      return err / (lapackThreshold * pow(Double(values.count) * Machine.ulp, 1 / Double(m)) * nrm)
+    }
+    var worstCluster = 0.0
     let a = compareSpectra(
       native: values, reference: ref, matrixNorm: y.normFrobenius, kappas: pairs.map(\.kappa))
     agreement = a
@@ -61,14 +73,31 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
     if a.withinBound {
       messages.append("GSL agrees (worst \(fmt(a.worstRatio)) of the bound 20 n ulp |A| kappa)")
     } else {
-      status = .fail
-      messages.append(
-        "GSL disagrees: eigenvalue \(a.worstIndex.map { "\(values[$0])" } ?? "?") off by \(fmt(a.maxError)), \(fmt(a.worstRatio)) times the bound")
+      // A multiple or defective eigenvalue of multiplicity m moves like
+      // (eps |A|)^(1/m) |A|^(1 - 1/m), beyond any first-order bound: past the bound,
+      // an error within that Hoelder bound for its cluster is a solver-dependent
+      // ambiguity (warn), a larger one a disagreement (fail).
+      var clustered = true
+      for i in 0..<values.count where a.ratios[i] > 1 {
+        let r = hoelderRatio(i, a.errors[i])
+        if !(r <= 1) { clustered = false }
+        worstCluster = max(worstCluster, r)
+      }
+      if clustered {
+        value = max(nativeWorst, lapackThreshold * worstCluster)
+        if status == .pass { status = .warn }
+        messages.append(
+          "GSL differs beyond the first-order bound on a multiple eigenvalue (\(fmt(a.worstRatio)) times it), within the bound (20 n ulp)^(1/m) |A| of its cluster (\(fmt(worstCluster)) of it)")
+      } else {
+        status = .fail
+        messages.append(
+          "GSL disagrees: eigenvalue \(a.worstIndex.map { "\(values[$0])" } ?? "?") off by \(fmt(a.maxError)), \(fmt(a.worstRatio)) times the bound")
+      }
     }
     for d in a.classificationDisagreements {
       let what = "real/complex ambiguity at \(values[d.index]): native Im \(fmt(d.nativeImag)), GSL Im \(fmt(d.referenceImag)) (\(fmt(d.imagRelativeToBound)) of the bound)"
       messages.append(what)
-      if d.imagRelativeToBound <= 1 {
+      if d.imagRelativeToBound <= 1 || hoelderRatio(d.index, max(abs(d.nativeImag), abs(d.referenceImag))) <= 1 {
         if status == .pass { status = .warn }
       } else {
         status = .fail

@@ -124,7 +124,7 @@ public func decodeResults(
 }
 
 /// Reads and decodes a results file from disk.
-public func loadResults(_ path: String, maxBytes: Int = JSON.defaultMaxBytes) throws(ResultsError) -> Results {
+public func loadResults(_ path: String, maxBytes: Int = resultsMaxBytes) throws(ResultsError) -> Results {
   switch FileSystem.readBytes(path, maxBytes: maxBytes) {
   case .failure(let e): throw ResultsError(file: path, message: e.message)
   case .success(let bytes): return try decodeResults(bytes, file: path, maxBytes: maxBytes)
@@ -352,3 +352,7 @@ public func mergeResults(_ parts: [Results], names: [String]? = nil) throws(Resu
   cases.sort(by: CaseResult.canonicalOrder)
   return Results(seed: first.seed, cases: cases, version: first.version)
 }
+
+/// Largest results file read back (results are our own output: a 100000-case
+/// sweep writes a few hundred MB at most).
+public let resultsMaxBytes = 1 << 30
