@@ -106,6 +106,39 @@ public struct Matrix: Sendable, Equatable, Hashable {
     return out
   }
 
+  /// The inverse by Gauss-Jordan elimination with partial pivoting, for the small,
+  /// well-conditioned similarities of tests and generators (a singular matrix
+  /// gives non-finite entries).
+  public var inverse: Matrix {
+    precondition(isSquare)
+    var m = self
+    var inv = Matrix.identity(rows)
+    for c in 0..<rows {
+      var p = c
+      for r in c..<rows where abs(m[r, c]) > abs(m[p, c]) { p = r }
+      if p != c {
+        for j in 0..<rows {
+          m.storage.swapAt(c * cols + j, p * cols + j)
+          inv.storage.swapAt(c * cols + j, p * cols + j)
+        }
+      }
+      let d = m[c, c]
+      for j in 0..<rows {
+        m[c, j] /= d
+        inv[c, j] /= d
+      }
+      for r in 0..<rows where r != c {
+        let f = m[r, c]
+        if f == 0 { continue }
+        for j in 0..<rows {
+          m[r, j] -= f * m[c, j]
+          inv[r, j] -= f * inv[c, j]
+        }
+      }
+    }
+    return inv
+  }
+
   /// 1-norm: the largest column sum of absolute values (LAPACK's DLANGE('1')).
   public var norm1: Double {
     var best = 0.0

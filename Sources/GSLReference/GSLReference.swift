@@ -35,7 +35,7 @@ public struct GSLEigensystem: Sendable, Equatable {
   /// eigenvalue derivative `d lambda / dA` in this convention. `nil` when not requested.
   ///
   /// Obtained by running `gsl_eigen_nonsymmv` on Aᵀ (GSL has no left vectors) and pairing
-  /// its eigenvalues with A's by `GSLReference.optimalPairing`. For a multiple eigenvalue the
+  /// its eigenvalues with A's by `optimalPairing`. For a multiple eigenvalue the
   /// left vector is some left eigenvector of it; nothing makes it biorthogonal to `right[i]`.
   public var left: [[Complex]]?
 

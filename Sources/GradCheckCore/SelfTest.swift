@@ -61,7 +61,7 @@ public struct SelfTest: Sendable {
           d[0] = -1.5 + rng.uniform(-0.2, 0.2)
           var v = Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n))
           for i in 0..<n { v[i, i] += 3 }
-          y = v * Matrix.diagonal(d) * inverse(v)
+          y = v * Matrix.diagonal(d) * v.inverse
         }
       } while !isSeparated(y) && attempts < 200
       // x values: feasible (1 + t = 2), active (1 + t = -0.5), deep (1 + t = -5).
@@ -143,39 +143,4 @@ public struct SelfTest: Sendable {
     return r.gap > 0.1 * scale && r.nearestComplexImag > 0.1 * scale && (r.kappa ?? .infinity) < 1e3
       && abs(s) > 0.1 * scale
   }
-}
-
-/// Inverse by Gauss-Jordan elimination with partial pivoting (small matrices).
-func inverse(_ a: Matrix) -> Matrix {
-  let n = a.rows
-  var m = a
-  var inv = Matrix.identity(n)
-  for c in 0..<n {
-    var p = c
-    for r in (c + 1)..<max(n, c + 1) where abs(m[r, c]) > abs(m[p, c]) { p = r }
-    if p != c {
-      for j in 0..<n {
-        let t = m[c, j]
-        m[c, j] = m[p, j]
-        m[p, j] = t
-        let u = inv[c, j]
-        inv[c, j] = inv[p, j]
-        inv[p, j] = u
-      }
-    }
-    let d = m[c, c]
-    for j in 0..<n {
-      m[c, j] /= d
-      inv[c, j] /= d
-    }
-    for r in 0..<n where r != c {
-      let f = m[r, c]
-      if f == 0 { continue }
-      for j in 0..<n {
-        m[r, j] -= f * m[c, j]
-        inv[r, j] -= f * inv[c, j]
-      }
-    }
-  }
-  return inv
 }

@@ -22,12 +22,12 @@ extension GradCheck {
     }
 
     func run() throws {
-      let plan = try OutputPlan(options)
+      let plan = try OutputPlan(options.output)
       let fixtures = try loadOrExplain(paths)
       let jobs = fixtures.flatMap { fixtureJobs($0, options: options) }
       let results = runJobs(jobs, options: options, label: "check")
       try plan.write(results, title: "gradcheck check")
-      try finishRun(results, command: "check", strict: options.strict, exitZero: options.exitZero,
+      try finishRun(results, command: "check", strict: options.output.strict, exitZero: options.output.exitZero,
                     extra: solvesNote(results))
     }
   }

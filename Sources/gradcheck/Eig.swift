@@ -21,13 +21,7 @@ extension GradCheck {
     var seed: UInt64 = 0
     @Option(help: "Worker threads (default: all cores).")
     var jobs: Int?
-    @Option(help: "Results file.") var json: String?
-    @Option(help: "Markdown report.") var markdown: String?
-    @Option(help: "HTML report.") var html: String?
-    @Option(help: "JUnit XML report.") var junit: String?
-    @Option(help: "Write results.json, report.md, report.html and junit.xml into this folder.") var out: String?
-    @Flag(help: "Count warnings as failures.") var strict = false
-    @Flag(name: .customLong("exit-zero"), help: "Report only: exit 0 even when checks fail.") var exitZero = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
       if paths.isEmpty && families.family == nil {
@@ -37,8 +31,7 @@ extension GradCheck {
     }
 
     func run() throws {
-      let plan = OutputPlan(json: json, markdown: markdown, html: html, junit: junit, out: out)
-      try plan.check(out: out)
+      let plan = try OutputPlan(output)
       var items: [EigItem] = []
       if !paths.isEmpty {
         for f in try loadOrExplain(paths) {
@@ -68,7 +61,7 @@ extension GradCheck {
       let results = Results(seed: seed, cases: cases)
       try plan.write(results, title: "gradcheck eig")
       let worst = cases.compactMap { $0.checks[.solver]?.value }.max() ?? 0
-      try finishRun(results, command: "eig", strict: strict, exitZero: exitZero,
+      try finishRun(results, command: "eig", strict: output.strict, exitZero: output.exitZero,
                     extra: " (largest solver value \(formatExact((worst * 100).rounded() / 100)) of 20)")
     }
   }

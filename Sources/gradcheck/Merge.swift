@@ -12,28 +12,14 @@ extension GradCheck {
     @Argument(help: "Results files (gradcheck-results/1).")
     var results: [String]
 
-    @Option(help: "Merged results file.")
-    var json: String?
-    @Option(help: "Markdown report.")
-    var markdown: String?
-    @Option(help: "HTML report.")
-    var html: String?
-    @Option(help: "JUnit XML report.")
-    var junit: String?
-    @Option(help: "Write results.json, report.md, report.html and junit.xml into this folder.")
-    var out: String?
-    @Flag(help: "Count warnings as failures.")
-    var strict = false
-    @Flag(name: .customLong("exit-zero"), help: "Report only: exit 0 even when checks fail.")
-    var exitZero = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
       if results.isEmpty { throw ValidationError("give at least one results file") }
     }
 
     func run() throws {
-      let plan = OutputPlan(json: json, markdown: markdown, html: html, junit: junit, out: out)
-      try plan.check(out: out)
+      let plan = try OutputPlan(output)
       let parts = try results.map(readResults)
       let merged: Results
       do {
@@ -42,7 +28,7 @@ extension GradCheck {
         throw InputError(message: error.description)
       }
       try plan.write(merged, title: "gradcheck")
-      try finishRun(merged, command: "merge", strict: strict, exitZero: exitZero)
+      try finishRun(merged, command: "merge", strict: output.strict, exitZero: output.exitZero)
     }
   }
 
@@ -53,25 +39,13 @@ extension GradCheck {
     @Argument(help: "A results file (gradcheck-results/1).")
     var result: String
 
-    @Option(help: "Markdown report.")
-    var markdown: String?
-    @Option(help: "HTML report.")
-    var html: String?
-    @Option(help: "JUnit XML report.")
-    var junit: String?
-    @Option(help: "Write report.md, report.html and junit.xml (and results.json) into this folder.")
-    var out: String?
+    @OptionGroup var output: OutputOptions
     @Option(help: "Report title.")
     var title: String = "gradcheck"
     @Option(help: "Also write an index page linking several reports (with --entry).")
     var index: String?
     @Option(help: "An index entry TITLE|HREF|RESULTS: the link text, the report it links to (relative to the index), and the results file its summary comes from.")
     var entry: [String] = []
-    @Flag(help: "Count warnings as failures.")
-    var strict = false
-    @Flag(name: .customLong("exit-zero"), help: "Report only: exit 0 even when checks fail.")
-    var exitZero = false
-
     func validate() throws {
       if index != nil && entry.isEmpty { throw ValidationError("--index needs at least one --entry TITLE|HREF|RESULTS") }
       for e in entry where e.split(separator: "|", omittingEmptySubsequences: false).count != 3 {
@@ -80,8 +54,7 @@ extension GradCheck {
     }
 
     func run() throws {
-      let plan = OutputPlan(json: nil, markdown: markdown, html: html, junit: junit, out: out)
-      try plan.check(out: out)
+      let plan = try OutputPlan(output)
       if let index {
         do { try checkWritable(index) } catch { throw InputError(message: error.description) }
       }
@@ -99,7 +72,7 @@ extension GradCheck {
           throw InputError(message: "cannot write \(error.description)")
         }
       }
-      try finishRun(r, command: "report", strict: strict, exitZero: exitZero)
+      try finishRun(r, command: "report", strict: output.strict, exitZero: output.exitZero)
     }
   }
 }

@@ -3,23 +3,9 @@ import GradCheckCore
 import GradcheckModel
 import Spectral
 
-/// The options shared by every command that runs cases (SPEC section 5).
-struct CommonOptions: ParsableArguments {
-  @Option(name: .customLong("transform"), help: "Transforms: a comma-separated list of where, softplus, leaky, safe-softplus, or all.")
-  var transform: String?
-
-  @Option(help: "Betas: a comma-separated list of positive numbers.")
-  var beta: String?
-
-  @Option(help: "Spectral quantity: min-real-eigenvalue (default), min-real-part, min-singular-value.")
-  var spectral: String?
-
-  @Option(help: "Seed of every random choice.")
-  var seed: UInt64 = 0
-
-  @Option(help: "Worker threads (default: all cores). Results are identical for every value.")
-  var jobs: Int?
-
+/// Where results and reports go, and how the exit code is decided: shared by
+/// every command that writes results.
+struct OutputOptions: ParsableArguments {
   @Option(help: "Results file (gradcheck-results/1 JSON).")
   var json: String?
 
@@ -40,6 +26,26 @@ struct CommonOptions: ParsableArguments {
 
   @Flag(name: .customLong("exit-zero"), help: "Report only: exit 0 even when checks fail.")
   var exitZero = false
+}
+
+/// The options shared by every command that runs cases (SPEC section 5).
+struct CommonOptions: ParsableArguments {
+  @Option(name: .customLong("transform"), help: "Transforms: a comma-separated list of where, softplus, leaky, safe-softplus, or all.")
+  var transform: String?
+
+  @Option(help: "Betas: a comma-separated list of positive numbers.")
+  var beta: String?
+
+  @Option(help: "Spectral quantity: min-real-eigenvalue (default), min-real-part, min-singular-value.")
+  var spectral: String?
+
+  @Option(help: "Seed of every random choice.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Worker threads (default: all cores). Results are identical for every value.")
+  var jobs: Int?
+
+  @OptionGroup var output: OutputOptions
 
   @Option(help: "where: delta of -1/s - delta (default 1e-5).")
   var margin: Double = 1e-5

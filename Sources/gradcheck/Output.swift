@@ -11,8 +11,8 @@ struct OutputPlan {
   var html: String?
   var junit: String?
 
-  init(_ o: CommonOptions) throws {
-    self.init(json: o.json, markdown: o.markdown, html: o.html, junit: o.junit, out: o.out)
+  init(_ o: OutputOptions, results: Bool = true) throws {
+    self.init(json: results ? o.json : nil, markdown: o.markdown, html: o.html, junit: o.junit, out: o.out)
     try check(out: o.out)
   }
 

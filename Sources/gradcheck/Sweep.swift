@@ -48,7 +48,7 @@ extension GradCheck {
     static let defaultFamilies = MatrixFamilies.all.filter { $0.name != "lapack" } + (1...21).map { MatrixFamilies.lapack(type: $0) }
 
     func run() throws {
-      let plan = try OutputPlan(options)
+      let plan = try OutputPlan(options.output)
       let (shardIndex, shardCount) = try shard.map(parseShard) ?? (1, 1)
       let wanted = xCase.map { Set($0.split(separator: ",").map(String.init)) }
       let generated = families.matrices(
@@ -69,7 +69,7 @@ extension GradCheck {
       }
       let results = runJobs(jobs, options: options, label: "sweep")
       try plan.write(results, title: "gradcheck sweep")
-      try finishRun(results, command: "sweep", strict: options.strict, exitZero: options.exitZero,
+      try finishRun(results, command: "sweep", strict: options.output.strict, exitZero: options.output.exitZero,
                     extra: solvesNote(results))
     }
   }

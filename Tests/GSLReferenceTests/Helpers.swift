@@ -113,8 +113,8 @@ func kappas(_ es: GSLEigensystem) -> [Double] {
 /// solver with the LAPACK threshold 20), kappa from the paired eigensystem.
 func expectSpectrum(_ a: Matrix, _ got: [Complex], _ exact: [Complex]) throws {
   let es = try GSLReference.eigensystem(a)
-  let perm = GSLReference.optimalPairing(got, exact)
-  let permK = GSLReference.optimalPairing(got, es.eigenvalues)
+  let perm = optimalPairing(got, exact)
+  let permK = optimalPairing(got, es.eigenvalues)
   let k = kappas(es)
   for i in 0..<got.count {
     let tol = 20 * Double(a.n) * eps * a.normFrobenius * max(1, k[permK[i]])

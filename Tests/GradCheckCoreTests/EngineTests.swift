@@ -116,7 +116,7 @@ struct EngineTests {
     var rng = SeededRNG(seed: 1)
     var v = Matrix(rows: 4, cols: 4, storage: rng.gaussianVector(16))
     for i in 0..<4 { v[i, i] += 3 }
-    let vi = invert(v)
+    let vi = v.inverse
     // repeated minimum
     let repeated = v * Matrix.diagonal([-1, -1, 1, 2]) * vi
     // Jordan block at the minimum
@@ -200,32 +200,4 @@ struct EngineTests {
 /// log(1 + e^z) without overflow.
 func log1pExp(_ z: Double) -> Double {
   z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))
-}
-
-/// Gauss-Jordan inverse for the tests' similarities.
-func invert(_ a: Matrix) -> Matrix {
-  let n = a.rows
-  var m = a
-  var inv = Matrix.identity(n)
-  for c in 0..<n {
-    var p = c
-    for r in c..<n where abs(m[r, c]) > abs(m[p, c]) { p = r }
-    for j in 0..<n {
-      (m[c, j], m[p, j]) = (m[p, j], m[c, j])
-      (inv[c, j], inv[p, j]) = (inv[p, j], inv[c, j])
-    }
-    let d = m[c, c]
-    for j in 0..<n {
-      m[c, j] /= d
-      inv[c, j] /= d
-    }
-    for r in 0..<n where r != c {
-      let f = m[r, c]
-      for j in 0..<n {
-        m[r, j] -= f * m[c, j]
-        inv[r, j] -= f * inv[c, j]
-      }
-    }
-  }
-  return inv
 }

@@ -29,6 +29,25 @@ func fsign(_ a: Double, _ b: Double) -> Double {
   b.sign == .minus ? -abs(a) : abs(a)
 }
 
+/// Euclidean norm of `count` values at `x[0], x[stride], ...`, scaled so that it
+/// neither overflows nor underflows (LAPACK DNRM2).
+@inline(__always)
+func stridedNorm2(_ x: UnsafeMutablePointer<Double>, count: Int, stride: Int) -> Double {
+  var scale = 0.0, ssq = 1.0
+  for k in 0..<count {
+    let v = abs(x[k * stride])
+    if v != 0 {
+      if scale < v {
+        ssq = 1 + ssq * (scale / v) * (scale / v)
+        scale = v
+      } else {
+        ssq += (v / scale) * (v / scale)
+      }
+    }
+  }
+  return scale * ssq.squareRoot()
+}
+
 /// Generates an elementary reflector `H = I - tau * [1; v] [1, v^T]` with
 /// `H [alpha; x] = [beta; 0]` (LAPACK DLARFG). On return `alpha` holds beta and
 /// `x` holds v. `x` is `count` values at `x[0], x[stride], ...`.
@@ -37,22 +56,7 @@ func householder(
   alpha: inout Double, x: UnsafeMutablePointer<Double>, count: Int, stride: Int
 ) -> Double {
   if count <= 0 { return 0 }
-  var xnorm = 0.0
-  do {
-    var scale = 0.0, ssq = 1.0
-    for k in 0..<count {
-      let v = abs(x[k * stride])
-      if v != 0 {
-        if scale < v {
-          ssq = 1 + ssq * (scale / v) * (scale / v)
-          scale = v
-        } else {
-          ssq += (v / scale) * (v / scale)
-        }
-      }
-    }
-    xnorm = scale * ssq.squareRoot()
-  }
+  var xnorm = stridedNorm2(x, count: count, stride: stride)
   if xnorm == 0 { return 0 }
   var beta = -fsign(hypot2(alpha, xnorm), alpha)
   let safmin = Machine.safmin / (Machine.ulp / 2)
@@ -65,19 +69,7 @@ func householder(
       beta *= rsafmn
       alpha *= rsafmn
     } while abs(beta) < safmin && knt < 20
-    var scale = 0.0, ssq = 1.0
-    for k in 0..<count {
-      let v = abs(x[k * stride])
-      if v != 0 {
-        if scale < v {
-          ssq = 1 + ssq * (scale / v) * (scale / v)
-          scale = v
-        } else {
-          ssq += (v / scale) * (v / scale)
-        }
-      }
-    }
-    xnorm = scale * ssq.squareRoot()
+    xnorm = stridedNorm2(x, count: count, stride: stride)
     beta = -fsign(hypot2(alpha, xnorm), alpha)
   }
   let tau = (beta - alpha) / beta

@@ -615,30 +615,14 @@ public struct CheckEngine: Sendable {
   }
 }
 
-/// Four significant digits, deterministic ("1.235e-05", "0.5", "-inf").
+/// Four significant digits, deterministic ("1.235e-05", "0.01227", "-inf"),
+/// for check messages.
 func fmt(_ v: Double) -> String {
   if v.isNaN { return "nan" }
   if v.isInfinite { return v < 0 ? "-inf" : "inf" }
   if v == 0 { return "0" }
   let a = abs(v)
-  if a >= 1e-3 && a < 1e5 {
-    // Fixed notation with 4 significant digits, trailing zeros trimmed.
-    var e = 0
-    var m = a
-    while m >= 10 {
-      m /= 10
-      e += 1
-    }
-    while m < 1 {
-      m *= 10
-      e -= 1
-    }
-    var scale = 1.0
-    for _ in 0..<max(0, 3 - e) { scale *= 10 }
-    var str = String((a * scale).rounded() / scale)
-    if str.hasSuffix(".0") { str.removeLast(2) }
-    return (v < 0 ? "-" : "") + str
-  }
+  // a = m * 10^e with 1 <= m < 10.
   var e = 0
   var m = a
   while m >= 10 {
@@ -649,14 +633,23 @@ func fmt(_ v: Double) -> String {
     m *= 10
     e -= 1
   }
+  func trimmed(_ x: Double) -> String {
+    var str = String(x)
+    if str.hasSuffix(".0") { str.removeLast(2) }
+    return str
+  }
+  let sign = v < 0 ? "-" : ""
+  if a >= 1e-3 && a < 1e5 {
+    var scale = 1.0
+    for _ in 0..<max(0, 3 - e) { scale *= 10 }
+    return sign + trimmed((a * scale).rounded() / scale)
+  }
   var mr = (m * 1000).rounded() / 1000
   if mr >= 10 {
     mr /= 10
     e += 1
   }
-  var ms = String(mr)
-  if ms.hasSuffix(".0") { ms.removeLast(2) }
-  return (v < 0 ? "-" : "") + ms + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
+  return sign + trimmed(mr) + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
 }
 
 /// FNV-1a over the UTF-8 bytes of a string: a stable hash (Swift's Hasher is
