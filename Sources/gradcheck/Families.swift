@@ -51,15 +51,24 @@ struct FamilyOptions: ParsableArguments {
 /// Largest N accepted for generated matrices (limits: README).
 let maxGeneratedN = 256
 
+/// `lapack` on the command line means each of the 21 LAPACK types (`lapack-1` ...
+/// `lapack-21`), each with `--count` matrices; `all` is every family so expanded.
 func parseFamilies(_ s: String) throws -> [MatrixFamily] {
-  if s == "all" { return MatrixFamilies.all }
+  let names = s == "all" ? MatrixFamilies.all.map(\.name) : s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: " ") }
   var out: [MatrixFamily] = []
-  for part in s.split(separator: ",", omittingEmptySubsequences: false) {
-    let name = part.trimmingCharacters(in: " ")
-    guard let f = MatrixFamilies.named(name) else {
+  for name in names {
+    let expanded: [MatrixFamily]
+    if name == "lapack" {
+      expanded = (1...21).map { MatrixFamilies.lapack(type: $0) }
+    } else if let f = MatrixFamilies.named(name) {
+      expanded = [f]
+    } else {
       throw ValidationError("--family: unknown family '\(name)'; known: \(MatrixFamilies.all.map(\.name).joined(separator: ", ")), lapack-1 ... lapack-21, all")
     }
-    if !out.contains(where: { $0.name == f.name }) { out.append(f) }
+    for f in expanded where !out.contains(where: { $0.name == f.name }) { out.append(f) }
   }
   return out
 }
+
+/// Every family, with `lapack` expanded into its 21 types.
+let allFamiliesExpanded = (try? parseFamilies("all")) ?? MatrixFamilies.all

@@ -43,9 +43,8 @@ extension GradCheck {
     }
 
     static let defaultOrders = [2, 3, 4, 5, 8, 16]
-    /// Without --family: every family, with each of the 21 LAPACK types on its own
-    /// (the cycled `lapack` family would give type 1 only at --count 1).
-    static let defaultFamilies = MatrixFamilies.all.filter { $0.name != "lapack" } + (1...21).map { MatrixFamilies.lapack(type: $0) }
+    /// Without --family: every family, each of the 21 LAPACK types on its own.
+    static let defaultFamilies = allFamiliesExpanded
 
     func run() throws {
       let plan = try OutputPlan(options.output)

@@ -264,3 +264,33 @@ struct CLITests {
     #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
   }
 }
+
+@Suite("HTML report in a real browser")
+struct BrowserTests {
+  static var chromium: String? {
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+    where FileManager.default.isExecutableFile(atPath: p) { return p }
+    return nil
+  }
+
+  /// Renders the fixtures' HTML report in headless Chromium and checks the
+  /// screenshot is not blank. A blank 1280x900 page compresses to about 10 KB
+  /// of PNG; the report's summary, tables and charts give several times that.
+  @Test(.enabled(if: chromium != nil, "no Chromium installed (make test installs it when run as root)"))
+  func htmlReportRendersInChromium() throws {
+    let d = try CLI.tempDir()
+    #expect(try CLI.run(["check", "fixtures/forum-example.json", "--transform", "all", "--beta", "1,5", "--html", d.appendingPathComponent("r.html").path]).status == 0)
+    let png = d.appendingPathComponent("shot.png")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Self.chromium!)
+    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--screenshot=\(png.path)", "--window-size=1280,900",
+                   "file://" + d.appendingPathComponent("r.html").path]
+    p.standardOutput = Pipe()
+    p.standardError = Pipe()
+    try p.run()
+    p.waitUntilExit()
+    let data = try Data(contentsOf: png)
+    #expect(data.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    #expect(data.count > 30_000, "screenshot is \(data.count) bytes: blank page?")
+  }
+}
