@@ -110,7 +110,7 @@ struct EigenTests {
         #expect(worstNormError(es.left!) <= Double(n + 2) * eps)
         // The eigenvalues-only path agrees with the eigensystem path: each eigenvalue is within 20 n eps ||A|| kappa of the eigensystem's.
         let lam = try GSLReference.eigenvalues(a, balance: balance)
-        let perm = GSLReference.optimalPairing(lam, es.eigenvalues)
+        let perm = optimalPairing(lam, es.eigenvalues)
         let k = kappas(es)
         for i in 0..<n {
           let tol = 20 * Double(n) * eps * a.normFrobenius * max(1, k[perm[i]])
@@ -128,7 +128,7 @@ struct EigenTests {
       let a = randomMatrix(rows: n, cols: n, seed: 9000 + seed)
       let valuesA = try GSLReference.eigensystem(a, leftVectors: false).eigenvalues
       let valuesT = try GSLReference.eigensystem(a.transposed, leftVectors: false).eigenvalues
-      if GSLReference.optimalPairing(valuesA, valuesT) != Array(0..<n) { reordered += 1 }
+      if optimalPairing(valuesA, valuesT) != Array(0..<n) { reordered += 1 }
       let es = try GSLReference.eigensystem(a)
       #expect(worstLeftRatio(a, es) < 20, "seed \(seed)")
     }
