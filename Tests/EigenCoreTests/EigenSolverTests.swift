@@ -263,3 +263,32 @@ func pow10(_ e: Double) -> Double {
   for _ in 0..<k { r *= 10 }
   return e < 0 ? 1 / r : r
 }
+
+@Suite("Batched solver")
+struct EigenBatchTests {
+  @Test func batchMatchesSingleSolvesForAnyThreadCount() throws {
+    var rng = SeededRNG(seed: 77)
+    let n = 5, count = 37
+    var batch = rng.gaussianVector(n * n * count)
+    batch[3 * n * n + 2] = .nan  // one bad matrix: a clear error for it alone
+    var one = [Complex](repeating: .zero, count: n * count)
+    var two = one
+    let o1 = batch.withUnsafeBufferPointer { b in
+      one.withUnsafeMutableBufferPointer { EigenBatch.eigenvalues(b, n: n, count: count, into: $0, threads: 1) }
+    }
+    let o2 = batch.withUnsafeBufferPointer { b in
+      two.withUnsafeMutableBufferPointer { EigenBatch.eigenvalues(b, n: n, count: count, into: $0, threads: 3) }
+    }
+    #expect(o1.map { "\($0)" } == o2.map { "\($0)" })  // NaN in the error: compare texts
+    if case .failed(.nonFinite(0, 2, _)) = o1[3] {} else { Issue.record("matrix 3: \(o1[3])") }
+    for b in 0..<count where b != 3 {
+      #expect(o1[b] == .solved)
+      var s = EigenSolver()
+      try s.factor(Matrix(rows: n, cols: n, storage: Array(batch[(b * n * n)..<((b + 1) * n * n)])), vectors: false)
+      for i in 0..<n {
+        #expect(one[b * n + i] == s.eigenvalue(i))
+        #expect(two[b * n + i] == one[b * n + i])
+      }
+    }
+  }
+}
