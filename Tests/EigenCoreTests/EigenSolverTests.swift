@@ -292,3 +292,46 @@ struct EigenBatchTests {
     }
   }
 }
+
+@Suite("Fuzz regressions")
+struct FuzzRegressionTests {
+  @Test func allDenormalInputIsScaledWithoutOverflow() throws {
+    let tiny = Double.leastNonzeroMagnitude  // 2^-1074
+    let s = try factored(Matrix([[tiny]]))
+    #expect(s.eigenvalues == [Complex(tiny)])
+    let s2 = try factored(Matrix([[tiny, 0], [0, 3 * tiny]]))
+    #expect(s2.eigenvalues.sorted(by: Complex.reportOrder) == [Complex(tiny), Complex(3 * tiny)])
+  }
+
+  @Test func eigenvaluesNearTheLargestDoubleStayFinite() throws {
+    // [[1, M, M], [M, 0, 0], [0, 0, 0]], M = DBL_MAX: eigenvalues 0.5 +- sqrt(0.25 + M^2),
+    // which round to +-M; computed at scale 2^-1023 the negative one rounds to -2.
+    let m = Double.greatestFiniteMagnitude
+    let s = try factored(Matrix([[1, m, m], [m, 0, 0], [0, 0, 0]]))
+    #expect(s.eigenvalues.allSatisfy { $0.isFinite })
+    let sorted = s.eigenvalues.sorted(by: Complex.reportOrder)
+    #expect(sorted.first!.re <= -m * 0.999 && sorted.last!.re >= m * 0.999)
+  }
+
+  @Test func balancedEigenvectorsDoNotUnderflow() throws {
+    // Found by the solver fuzz target (Tests/Fuzz/regressions/matrix-zero-eigenvector-5x5.bin):
+    // two rows ~5e-4 over three rows ~1e-289. Balancing scales by far more than a
+    // vector entry's exponent range; undoing it entry by entry underflowed the right
+    // vectors of the complex pair to exact zeros. It is now done in exponents.
+    let a = Matrix([
+      [0.0004767922792013327, 0.0004767922794117647, 0.0004767922794117647, 0.0004767922794117647, 0.0004767922794117647],
+      [0.0004767922794117647, 0.0004767922794117647, 0.0004767922794117647, 0.0004767922794117647, 1.6031837859188951e-288],
+      [6.572409673357464e-287, 2.567347528655259e-289, 2.5673475286553755e-289, 2.567347528655259e-289, 2.5673475286851233e-289],
+      [2.567347528655259e-289, 2.5673475363005544e-289, 2.567347528655259e-289, 2.567349485850923e-289, 2.567347528655259e-289],
+      [2.567848570745261e-289, 2.567347528655259e-289, 2.695614303695833e-289, 2.567347528655259e-289, 1.6825368763795104e-284],
+    ])
+    let s = try factored(a)
+    for i in 0..<5 {
+      let p = try s.eigenpair(i)
+      for v in [p.right, p.left] {
+        let norm = scaledNorm2(v.flatMap { [$0.re, $0.im] })
+        #expect(abs(norm - 1) < 1e-12, "eigenvalue \(p.value): vector norm \(norm)")
+      }
+    }
+  }
+}

@@ -93,9 +93,12 @@ public struct EigenSolver: Sendable {
     if maxAbs > 0x1p400 || (maxAbs > 0 && maxAbs < 0x1p-400) {
       scaleExponent = Int(maxAbs.exponent)
     }
-    let factor = Double(sign: .plus, exponent: -scaleExponent, significand: 1)
+    // 2^-e in two exact halves: for all-denormal input e < -1023 and 2^-e alone
+    // would overflow.
+    let half1 = Double(sign: .plus, exponent: -(scaleExponent / 2), significand: 1)
+    let half2 = Double(sign: .plus, exponent: -(scaleExponent - scaleExponent / 2), significand: 1)
     h.withUnsafeMutableBufferPointer { hb in
-      for k in 0..<(n * n) { hb[k] = a[k] * factor }
+      for k in 0..<(n * n) { hb[k] = (a[k] * half1) * half2 }
     }
     try run(vectors: vectors, balance: balance)
     hasSchurVectors = vectors
@@ -175,10 +178,19 @@ public struct EigenSolver: Sendable {
     case .failure(let e): throw e
     }
     if scaleExponent != 0 {
-      let f = Double(sign: .plus, exponent: scaleExponent, significand: 1)
+      // Scaling back: exact unless it overflows (an eigenvalue of a matrix with
+      // entries near the largest double may exceed it by rounding; it is then
+      // returned as the largest finite double, within the backward error) or
+      // underflows into denormals.
+      let f1 = Double(sign: .plus, exponent: scaleExponent / 2, significand: 1)
+      let f2 = Double(sign: .plus, exponent: scaleExponent - scaleExponent / 2, significand: 1)
+      func back(_ v: Double) -> Double {
+        let r = (v * f1) * f2
+        return r.isInfinite && v.isFinite ? (r < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude) : r
+      }
       for i in 0..<n {
-        wrB[i] *= f
-        wiB[i] *= f
+        wrB[i] = back(wrB[i])
+        wiB[i] = back(wiB[i])
       }
     }
   }

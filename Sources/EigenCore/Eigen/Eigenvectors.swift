@@ -167,9 +167,24 @@ extension EigenSolver {
       for c in 0..<n where x[c] != .zero { s = s + z[r * n + c] * x[c] }
       w[r] = s
     }
-    // Undo the balancing: right D w, left D^-1 w; then the swaps in reverse.
-    for r in 0..<n {
-      w[r] = left ? (1 / dscale[r]) * w[r] : dscale[r] * w[r]
+    // Undo the balancing: right D w, left D^-1 w; then the swaps in reverse. D is
+    // made of powers of two, so the product is done in exponents, shifted by the
+    // largest one: it neither overflows nor underflows before the normalisation
+    // (as DGEBAK/DTREVC keep vectors in range).
+    var top = Int.min
+    for r in 0..<n where w[r] != .zero {
+      let d = Int(dscale[r].exponent) * (left ? -1 : 1)
+      let m = max(abs(w[r].re), abs(w[r].im))
+      top = max(top, d + Int(m.exponent))
+    }
+    if top != Int.min {
+      for r in 0..<n {
+        let d = Int(dscale[r].exponent) * (left ? -1 : 1) - top
+        // 2^d for d in [-2200, 0]: in two factors so that neither underflows alone.
+        let f1 = Double(sign: .plus, exponent: max(d / 2, -1074), significand: 1)
+        let f2 = Double(sign: .plus, exponent: max(d - d / 2, -1074), significand: 1)
+        w[r] = f2 * (f1 * w[r])
+      }
     }
     var s = swapCount - 1
     while s >= 0 {
