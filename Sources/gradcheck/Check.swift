@@ -59,7 +59,8 @@ func fixtureJobs(_ f: Fixture, options: CommonOptions) -> [MatrixJob] {
         xCond: hasOwn ? f.expect.xCond?[b] : nil,
         gradX: hasOwn ? f.expect.gradX?[b] : nil,
         gradY: hasOwn ? f.expect.gradY.map { Matrix($0[b]) } : nil,
-        transform: ownTransform, beta: ownBeta, dtype: f.dtype)
+        transform: ownTransform, beta: ownBeta, dtype: f.dtype,
+        spectral: f.spectral ?? .minRealEigenvalue)
     }
     return MatrixJob(
       y: Matrix(f.y[b]), xs: [XCase(index: b, x: f.x[b], expect: expect)], name: f.name,

@@ -475,7 +475,7 @@ public struct CheckEngine: Sendable {
       }
 
       if let solverCheck { checks[.solver] = solverCheck }
-      if let e = spec.x.expect,
+      if let e = spec.x.expect, e.spectral == spectral,
         let ec = expectCheck(
           e, spec: spec, s: s, kappa: kappa, normY: y.normFrobenius, dsdY: base.gradient ?? dsdY, a: a)
       {
@@ -555,7 +555,8 @@ public struct CheckEngine: Sendable {
   ) -> CaseResult {
     var checks = checks
     let status = Self.status(
-      of: &checks, outcomes: job.outcomes, index: spec.x.index, transform: spec.transform, beta: spec.beta,
+      // A fixture's outcomes describe its own spectral quantity.
+      of: &checks, outcomes: spectral == (job.spectral ?? .minRealEigenvalue) ? job.outcomes : [], index: spec.x.index, transform: spec.transform, beta: spec.beta,
       classification: classification)
     let label = spec.x.label.map { " x=\($0)" } ?? ""
     let id = "\(job.name)[\(spec.x.index)]\(label) \(spec.transform.rawValue) beta=\(formatExact(spec.beta))"

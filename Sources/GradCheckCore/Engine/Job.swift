@@ -11,13 +11,18 @@ public struct ExpectedValues: Sendable, Equatable {
   /// The transform and beta the values were computed for (nil: the lambda only).
   public var transform: TransformKind?
   public var beta: Double?
+  /// The spectral quantity the values were computed for: nothing is compared
+  /// when a run uses another one.
+  public var spectral: SpectralKind = .minRealEigenvalue
   /// Precision of the values: sets their tolerance.
   public var dtype: DType
 
   public init(
     lambdaMin: Double? = nil, xCond: Double? = nil, gradX: Double? = nil, gradY: Matrix? = nil,
-    transform: TransformKind? = nil, beta: Double? = nil, dtype: DType = .float64
+    transform: TransformKind? = nil, beta: Double? = nil, dtype: DType = .float64,
+    spectral: SpectralKind = .minRealEigenvalue
   ) {
+    self.spectral = spectral
     self.lambdaMin = lambdaMin
     self.xCond = xCond
     self.gradX = gradX
