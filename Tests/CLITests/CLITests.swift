@@ -97,6 +97,19 @@ struct CLITests {
     #expect(z.status == 0)
   }
 
+  @Test func expectAndOutcomesOnlyForTheFixturesOwnSpectralQuantity() throws {
+    let d = try CLI.tempDir()
+    let out = d.appendingPathComponent("sv.json").path
+    _ = try CLI.run(["check", "fixtures/forum-example.json", "--spectral", "min-singular-value", "--transform", "all", "--json", out])
+    let results = try loadResults(out)
+    #expect(results.cases.count == 8)
+    for c in results.cases {
+      #expect(c.checks[.expect] == nil, "\(c.id)")
+      #expect(c.status != .xfail && c.status != .xpass, "\(c.id)")
+      #expect(c.spectral == .minSingularValue)
+    }
+  }
+
   @Test func strictCountsWarnings() throws {
     let r = try CLI.run(["check", "fixtures/edge-repeated-min.json", "--strict"])
     let plain = try CLI.run(["check", "fixtures/edge-repeated-min.json"])
