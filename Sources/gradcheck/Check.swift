@@ -36,7 +36,22 @@ extension GradCheck {
 /// Loads fixtures; every problem of every file goes to stderr, then exit 2.
 func loadOrExplain(_ paths: [String]) throws -> [Fixture] {
   switch loadFixtures(paths: paths) {
-  case .success(let f): return f
+  case .success(let f):
+    // Limits (README): N and the batch size.
+    var problems: [String] = []
+    for fx in f {
+      if fx.n > maxGeneratedN {
+        problems.append("\(fx.path): y: N = \(fx.n) exceeds the largest supported N (\(maxGeneratedN))")
+      }
+      if fx.batchCount > maxBatch {
+        problems.append("\(fx.path): y: \(fx.batchCount) matrices exceed the largest supported batch (\(maxBatch))")
+      }
+    }
+    if !problems.isEmpty {
+      for p in problems { writeStderr(p + "\n") }
+      throw InputError(message: "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the input; nothing was run")
+    }
+    return f
   case .failure(let errors):
     for p in errors.problems { writeStderr("\(p.description)\n") }
     throw InputError(message: "\(errors.problems.count) problem\(errors.problems.count == 1 ? "" : "s") in the input; nothing was run")

@@ -48,8 +48,10 @@ struct FamilyOptions: ParsableArguments {
   }
 }
 
-/// Largest N accepted for generated matrices (limits: README).
+/// Largest N accepted for generated matrices and fixtures (limits: README).
 let maxGeneratedN = 256
+/// Largest batch of one fixture file.
+let maxBatch = 100_000
 
 /// `lapack` on the command line means each of the 21 LAPACK types (`lapack-1` ...
 /// `lapack-21`), each with `--count` matrices; `all` is every family so expanded.
