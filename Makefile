@@ -58,9 +58,11 @@ fuzz:
 	Fuzz/run.sh $(FUZZ_SECONDS)
 
 ## test-sanitize: deps + the whole suite under ThreadSanitizer, then under AddressSanitizer,
-## each in its own scratch path (.build-tsan, .build-asan); the CLI tests run the sanitized binary
+## each in its own scratch path (.build-tsan, .build-asan); the CLI tests run the sanitized binary.
+## LeakSanitizer suppressions (toolchain libraries only): Fuzz/lsan-suppressions.txt
 test-sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	GRADCHECK_BIN=$$(pwd)/.build-tsan/debug/gradcheck $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
-	GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$$(pwd)/Fuzz/lsan-suppressions.txt GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan

@@ -203,6 +203,10 @@ func check(_ a: Matrix, _ label: String) {
   let right = rightResidualRatio(a: sa, eigenvalues: sw, vectors: rights)
   let left = leftResidualRatio(a: sa, eigenvalues: sw, vectors: lefts)
   if right <= bound && left <= bound { return }
+  // Known finding 4: when |A|_1 overflows (entries near DBL_MAX), several eigenpairs of
+  // finite eigenvalues have residuals of order |A| (ratio ~1e15); the unbalanced run gives an
+  // infinite eigenvalue instead. FUZZ_KNOWN=norm-overflow lets such matrices through.
+  if knownClasses.contains("norm-overflow") && !a.norm1.isFinite { return }
   // Known finding 1 (see Fuzz/README.md): balancing moves a backward error that is tiny in
   // the balanced matrix into a large residual of the original one (graded matrices such as
   // [[1e-97, 1e-96], [1e-12, -1]]; LAPACK DGEEV does the same). With FUZZ_KNOWN=balancing
@@ -217,7 +221,7 @@ func check(_ a: Matrix, _ label: String) {
 
 /// FUZZ_KNOWN: comma-separated classes of already reported findings to let through, so that
 /// a run can look for new ones (Fuzz/README.md, "Findings"): `balancing`, `denormal`,
-/// `vector-overflow`. Empty (the default of `make fuzz`): every violation is a crash.
+/// `vector-overflow`, `norm-overflow`. Empty (the default of `make fuzz`): every violation is a crash.
 let knownClasses = Set((getenv("FUZZ_KNOWN").map { String(cString: $0) } ?? "").split(separator: ",").map(String.init))
 let allowKnownBalancing = knownClasses.contains("balancing")
 
