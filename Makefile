@@ -52,3 +52,22 @@ report: release
 
 clean:
 	rm -rf .build Reports/*.json Reports/*.md Reports/*.html Reports/*.xml Reports/fixtures Reports/sweep Reports/eig
+
+## fuzz: build the libFuzzer targets (Fuzz/build.sh) and run each for FUZZ_SECONDS (default 60)
+## with the committed seed corpora; new inputs go to .build-fuzz/corpus/ (git-ignored), crashes
+## to .build-fuzz/artifacts/. See Fuzz/README.md.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz test-sanitize
+fuzz:
+	Fuzz/build.sh
+	Fuzz/run.sh $(FUZZ_SECONDS)
+
+## test-sanitize: deps + the whole suite under ThreadSanitizer, then under AddressSanitizer,
+## each in its own scratch path (.build-tsan, .build-asan); the CLI tests run the sanitized binary.
+## LeakSanitizer suppressions (toolchain libraries only): Fuzz/lsan-suppressions.txt
+test-sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	GRADCHECK_BIN=$$(pwd)/.build-tsan/debug/gradcheck $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$$(pwd)/Fuzz/lsan-suppressions.txt GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
