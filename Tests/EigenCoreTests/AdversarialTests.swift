@@ -255,20 +255,17 @@ struct AdversarialTests {
     }
   }
 
-  @Test("known: a matrix of denormals gets infinite eigenvalues (scale factor 2^1074 overflows)")
-  func knownDenormalScaling() {
-    // Fuzz finding Tests/Fuzz/regressions/matrix-denormal-scale-1x1.bin: max|a| = 2^-1074, the
-    // solver multiplies by 2^-exponent = 2^1074 = +inf.
+  @Test("fixed: a matrix of denormals is scaled in two exact steps (2^1074 alone overflows)")
+  func denormalScaling() {
+    // Fuzz finding Tests/Fuzz/regressions/matrix-denormal-scale-1x1.bin: max|a| = 2^-1074.
     for a in [Matrix([[0x1p-1074]]), Matrix([[0x1p-1060, 0x1p-1074], [0, -0x1p-1070]])] {
-      withKnownIssue("scaling by 2^-e with e < -1023 overflows") {
-        let out = Adversarial.solve(a)
-        #expect(out.eigenvalues.allSatisfy { $0.isFinite }, "eigenvalues \(out.eigenvalues)")
-        #expect(out.passes, "\(Adversarial.dump(a))")
-      }
+      let out = Adversarial.solve(a)
+      #expect(out.eigenvalues.allSatisfy { $0.isFinite }, "eigenvalues \(out.eigenvalues)")
+      #expect(out.passes, "\(Adversarial.dump(a))")
     }
   }
 
-  @Test("known: fuzz findings 5-7 (eigenvalue overflow, zero eigenvector, garbage vectors) still reproduce")
+  @Test("fuzz finding 5 fixed (eigenvalue overflow); 6 (vectors of a 1e-291 pair) and 7 (garbage vectors) still reproduce")
   func knownFuzzFindings() {
     let m = Double.greatestFiniteMagnitude
     let cases: [(String, Matrix)] = [
@@ -291,9 +288,16 @@ struct AdversarialTests {
       ])),
     ]
     for (what, a) in cases {
-      withKnownIssue("fuzz finding: \(what)") {
+      let check = {
         let out = Adversarial.solve(a)
         #expect(out.passes, "\(what): right \(String(describing: out.right)), left \(String(describing: out.left)), eigenvalues \(out.eigenvalues)")
+      }
+      if what == "garbage vectors" || what == "zero eigenvector" {
+        // 6: the vectors are no longer zero (the balancing is undone in exponents) but
+        // the complex pair's residual is still large with balancing; 7: unsolved.
+        withKnownIssue("fuzz finding \(what): extreme balancing over 2^900, unsolved") { check() }
+      } else {
+        check()
       }
     }
   }
