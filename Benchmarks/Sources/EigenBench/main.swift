@@ -18,7 +18,7 @@
 /// - before timing, the eigenvalues of the three solvers are cross-checked on the whole batch
 ///   within a condition-scaled tolerance, and the benchmark aborts (exit 3) if they disagree.
 ///
-/// Usage: `EigenBench [--out Reports/bench.json] [--quick]`.
+/// Usage: `EigenBench [--out Reports/bench.json] [--quick] [--profile-native N values|vectors]`.
 
 import AllocCounter
 import CGSLBench
@@ -35,6 +35,8 @@ import Foundation
 
 var outPath = "Reports/bench.json"
 var quick = false
+/// `--profile-native N MODE`: only run the native solver on the N batch for ~3 s (for `perf record`).
+var profile: (n: Int, mode: String)? = nil
 do {
   var args = CommandLine.arguments.dropFirst()
   while let a = args.popFirst() {
@@ -43,8 +45,11 @@ do {
       guard let p = args.popFirst() else { fatalError("--out needs a path") }
       outPath = p
     case "--quick": quick = true
+    case "--profile-native":
+      guard let n = args.popFirst().flatMap({ Int($0) }), let m = args.popFirst() else { fatalError("--profile-native N values|vectors") }
+      profile = (n, m)
     default:
-      FileHandle.standardError.write("usage: EigenBench [--out PATH] [--quick]\n".data(using: .utf8)!)
+      FileHandle.standardError.write("usage: EigenBench [--out PATH] [--quick] [--profile-native N values|vectors]\n".data(using: .utf8)!)
       exit(2)
     }
   }
@@ -296,23 +301,37 @@ final class LapackRunner {
 
 // MARK: - Measurement
 
-/// Best-of-`repetitions` rate in matrices per second of `pass` (one pass = `perPass`
-/// matrices); a warm-up pass calibrates the passes per measurement.
-func measure(perPass: Int, _ pass: () -> Double) -> Double {
-  let t0 = now()
-  sink(pass())
-  let once = max(now() - t0, 1e-7)
-  let passes = max(1, min(1_000_000, Int((targetSeconds / once).rounded(.up))))
-  var best = 0.0
+/// Best-of-`repetitions` rates in matrices per second of several contenders, measured
+/// interleaved (round r runs every contender once) so that a change in the machine's load
+/// hits all of them alike. One pass of a contender = `perPass` matrices; a warm-up pass
+/// calibrates each contender's passes per measurement to about `targetSeconds`.
+func measure(perPass: Int, _ contenders: [() -> Double]) -> [Double] {
+  let passes = contenders.map { pass -> Int in
+    let t0 = now()
+    sink(pass())
+    let once = max(now() - t0, 1e-7)
+    return max(1, min(1_000_000, Int((targetSeconds / once).rounded(.up))))
+  }
+  var best = [Double](repeating: 0, count: contenders.count)
   for _ in 0..<repetitions {
-    let start = now()
-    var acc = 0.0
-    for _ in 0..<passes { acc += pass() }
-    let elapsed = now() - start
-    sink(acc)
-    best = max(best, Double(passes * perPass) / elapsed)
+    for (c, pass) in contenders.enumerated() {
+      let start = now()
+      var acc = 0.0
+      for _ in 0..<passes[c] { acc += pass() }
+      let elapsed = now() - start
+      sink(acc)
+      best[c] = max(best[c], Double(passes[c] * perPass) / elapsed)
+    }
   }
   return best
+}
+
+/// A native solver kept across a batch (a class so that closures can share it).
+final class NativeRunner {
+  var solver: EigenSolver
+  init(n: Int) { solver = EigenSolver(capacity: n) }
+  func pass(_ b: Batch, _ mode: Mode) -> Double { nativePass(&solver, b, mode) }
+  func factorOnlyPass(_ b: Batch) -> Double { nativeFactorOnlyPass(&solver, b) }
 }
 
 /// Heap allocations per matrix of one pass (the pass is warmed up first).
@@ -432,6 +451,20 @@ do {
   if alloc_counter_value() == 0 { fail("the malloc interposer is not live (no allocation counted)") }
 }
 
+if let (n, m) = profile {
+  guard let mode = Mode(rawValue: m) else { fail("mode must be values or vectors", code: 2) }
+  let b = Batch(n: n, count: batchCount(n), seed: 6)
+  var solver = EigenSolver(capacity: n)
+  let start = now()
+  var passes = 0
+  while now() - start < 3 && passes < 1_000_000 {
+    sink(nativePass(&solver, b, mode))
+    passes += 1
+  }
+  print("native N=\(n) \(mode.rawValue): \(fmt(Double(passes * b.count) / (now() - start), 0)) matrices/s")
+  exit(0)
+}
+
 let cpu: String = {
   guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
   for line in text.split(separator: "\n") where line.hasPrefix("model name") {
@@ -442,6 +475,17 @@ let cpu: String = {
 let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 print("gradcheck bench: native EigenSolver vs GSL 2.7 (gsl_eigen_nonsymm[v]) vs LAPACKE dgeev")
 print("machine: \(cores) cores, \(cpu); OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")")
+let lapackBackend: String = {
+  guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return "unknown" }
+  let libs = Set(maps.split(separator: "\n").compactMap { line -> String? in
+    guard let path = line.split(separator: " ", omittingEmptySubsequences: true).last, path.hasPrefix("/") else { return nil }
+    let p = String(path)
+    return p.contains("lapack") || p.contains("blas") ? p : nil
+  })
+  return libs.sorted().joined(separator: ", ")
+}()
+print("LAPACK/BLAS libraries loaded: \(lapackBackend)")
+print("load average at start: \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "unknown")")
 print("single-threaded, best of \(repetitions) measurements of ~\(targetSeconds) s, matrices per second")
 print("")
 
@@ -452,6 +496,7 @@ var allocVectors: [Int: Double] = [:]
 var allocOthers: [String] = []
 var breakdown: [String] = []
 var batches: [Int: Batch] = [:]
+var factorOnlyRate: [Int: Double] = [:]
 
 for n in sizes {
   let b = Batch(n: n, count: batchCount(n), seed: 6)
@@ -461,12 +506,17 @@ for n in sizes {
   let worst = crossCheck(b, gsl: gsl, lapack: lapack)
   print("N=\(n): \(b.count) matrices; eigenvalues agree (native, GSL, LAPACK), worst error / tolerance \(String(format: "%.2e", worst))")
   for mode in [Mode.values, .vectors] {
-    var solver = EigenSolver(capacity: n)
-    let native = measure(perPass: b.count) { nativePass(&solver, b, mode) }
-    let g = measure(perPass: b.count) { gsl.pass(b, mode) }
-    let l = measure(perPass: b.count) { lapack.pass(b, mode) }
-    rows.append(Row(n: n, mode: mode, native: native, gsl: g, lapack: l))
-    let al = allocationsPerMatrix(perPass: b.count) { nativePass(&solver, b, mode) }
+    let native = NativeRunner(n: n)
+    var contenders: [() -> Double] = [
+      { native.pass(b, mode) }, { gsl.pass(b, mode) }, { lapack.pass(b, mode) },
+    ]
+    // For the time breakdown: factor(vectors: true) without extracting eigenvectors.
+    let factorOnly = NativeRunner(n: n)
+    if mode == .vectors { contenders.append { factorOnly.factorOnlyPass(b) } }
+    let r = measure(perPass: b.count, contenders)
+    rows.append(Row(n: n, mode: mode, native: r[0], gsl: r[1], lapack: r[2]))
+    if mode == .vectors { factorOnlyRate[n] = r[3] }
+    let al = allocationsPerMatrix(perPass: b.count) { native.pass(b, mode) }
     if mode == .values { allocValues[n] = al } else { allocVectors[n] = al }
     let ag = allocationsPerMatrix(perPass: b.count) { gsl.pass(b, mode) }
     let ala = allocationsPerMatrix(perPass: b.count) { lapack.pass(b, mode) }
@@ -475,7 +525,7 @@ for n in sizes {
   // Where the native time goes: factor(vectors: true) alone vs with the lambda_min vectors,
   // and QR iterations per matrix.
   var s = EigenSolver(capacity: n)
-  let factorOnly = measure(perPass: b.count) { nativeFactorOnlyPass(&s, b) }
+  let factorOnly = factorOnlyRate[n]!
   var iters = 0
   for k in 0..<b.count {
     try? s.factor(b.matrix(k), vectors: false)
@@ -492,28 +542,54 @@ for n in sizes {
 // Parallel: N=8 values, one solver per thread, contiguous chunks.
 let threads = max(1, cores)
 let pb = batches[8]!
-var one = EigenSolver(capacity: 8)
-let rateOne = measure(perPass: pb.count) { nativePass(&one, pb, .values) }
-/// Best-of-3 rate of the batch split into `threads` contiguous chunks run by
-/// `DispatchQueue.concurrentPerform`, one solver per thread; each thread's checksum goes to
-/// its own slot, 128 bytes apart (no false sharing).
-func parallelRate(_ b: Batch, threads: Int) -> Double {
-  nonisolated(unsafe) let slots = UnsafeMutablePointer<Double>.allocate(capacity: threads * 16)
-  slots.initialize(repeating: 0, count: threads * 16)
-  defer { slots.deallocate() }
-  return measure(perPass: b.count) {
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-      var solver = EigenSolver(capacity: b.n)
-      let lo = b.count * t / threads, hi = b.count * (t + 1) / threads
-      slots[t * 16] = nativePass(&solver, b, .values, range: lo..<hi)
-    }
-    var acc = 0.0
-    for t in 0..<threads { acc += slots[t * 16] }
-    return acc
+/// `DispatchQueue.concurrentPerform` over `threads` contiguous chunks of the batch, one
+/// solver per thread; each thread's checksum goes to its own slot, 128 bytes apart (no false
+/// sharing). Returns the checksum.
+func parallelPass(_ b: Batch, threads: Int, slots: UnsafeMutablePointer<Double>) -> Double {
+  nonisolated(unsafe) let slots = slots
+  DispatchQueue.concurrentPerform(iterations: threads) { t in
+    var solver = EigenSolver(capacity: b.n)
+    let lo = b.count * t / threads, hi = b.count * (t + 1) / threads
+    slots[t * 16] = nativePass(&solver, b, .values, range: lo..<hi)
+    slots[t * 16 + 1] = Double(pthread_self())
   }
+  var acc = 0.0
+  for t in 0..<threads { acc += slots[t * 16] }
+  return acc
 }
-let rateAll = parallelRate(pb, threads: threads)
+let one = NativeRunner(n: 8)
+let slots = UnsafeMutablePointer<Double>.allocate(capacity: threads * 16)
+slots.initialize(repeating: 0, count: threads * 16)
+let parallelRates = measure(perPass: pb.count, [
+  { one.pass(pb, .values) }, { parallelPass(pb, threads: threads, slots: slots) },
+])
+let rateOne = parallelRates[0], rateAll = parallelRates[1]
 let speedup = rateAll / rateOne
+
+/// Process CPU seconds (user + system, all threads) per wall second over ~`targetSeconds` of
+/// `pass`: about `threads` when every thread had a core of its own, about 1 when the other
+/// cores were busy with other work.
+func cpuPerWall(_ pass: () -> Double) -> Double {
+  func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6
+      + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
+  }
+  let c0 = cpuSeconds(), t0 = now()
+  var passes = 0
+  while now() - t0 < targetSeconds && passes < 1_000_000 {
+    sink(pass())
+    passes += 1
+  }
+  return (cpuSeconds() - c0) / (now() - t0)
+}
+let parallelCPU = cpuPerWall { parallelPass(pb, threads: threads, slots: slots) }
+let distinctThreads = Set((0..<threads).map { slots[$0 * 16 + 1] }).count
+func loadAverage() -> String {
+  (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
+    .map { $0.split(separator: " ").prefix(3).joined(separator: " ") } ?? "unknown"
+}
 
 // MARK: - Table
 
@@ -538,6 +614,10 @@ print("")
 print(
   "parallel (N=8, values, \(threads) threads, one solver per thread): \(fmt(rateAll, 0)) vs \(fmt(rateOne, 0)) matrices/s on one thread, speed-up \(fmt(speedup, 2)) (target >= 1.8: \(speedup >= 1.8 ? "ok" : "MISS"))"
 )
+print(
+  "  CPU seconds per wall second during the \(threads)-thread run: \(fmt(parallelCPU, 2)) "
+    + "(about \(threads) when each thread had a core; load average now \(loadAverage())); "
+    + "the last pass ran on \(distinctThreads) distinct threads")
 print(
   "native heap allocations per matrix (UnsafeBufferPointer path, reused solver), values: "
     + sizes.map { "N=\($0) \(fmt(allocValues[$0]!, 2))" }.joined(separator: ", ")
