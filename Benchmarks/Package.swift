@@ -12,7 +12,7 @@ let rootPackage = URL(fileURLWithPath: #filePath)
 let package = Package(
   name: "gradcheck-bench",
   dependencies: [
-    // The root package (its EigenCore library product).
+    // The root package (its EigenCore and GradCheckCore library products).
     .package(path: ".."),
   ],
   targets: [
@@ -25,6 +25,11 @@ let package = Package(
     .target(name: "AllocCounter"),
     .executableTarget(
       name: "EigenBench",
-      dependencies: [.product(name: "EigenCore", package: rootPackage), "CGSLBench", "CLapacke", "AllocCounter"]),
+      dependencies: [
+        .product(name: "EigenCore", package: rootPackage),
+        // For the cost of one full gradient check (CheckEngine, SpectralEvaluator).
+        .product(name: "GradCheckCore", package: rootPackage),
+        "CGSLBench", "CLapacke", "AllocCounter",
+      ]),
   ]
 )

@@ -26,6 +26,8 @@ import CLapacke
 import Dispatch
 import EigenCore
 import Foundation
+import GradCheckCore
+import Spectral  // SpectralEvaluator: a module of GradCheckCore's product, not a product itself
 
 #if canImport(Glibc)
   import Glibc
@@ -591,6 +593,30 @@ func loadAverage() -> String {
     .map { $0.split(separator: " ").prefix(3).joined(separator: " ") } ?? "unknown"
 }
 
+// MARK: - One full gradient check
+
+/// The SPEC's reference case y[0] with x = -2 and 1, every transform, the 6 default betas,
+/// no GSL cross-check (`reference: false`): eigen solves and best-of-3 wall time of
+/// `CheckEngine.run` on one thread.
+func gradientCheckCost() -> (solves: Int, cases: Int, seconds: Double) {
+  let y = Matrix([[-0.2671, -0.0748, -0.1718], [-0.1510, 0.2960, -1.6154], [-0.0786, -1.6944, 0.9237]])
+  let job = MatrixJob(
+    y: y, xs: [XCase(index: 0, x: -2), XCase(index: 0, x: 1)], name: "spec-reference y[0]",
+    repro: "bench")
+  let engine = CheckEngine(options: EngineOptions(reference: false))
+  var best = Double.infinity, solves = 0, cases = 0
+  for _ in 0..<repetitions {
+    var evaluator = SpectralEvaluator()
+    let t0 = now()
+    let results = engine.run(job, evaluator: &evaluator)
+    best = min(best, now() - t0)
+    solves = evaluator.solves
+    cases = results.count
+  }
+  return (solves, cases, best)
+}
+let gradCost = gradientCheckCost()
+
 // MARK: - Table
 
 let allocMax = allocValues.values.max() ?? 0
@@ -625,6 +651,9 @@ print(
 print("  vectors (incl. the two [Complex] eigenvectors returned): "
   + sizes.map { "N=\($0) \(fmt(allocVectors[$0]!, 2))" }.joined(separator: ", "))
 print("  other solvers: " + allocOthers.joined(separator: "; "))
+print(
+  "one full gradient check (SPEC reference y[0], x = -2 and 1, all transforms, 6 betas, \(gradCost.cases) cases, "
+    + "no GSL cross-check): \(gradCost.solves) eigen solves, \(fmt(gradCost.seconds * 1e3, 2)) ms")
 print("native time per matrix:")
 for line in breakdown { print("  " + line) }
 
