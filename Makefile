@@ -53,7 +53,8 @@ clean:
 ## build; prints the table and writes Reports/bench.json. Installs its packages with apt-get when root.
 BENCH_APT_PKGS := libgsl-dev liblapacke-dev libopenblas0-pthread pkg-config
 bench:
-	@if [ -f /usr/include/gsl/gsl_eigen.h ] && [ -f /usr/include/lapacke.h ] && ldconfig -p | grep -q 'libopenblas\.so\.0'; then \
+	@if [ -f /usr/include/gsl/gsl_eigen.h ] && [ -f /usr/include/lapacke.h ] \
+	  && ls /usr/lib/*/libopenblas.so.0 >/dev/null 2>&1 && command -v pkg-config >/dev/null; then \
 	  exit 0; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "make bench: installing $(BENCH_APT_PKGS) with apt-get"; \
