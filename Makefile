@@ -71,3 +71,21 @@ test-sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$$(pwd)/Fuzz/lsan-suppressions.txt GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+
+## bench: issue 6's side-by-side benchmark (Benchmarks/, a separate package: the product never links
+## LAPACK). Native EigenSolver vs GSL vs LAPACKE dgeev (OpenBLAS, one thread) in one process, release
+## build; prints the table and writes Reports/bench.json. Installs its packages with apt-get when root.
+BENCH_APT_PKGS := libgsl-dev liblapacke-dev libopenblas0-pthread pkg-config
+bench:
+	@if [ -f /usr/include/gsl/gsl_eigen.h ] && [ -f /usr/include/lapacke.h ] \
+	  && ls /usr/lib/*/libopenblas.so.0 >/dev/null 2>&1 && command -v pkg-config >/dev/null; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "make bench: installing $(BENCH_APT_PKGS) with apt-get"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_APT_PKGS) >/dev/null; \
+	else \
+	  echo "make bench: missing packages. Run: sudo apt-get install -y $(BENCH_APT_PKGS)"; exit 2; \
+	fi
+	$(SWIFT) build -c release --package-path Benchmarks
+	@mkdir -p Reports
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 Benchmarks/.build/release/EigenBench --out Reports/bench.json
