@@ -29,6 +29,13 @@ func fsign(_ a: Double, _ b: Double) -> Double {
   b.sign == .minus ? -abs(a) : abs(a)
 }
 
+/// Zero, or a magnitude in [2^-500, 2^500].
+@inline(__always)
+func inSafeRange(_ v: Double) -> Bool {
+  let a = abs(v)
+  return a == 0 || (a >= 0x1p-500 && a <= 0x1p500)
+}
+
 /// Euclidean norm of `count` values at `x[0], x[stride], ...`, scaled so that it
 /// neither overflows nor underflows (LAPACK DNRM2).
 @inline(__always)
@@ -56,9 +63,22 @@ func householder(
   alpha: inout Double, x: UnsafeMutablePointer<Double>, count: Int, stride: Int
 ) -> Double {
   if count <= 0 { return 0 }
-  var xnorm = stridedNorm2(x, count: count, stride: stride)
-  if xnorm == 0 { return 0 }
-  var beta = -fsign(hypot2(alpha, xnorm), alpha)
+  // The QR sweep's 2- and 3-vectors: plain sums of squares when every value is
+  // in [2^-500, 2^500] or zero (no overflow or harmful underflow possible), the
+  // scaled forms otherwise.
+  var xnorm: Double
+  var beta: Double
+  if count <= 2 && inSafeRange(alpha) && inSafeRange(x[0]) && (count == 1 || inSafeRange(x[stride])) {
+    let x1 = x[stride * (count - 1)]
+    let ssq = count == 1 ? x[0] * x[0] : x[0] * x[0] + x1 * x1
+    if ssq == 0 { return 0 }
+    xnorm = ssq.squareRoot()
+    beta = -fsign((alpha * alpha + ssq).squareRoot(), alpha)
+  } else {
+    xnorm = stridedNorm2(x, count: count, stride: stride)
+    if xnorm == 0 { return 0 }
+    beta = -fsign(hypot2(alpha, xnorm), alpha)
+  }
   let safmin = Machine.safmin / (Machine.ulp / 2)
   var knt = 0
   if abs(beta) < safmin {
