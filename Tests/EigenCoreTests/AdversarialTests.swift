@@ -1,3 +1,4 @@
+import Foundation
 import EigenCore
 import GSLReference
 import Testing
@@ -90,31 +91,16 @@ enum Adversarial {
     return q * d * q.transposed
   }
 
-  /// The transposed GSL bug #59781 matrix (GSL 2.8 `eigen/test.c`, `dat_59781`), copied
-  /// from Tests/GSLReferenceTests/Helpers.swift: 18 x 18, zero diagonal, bipartite.
-  static let bug59781 = Matrix(
-    rows: 18, cols: 18,
-    storage: [
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 3,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 6, 0,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 3, 0, 0, 0, 6, 0, 3,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 2, 0, 0, 0,
-      0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 3, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 6, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      6, 0, 3, 0, 0, 0, 6, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 0, 4, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    ]
-  ).transposed
+  /// The transposed GSL bug #59781 matrix (GSL 2.8 `eigen/test.c`, `dat_59781`), from the
+  /// shipped fixture fixtures/eigen-gsl-bug-59781.json: 18 x 18, zero diagonal, bipartite.
+  static let bug59781: Matrix = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let data = try! Data(contentsOf: root.appendingPathComponent("fixtures/eigen-gsl-bug-59781.json"))
+    let obj = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    let y = obj["y"] as! [[[Double]]]
+    return Matrix(y[0])
+  }()
 }
 
 @Suite("Native eigen solver: adversarial matrices")

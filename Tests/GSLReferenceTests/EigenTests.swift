@@ -1,3 +1,4 @@
+import Foundation
 import EigenCore
 @_spi(GSLInternals) import GSLReference
 import Testing
@@ -299,5 +300,18 @@ struct EigenTests {
         #expect(r.2 == serialL[i])
       }
     }
+  }
+}
+
+@Suite("Shipped fixture")
+struct Bug59781FixtureTests {
+  @Test("fixtures/eigen-gsl-bug-59781.json holds exactly the transposed dat_59781")
+  func fixtureMatchesTheGSLData() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let data = try Data(contentsOf: root.appendingPathComponent("fixtures/eigen-gsl-bug-59781.json"))
+    let obj = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let y = try #require(obj["y"] as? [[[Double]]])
+    #expect(Matrix(y[0]) == bug59781)
   }
 }
