@@ -97,11 +97,63 @@ public struct EigenSolver: Sendable {
     // would overflow.
     let half1 = Double(sign: .plus, exponent: -(scaleExponent / 2), significand: 1)
     let half2 = Double(sign: .plus, exponent: -(scaleExponent - scaleExponent / 2), significand: 1)
-    h.withUnsafeMutableBufferPointer { hb in
-      for k in 0..<(n * n) { hb[k] = (a[k] * half1) * half2 }
+    func load() {
+      h.withUnsafeMutableBufferPointer { hb in
+        for k in 0..<(n * n) { hb[k] = (a[k] * half1) * half2 }
+      }
     }
+    load()
     try run(vectors: vectors, balance: balance)
     hasSchurVectors = vectors
+    // Balancing that spans more than 2^100 can make a deflation that is negligible
+    // in the balanced matrix a residual far above LAPACK's threshold in the original
+    // one (LAPACK DGEEV shares this). Only in that rare case, check the eigenvectors'
+    // residual ratios against the input and keep the unbalanced factorisation when
+    // it is better.
+    if vectors && balance && n > 1 && balancingRange() > 0x1p100 {
+      let scaled = Matrix(rows: n, cols: n, storage: (0..<(n * n)).map { (a[$0] * half1) * half2 })
+      let balanced = worstResidualRatio(scaled)
+      if balanced > LAPACKTest.threshold {
+        load()
+        try run(vectors: true, balance: false)
+        if worstResidualRatio(scaled) > balanced {
+          load()
+          try run(vectors: true, balance: true)
+        }
+      }
+    }
+  }
+
+  /// The ratio of the largest to the smallest balancing scale factor.
+  func balancingRange() -> Double {
+    var lo = Double.infinity, hi = 0.0
+    for i in 0..<n {
+      lo = min(lo, dscale[i])
+      hi = max(hi, dscale[i])
+    }
+    return hi / lo
+  }
+
+  /// The worst DGET22 ratio of every right and left eigenvector against `a` (the
+  /// matrix as factored, before balancing); +inf when a vector cannot be formed.
+  func worstResidualRatio(_ a: Matrix) -> Double {
+    var values: [Complex] = []
+    var rights: [[Complex]] = []
+    var lefts: [[Complex]] = []
+    // Eigenvalues of the scaled matrix: the stored ones times 2^-e.
+    let down1 = Double(sign: .plus, exponent: -(scaleExponent / 2), significand: 1)
+    let down2 = Double(sign: .plus, exponent: -(scaleExponent - scaleExponent / 2), significand: 1)
+    for i in 0..<n {
+      let lambda = eigenvalue(i)
+      values.append(Complex((lambda.re * down1) * down2, (lambda.im * down1) * down2))
+      guard let r = try? rightEigenvector(i), let l = try? leftEigenvector(i) else { return .infinity }
+      rights.append(r)
+      lefts.append(l)
+    }
+    let worst = max(
+      rightResidualRatio(a: a, eigenvalues: values, vectors: rights),
+      leftResidualRatio(a: a, eigenvalues: values, vectors: lefts))
+    return worst.isNaN ? .infinity : worst
   }
 
   /// Factors a square `Matrix`.
