@@ -329,31 +329,19 @@ public struct EigenSolver: Sendable {
       noconv = false
       sweeps += 1
       for i in k...l {
-        var c = 0.0, r = 0.0
-        do {
-          var colScale = 0.0, colSsq = 1.0, rowScale = 0.0, rowSsq = 1.0
-          for j in k...l {
-            let cv = abs(H[j * n + i])
-            if cv != 0 {
-              if colScale < cv {
-                colSsq = 1 + colSsq * (colScale / cv) * (colScale / cv)
-                colScale = cv
-              } else {
-                colSsq += (cv / colScale) * (cv / colScale)
-              }
-            }
-            let rv = abs(H[i * n + j])
-            if rv != 0 {
-              if rowScale < rv {
-                rowSsq = 1 + rowSsq * (rowScale / rv) * (rowScale / rv)
-                rowScale = rv
-              } else {
-                rowSsq += (rv / rowScale) * (rv / rowScale)
-              }
-            }
-          }
-          c = colScale * colSsq.squareRoot()
-          r = rowScale * rowSsq.squareRoot()
+        // Row and column 2-norms within ilo...ihi: plain sums of squares when they
+        // stay in [2^-900, 2^900] (no entry then over- or underflows harmfully),
+        // the scaled forms otherwise.
+        var csq = 0.0, rsq = 0.0
+        for j in k...l {
+          let cv = H[j * n + i], rv = H[i * n + j]
+          csq += cv * cv
+          rsq += rv * rv
+        }
+        var c = csq.squareRoot(), r = rsq.squareRoot()
+        if !(csq >= 0x1p-900 && csq <= 0x1p900 && rsq >= 0x1p-900 && rsq <= 0x1p900) {
+          c = stridedNorm2(H + k * n + i, count: l - k + 1, stride: n)
+          r = stridedNorm2(H + i * n + k, count: l - k + 1, stride: 1)
         }
         var ca = 0.0
         for j in 0...l { ca = max(ca, abs(H[j * n + i])) }
