@@ -55,8 +55,8 @@ extension EigenSolver {
   public func conditionNumber(left u: [Complex], right v: [Complex]) -> Double {
     var dot = Complex.zero
     for k in 0..<u.count { dot = dot + u[k] * v[k] }
-    let nu = scaledNorm2(u.flatMap { [$0.re, $0.im] })
-    let nv = scaledNorm2(v.flatMap { [$0.re, $0.im] })
+    let nu = complexNorm2(u)
+    let nv = complexNorm2(v)
     let d = dot.magnitude
     if d == 0 { return .infinity }
     return (nu / d) * nv
@@ -261,6 +261,27 @@ func normalize(_ w: inout [Complex]) {
   let rot = (1 / pm) * phase
   for k in 0..<w.count { w[k] = rot * ((1 / bestMag) * w[k]) }
   w[best] = Complex(w[best].magnitude, 0)
-  let norm = scaledNorm2(w.flatMap { [$0.re, $0.im] })
+  let norm = complexNorm2(w)
   for k in 0..<w.count { w[k] = (1 / norm) * w[k] }
+}
+
+/// Euclidean norm of a complex vector, scaled against overflow and underflow,
+/// without building a real copy.
+func complexNorm2(_ v: [Complex]) -> Double {
+  var scale = 0.0, ssq = 1.0
+  func add(_ x: Double) {
+    if x == 0 { return }
+    let ax = abs(x)
+    if scale < ax {
+      ssq = 1 + ssq * (scale / ax) * (scale / ax)
+      scale = ax
+    } else {
+      ssq += (ax / scale) * (ax / scale)
+    }
+  }
+  for z in v {
+    add(z.re)
+    add(z.im)
+  }
+  return scale * ssq.squareRoot()
 }
