@@ -154,6 +154,9 @@ func check(_ a: Matrix, _ label: String) {
     case .didNotConverge:
       if a.firstNonFinite != nil { fatalError("non-finite input reported as \(error)\n\(label)\n\(dump(a))") }
       if strictConvergence { fatalError("\(error)\n\(label)\n\(dump(a))") }
+    case .eigenvalueOverflow:
+      // Only an eigenvalue beyond the largest double may be refused: |A|_1 >= |lambda|.
+      if a.norm1.isFinite && a.norm1 < 0x1p1023 { fatalError("\(error) with |A|_1 = \(a.norm1)\n\(label)\n\(dump(a))") }
     default:
       fatalError("unexpected error \(error)\n\(label)\n\(dump(a))")
     }

@@ -313,6 +313,24 @@ struct FuzzRegressionTests {
     #expect(sorted.first!.re <= -m * 0.999 && sorted.last!.re >= m * 0.999)
   }
 
+  @Test func anEigenvalueBeyondTheLargestDoubleIsAClearError() throws {
+    // Found by the solver fuzz target: every entry DBL_MAX, N = 4: the eigenvalue 4 DBL_MAX
+    // has no representable value.
+    let m = Double.greatestFiniteMagnitude
+    var s = EigenSolver()
+    do {
+      try s.factor(Matrix(rows: 4, cols: 4, storage: Array(repeating: m, count: 16)), vectors: false)
+      Issue.record("expected eigenvalueOverflow")
+    } catch {
+      guard case .eigenvalueOverflow(let e) = error else {
+        Issue.record("unexpected \(error)")
+        return
+      }
+      #expect(e == 1025)  // 4 * 2^1023.99...
+      #expect(error.description.contains("exceeds the largest double"))
+    }
+  }
+
   @Test func balancedEigenvectorsDoNotUnderflow() throws {
     // Found by the solver fuzz target (Tests/Fuzz/regressions/matrix-zero-eigenvector-5x5.bin):
     // two rows ~5e-4 over three rows ~1e-289. Balancing scales by far more than a

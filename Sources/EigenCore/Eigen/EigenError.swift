@@ -9,6 +9,9 @@ public enum EigenError: Error, Equatable, Sendable, CustomStringConvertible {
   case didNotConverge(iterations: Int, converged: Int)
   /// The requested eigenvalue index is out of range.
   case badIndex(Int, count: Int)
+  /// An eigenvalue's magnitude exceeds the largest double (entries near the
+  /// overflow threshold): it has no representable value.
+  case eigenvalueOverflow(magnitudeExponent: Int)
 
   public var description: String {
     switch self {
@@ -20,6 +23,8 @@ public enum EigenError: Error, Equatable, Sendable, CustomStringConvertible {
       "native eigen solver did not converge after \(it) QR iterations (\(conv) eigenvalues converged)"
     case let .badIndex(i, count):
       "eigenvalue index \(i) out of range 0..<\(count)"
+    case let .eigenvalueOverflow(e):
+      "an eigenvalue of magnitude about 2^\(e) exceeds the largest double; scale the matrix down"
     }
   }
 }

@@ -236,14 +236,22 @@ public struct EigenSolver: Sendable {
       // underflows into denormals.
       let f1 = Double(sign: .plus, exponent: scaleExponent / 2, significand: 1)
       let f2 = Double(sign: .plus, exponent: scaleExponent - scaleExponent / 2, significand: 1)
+      var overflow: Int? = nil
       func back(_ v: Double) -> Double {
         let r = (v * f1) * f2
-        return r.isInfinite && v.isFinite ? (r < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude) : r
+        if r.isFinite || !v.isFinite { return r }
+        // Past the largest double by rounding only (within 16 ulps): clamp.
+        if abs(v * f1) <= (Double.greatestFiniteMagnitude / f2) * (1 + 16 * Double.ulpOfOne) {
+          return r < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude
+        }
+        overflow = Int((v * f1).exponent) + Int(f2.exponent)
+        return r
       }
       for i in 0..<n {
         wrB[i] = back(wrB[i])
         wiB[i] = back(wiB[i])
       }
+      if let e = overflow { throw .eigenvalueOverflow(magnitudeExponent: e) }
     }
   }
 
