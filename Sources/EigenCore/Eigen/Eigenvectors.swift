@@ -175,6 +175,8 @@ extension EigenSolver {
     for r in 0..<n where w[r] != .zero {
       let d = Int(dscale[r].exponent) * (left ? -1 : 1)
       let m = max(abs(w[r].re), abs(w[r].im))
+      // A non-finite entry (a failed substitution) is left to show as such.
+      guard m.isFinite else { continue }
       top = max(top, d + Int(m.exponent))
     }
     if top != Int.min {
