@@ -163,11 +163,17 @@ public struct Matrix: Sendable, Equatable, Hashable {
   }
 }
 
-/// Euclidean norm of a vector without overflow or underflow (scaled sum of squares).
-public func scaledNorm2<C: Collection>(_ v: C) -> Double where C.Element == Double {
-  var scale = 0.0
-  var ssq = 1.0
-  for x in v where x != 0 {
+/// The scaled sum of squares of LAPACK's DNRM2/DLASSQ: accumulates `sum x_k^2` as
+/// `scale^2 * ssq` so that the Euclidean norm neither overflows nor underflows.
+public struct ScaledSumOfSquares: Sendable {
+  private var scale = 0.0
+  private var ssq = 1.0
+
+  public init() {}
+
+  @inline(__always)
+  public mutating func add(_ x: Double) {
+    if x == 0 { return }
     let ax = abs(x)
     if scale < ax {
       ssq = 1 + ssq * (scale / ax) * (scale / ax)
@@ -176,5 +182,14 @@ public func scaledNorm2<C: Collection>(_ v: C) -> Double where C.Element == Doub
       ssq += (ax / scale) * (ax / scale)
     }
   }
-  return scale * ssq.squareRoot()
+
+  /// `sqrt(sum x_k^2)`.
+  public var norm: Double { scale * ssq.squareRoot() }
+}
+
+/// Euclidean norm of a vector without overflow or underflow (scaled sum of squares).
+public func scaledNorm2<C: Collection>(_ v: C) -> Double where C.Element == Double {
+  var acc = ScaledSumOfSquares()
+  for x in v { acc.add(x) }
+  return acc.norm
 }

@@ -270,20 +270,10 @@ func normalize(_ w: inout [Complex]) {
 /// Euclidean norm of a complex vector, scaled against overflow and underflow,
 /// without building a real copy.
 func complexNorm2(_ v: [Complex]) -> Double {
-  var scale = 0.0, ssq = 1.0
-  func add(_ x: Double) {
-    if x == 0 { return }
-    let ax = abs(x)
-    if scale < ax {
-      ssq = 1 + ssq * (scale / ax) * (scale / ax)
-      scale = ax
-    } else {
-      ssq += (ax / scale) * (ax / scale)
-    }
-  }
+  var acc = ScaledSumOfSquares()
   for z in v {
-    add(z.re)
-    add(z.im)
+    acc.add(z.re)
+    acc.add(z.im)
   }
-  return scale * ssq.squareRoot()
+  return acc.norm
 }

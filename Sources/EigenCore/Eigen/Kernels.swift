@@ -40,19 +40,9 @@ func inSafeRange(_ v: Double) -> Bool {
 /// neither overflows nor underflows (LAPACK DNRM2).
 @inline(__always)
 func stridedNorm2(_ x: UnsafeMutablePointer<Double>, count: Int, stride: Int) -> Double {
-  var scale = 0.0, ssq = 1.0
-  for k in 0..<count {
-    let v = abs(x[k * stride])
-    if v != 0 {
-      if scale < v {
-        ssq = 1 + ssq * (scale / v) * (scale / v)
-        scale = v
-      } else {
-        ssq += (v / scale) * (v / scale)
-      }
-    }
-  }
-  return scale * ssq.squareRoot()
+  var acc = ScaledSumOfSquares()
+  for k in 0..<count { acc.add(x[k * stride]) }
+  return acc.norm
 }
 
 /// Generates an elementary reflector `H = I - tau * [1; v] [1, v^T]` with

@@ -119,15 +119,7 @@ public func eigenvalueCondition(
 /// Shared arithmetic of the eigenvector ratios.
 enum EigenResidual {
   /// Scaled 2-norm of a complex vector.
-  static func norm2(_ v: [Complex]) -> Double {
-    var flat: [Double] = []
-    flat.reserveCapacity(2 * v.count)
-    for z in v {
-      flat.append(z.re)
-      flat.append(z.im)
-    }
-    return scaledNorm2(flat)
-  }
+  static func norm2(_ v: [Complex]) -> Double { complexNorm2(v) }
 
   /// Largest column sum of moduli of a complex matrix given by columns; NaN propagates.
   static func norm1(columns: [[Complex]]) -> Double {
