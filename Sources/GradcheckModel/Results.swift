@@ -149,6 +149,17 @@ public struct Summary: Sendable, Equatable {
     }
   }
 
+  /// Adds another summary's counts.
+  public static func += (a: inout Summary, b: Summary) {
+    a.cases += b.cases
+    a.pass += b.pass
+    a.warn += b.warn
+    a.fail += b.fail
+    a.skip += b.skip
+    a.xfail += b.xfail
+    a.xpass += b.xpass
+  }
+
   /// Whether the run fails (exit 1): a failed case or an unexpected pass,
   /// and with `strict` also a warning.
   public func failsRun(strict: Bool) -> Bool {

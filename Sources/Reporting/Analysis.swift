@@ -3,22 +3,21 @@
 
 import GradcheckModel
 
-/// Counts of case (or check) statuses in one table cell.
+/// Counts of case (or check) statuses in one table cell: a `Summary` with the
+/// views the renderers need.
 struct StatusCounts: Equatable {
-  var pass = 0, warn = 0, fail = 0, skip = 0, xfail = 0, xpass = 0
+  private var summary = Summary()
 
-  mutating func add(_ s: Status) {
-    switch s {
-    case .pass: pass += 1
-    case .warn: warn += 1
-    case .fail: fail += 1
-    case .skip: skip += 1
-    case .xfail: xfail += 1
-    case .xpass: xpass += 1
-    }
-  }
+  mutating func add(_ s: Status) { summary.add(s) }
+  mutating func add(_ other: StatusCounts) { summary += other.summary }
 
-  var total: Int { pass + warn + fail + skip + xfail + xpass }
+  var pass: Int { summary.pass }
+  var warn: Int { summary.warn }
+  var fail: Int { summary.fail }
+  var skip: Int { summary.skip }
+  var xfail: Int { summary.xfail }
+  var xpass: Int { summary.xpass }
+  var total: Int { summary.cases }
   /// Cases that were checked (not skipped).
   var checked: Int { total - skip }
   /// Cases that passed the run's bar without a warning: `pass` and expected failures.
@@ -27,9 +26,7 @@ struct StatusCounts: Equatable {
   var failed: Int { fail + xpass }
 
   init() {}
-  init(_ s: Summary) {
-    pass = s.pass; warn = s.warn; fail = s.fail; skip = s.skip; xfail = s.xfail; xpass = s.xpass
-  }
+  init(_ s: Summary) { summary = s }
 }
 
 /// The overall verdict of a run, as shown at the top of every report.

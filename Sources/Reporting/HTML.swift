@@ -56,11 +56,7 @@ public func renderHTML(_ r: Results, title: String = "gradcheck report") -> Stri
 /// its overall status and counts, in the given order; same style as `renderHTML`.
 public func renderIndexHTML(entries: [(title: String, href: String, summary: Summary)]) -> String {
   var all = Summary()
-  for e in entries {
-    all.cases += e.summary.cases; all.pass += e.summary.pass; all.warn += e.summary.warn
-    all.fail += e.summary.fail; all.skip += e.summary.skip; all.xfail += e.summary.xfail
-    all.xpass += e.summary.xpass
-  }
+  for e in entries { all += e.summary }
   let v = Verdict(all)
   var o = htmlHead(title: "gradcheck reports")
   o += "<header>\n<h1>gradcheck reports</h1>\n"

@@ -291,7 +291,6 @@ func markdownTables(_ r: Results, _ a: Analysis) -> String {
 /// Sum of two status counts.
 func merge(_ a: StatusCounts, _ b: StatusCounts) -> StatusCounts {
   var s = a
-  s.pass += b.pass; s.warn += b.warn; s.fail += b.fail
-  s.skip += b.skip; s.xfail += b.xfail; s.xpass += b.xpass
+  s.add(b)
   return s
 }
