@@ -1,4 +1,4 @@
-import EigenCore
+@testable import EigenCore
 import Testing
 
 /// LAPACK's threshold for its eigen test ratios.
@@ -290,6 +290,37 @@ struct EigenBatchTests {
         #expect(two[b * n + i] == one[b * n + i])
       }
     }
+  }
+}
+
+extension EigenBatchTests {
+  @Test("dynamic blocks: every matrix solved once, same bits for 1, 2 and 4 workers, tail block included")
+  func blocksCoverTheBatchExactly() throws {
+    var rng = SeededRNG(seed: 78)
+    let n = 2, count = 1000
+    // 1000 is not a multiple of the block size (64 / n = 32): the last block is partial.
+    #expect(EigenBatch.blockSize(n: n, count: count, workers: 2) == 32)
+    #expect(EigenBatch.blockSize(n: 8, count: 2048, workers: 2) == 64)
+    #expect(EigenBatch.blockSize(n: 128, count: 3, workers: 2) == 1)
+    let batch = rng.gaussianVector(n * n * count)
+    var runs: [[Complex]] = []
+    for threads in [1, 2, 4] {
+      // Prefilled with a sentinel: a matrix never solved would keep it.
+      var values = [Complex](repeating: Complex(-7, -7), count: n * count)
+      let outcomes = batch.withUnsafeBufferPointer { b in
+        values.withUnsafeMutableBufferPointer { EigenBatch.eigenvalues(b, n: n, count: count, into: $0, threads: threads) }
+      }
+      #expect(outcomes.allSatisfy { $0 == .solved })
+      #expect(!values.contains(Complex(-7, -7)))
+      runs.append(values)
+    }
+    var s = EigenSolver()
+    for b in [0, 31, 32, 999] {
+      try s.factor(Matrix(rows: n, cols: n, storage: Array(batch[(b * n * n)..<((b + 1) * n * n)])), vectors: false)
+      #expect((0..<n).map { s.eigenvalue($0) } == Array(runs[0][(b * n)..<((b + 1) * n)]))
+    }
+    #expect(runs[1] == runs[0])
+    #expect(runs[2] == runs[0])
   }
 }
 
