@@ -98,7 +98,9 @@ extension EigenSolver {
   }
 
   /// Right (`left == false`) or left eigenvector of eigenvalue `idx`, written to
-  /// `out[0..<n]`; the temporary `x` (`2n` doubles) is on the stack.
+  /// `out[0..<n]` without heap allocation: a real eigenvalue's Schur-basis vector `x`
+  /// is kept in the imaginary parts of `out` itself; a complex one's (`n` complex
+  /// numbers) on the stack (for `n > 512`, the only case that allocates, on the heap).
   private func eigenvector(
     _ idx: Int, left: Bool, into out: UnsafeMutableBufferPointer<Complex>
   ) throws(EigenError) {
@@ -113,18 +115,19 @@ extension EigenSolver {
         dscale.withUnsafeBufferPointer { db in
           swapA.withUnsafeBufferPointer { sab in
             swapB.withUnsafeBufferPointer { sbb in
-              withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { xb in
-                let v = EigenvectorKernel(
-                  t: tb.baseAddress!, z: zb.baseAddress!, d: db.baseAddress!,
-                  swapA: sab.baseAddress!, swapB: sbb.baseAddress!, swaps: swaps, n: n)
-                let o = out.baseAddress!
-                if wiIdx == 0 {
-                  v.realVector(idx, left: left, x: xb.baseAddress!, out: o)
-                } else {
-                  xb.withMemoryRebound(to: Complex.self) { xc in
-                    v.complexVector(idx, wi: wiIdx, left: left, x: xc.baseAddress!, out: o)
-                  }
+              let v = EigenvectorKernel(
+                t: tb.baseAddress!, z: zb.baseAddress!, d: db.baseAddress!,
+                swapA: sab.baseAddress!, swapB: sbb.baseAddress!, swaps: swaps, n: n)
+              let o = out.baseAddress!
+              if wiIdx == 0 {
+                v.realVector(idx, left: left, out: o)
+              } else if n <= 64 {
+                // At most 1024 bytes: withUnsafeTemporaryAllocation stays on the stack.
+                withUnsafeTemporaryAllocation(of: Complex.self, capacity: n) { x in
+                  v.complexVector(idx, wi: wiIdx, left: left, x: x.baseAddress!, out: o)
                 }
+              } else {
+                v.complexVectorLarge(idx, wi: wiIdx, left: left, out: o)
               }
             }
           }
@@ -169,11 +172,14 @@ struct EigenvectorKernel {
     return max(Machine.ulp * (abs(re) + abs(im)), max(Machine.ulp * tnorm * 1e-3, smlnum))
   }
 
-  /// The eigenvector of the real eigenvalue `t[b][b]`; `x` holds `n` doubles.
-  func realVector(_ b: Int, left: Bool, x: UnsafeMutablePointer<Double>, out: UnsafeMutablePointer<Complex>) {
+  /// The eigenvector of the real eigenvalue `t[b][b]`. The Schur-basis vector `x`
+  /// lives in the imaginary parts of `out` (`x_k = out[k].im`) while the real parts
+  /// receive `Z x`; the imaginary parts are then set to 0.
+  func realVector(_ b: Int, left: Bool, out: UnsafeMutablePointer<Complex>) {
     let n = self.n, t = self.t
     let lambda = t[b * n + b]
     let smin = smallestPivot(lambda, 0)
+    let x = RealInImaginary(base: out)
     for k in 0..<n { x[k] = 0 }
     x[b] = 1
     @inline(__always) func rescaleIfLarge(_ j: Int) {
@@ -212,7 +218,7 @@ struct EigenvectorKernel {
         let zr = z + r * n
         var s = 0.0
         for c in 0...b { s = s + zr[c] * x[c] }
-        out[r] = Complex(s, 0)
+        out[r].re = s
       }
     } else {
       var j = b + 1
@@ -244,9 +250,10 @@ struct EigenvectorKernel {
         let zr = z + r * n
         var s = 0.0
         for c in b..<n { s = s + zr[c] * x[c] }
-        out[r] = Complex(s, 0)
+        out[r].re = s
       }
     }
+    for k in 0..<n { out[k].im = 0 }
     undoBalancing(out, left: left)
     // Largest entry (first on ties), its sign taken away, then unit norm.
     var best = 0
@@ -273,7 +280,34 @@ struct EigenvectorKernel {
     for k in 0..<n { out[k] = Complex(scale * out[k].re, 0) }
   }
 }
+/// The imaginary parts of a complex buffer, seen as a real vector.
+struct RealInImaginary {
+  let base: UnsafeMutablePointer<Complex>
+  @inline(__always) subscript(_ k: Int) -> Double {
+    get { base[k].im }
+    nonmutating set { base[k].im = newValue }
+  }
+}
+
 extension EigenvectorKernel {
+  /// `complexVector` for `n > 64`, with its temporary in a stack array of 512
+  /// complex numbers (8 KiB) when `n <= 512`, on the heap beyond.
+  @inline(never)
+  func complexVectorLarge(_ idx: Int, wi: Double, left: Bool, out: UnsafeMutablePointer<Complex>) {
+    if n <= 512 {
+      var stack = InlineArray<512, Complex>(repeating: .zero)
+      var span = stack.mutableSpan
+      span.withUnsafeMutableBufferPointer { x in
+        complexVector(idx, wi: wi, left: left, x: x.baseAddress!, out: out)
+      }
+    } else {
+      var heap = [Complex](repeating: .zero, count: n)
+      heap.withUnsafeMutableBufferPointer { x in
+        complexVector(idx, wi: wi, left: left, x: x.baseAddress!, out: out)
+      }
+    }
+  }
+
   /// The eigenvector of the complex eigenvalue `idx` (imaginary part `wi`) of the
   /// 2 x 2 standardised block it lives in; `x` holds `n` complex numbers.
   func complexVector(
