@@ -395,45 +395,66 @@ public struct EigenSolver: Sendable {
   // MARK: - Hessenberg reduction
 
   /// Householder reduction of rows/columns ilo...ihi to upper Hessenberg form
-  /// (DGEHD2), accumulating the reflectors into Z when `vectors`.
+  /// (DGEHD2), `B = Q H Q^T`; when `vectors`, Z is set to Q (DORGHR).
+  ///
+  /// Reflector `i` is `P_i = I - tau_i w w^T`, `w = [0 (i+1 entries); 1; v_i]`,
+  /// chosen so that `P_i` zeroes column i below the subdiagonal; H becomes
+  /// `P_i H P_i` by two rank-1 updates: from the right, `H <- H - (tau_i H w) w^T`
+  /// (rows 0...ihi: a dot product per row), and from the left,
+  /// `H <- H - w (tau_i w^T H)` (rows i+1...ihi, columns i+1..<n: row by row, so
+  /// that every inner loop runs along a contiguous row). `v_i` is kept in column i
+  /// below the subdiagonal and `tau_i` in `v[i]` until the end; then
+  /// `Q = P_ilo P_ilo+1 ... P_ihi-2` is formed backwards, `Q <- P_i Q` from
+  /// `Q = I` for i descending, each touching rows and columns i+1...ihi only (about
+  /// 2/3 of the forward accumulation's work), and the stored vectors are zeroed.
+  ///
+  /// - Parameters:
+  ///   - Z: n x n; when `vectors`, overwritten with Q (identity outside ilo...ihi).
+  ///   - v: workspace of at least `3 n + 1` doubles.
   static func hessenberg(
     _ H: UnsafeMutablePointer<Double>, _ Z: UnsafeMutablePointer<Double>, n: Int,
     ilo: Int, ihi: Int, vectors: Bool, v: UnsafeMutablePointer<Double>
   ) {
+    if vectors {
+      for k in 0..<(n * n) { Z[k] = 0 }
+      for r in 0..<n { Z[r * n + r] = 1 }
+    }
     if ihi - ilo < 2 { return }
+    let taus = v, s = v + n, w = v + 2 * n
     for i in ilo..<(ihi - 1) {
       var alpha = H[(i + 1) * n + i]
-      let m = ihi - i  // length of v = [1; x]
+      let m = ihi - i  // length of w's nonzero part [1; v_i]
       let tau = householder(alpha: &alpha, x: H + (i + 2) * n + i, count: m - 1, stride: n)
-      v[0] = 1
-      for k in 1..<m { v[k] = H[(i + 1 + k) * n + i] }
+      taus[i] = tau
+      w[0] = 1
+      for k in 1..<m { w[k] = H[(i + 1 + k) * n + i] }
       H[(i + 1) * n + i] = alpha
-      for k in 1..<m { H[(i + 1 + k) * n + i] = 0 }
       if tau == 0 { continue }
       // From the right: rows 0...ihi, columns i+1...ihi.
       for r in 0...ihi {
         let row = H + r * n + i + 1
-        var s = 0.0
-        for k in 0..<m { s += row[k] * v[k] }
-        s *= tau
-        if s != 0 { for k in 0..<m { row[k] -= s * v[k] } }
+        let d = tau * dot4(row, w, count: m)
+        if d != 0 { for k in 0..<m { row[k] -= d * w[k] } }
       }
       // From the left: rows i+1...ihi, columns i+1..<n.
-      for c in (i + 1)..<n {
-        var s = 0.0
-        for k in 0..<m { s += v[k] * H[(i + 1 + k) * n + c] }
-        s *= tau
-        if s != 0 { for k in 0..<m { H[(i + 1 + k) * n + c] -= s * v[k] } }
-      }
-      if vectors {
-        for r in ilo...ihi {
-          let row = Z + r * n + i + 1
-          var s = 0.0
-          for k in 0..<m { s += row[k] * v[k] }
-          s *= tau
-          if s != 0 { for k in 0..<m { row[k] -= s * v[k] } }
+      applyReflectorLeft(
+        H + (i + 1) * n + i + 1, ld: n, rows: m, cols: n - i - 1, v: w, tau: tau, s: s)
+    }
+    if vectors {
+      var i = ihi - 2
+      while i >= ilo {
+        let m = ihi - i
+        let tau = taus[i]
+        if tau != 0 {
+          w[0] = 1
+          for k in 1..<m { w[k] = H[(i + 1 + k) * n + i] }
+          applyReflectorLeft(Z + (i + 1) * n + i + 1, ld: n, rows: m, cols: m, v: w, tau: tau, s: s)
         }
+        i -= 1
       }
+    }
+    for i in ilo..<(ihi - 1) {
+      for r in (i + 2)...ihi { H[r * n + i] = 0 }
     }
   }
 
@@ -441,6 +462,12 @@ public struct EigenSolver: Sendable {
 
   /// Returns the number of QR iterations. Throws when an eigenvalue does not
   /// converge within `30 * max(10, nh)` iterations.
+  ///
+  /// Each double-shift step applies a 3-reflector `P = I - t1 [1 v2 v3]^T [1 v2 v3]`
+  /// to rows k...k+2 of H (`H <- P H`), to columns k...k+2 of H (`H <- H P`) and,
+  /// when `wantZ`, to columns k...k+2 of Z (`Z <- Z P`). Z is row-major, so its
+  /// columns are strided: for the sweep Z is transposed in place (`Z^T <- P Z^T`, a
+  /// contiguous 3-row update like H's) and transposed back before returning.
   private static func francisQR(
     _ H: UnsafeMutablePointer<Double>, _ Z: UnsafeMutablePointer<Double>, n: Int,
     ilo: Int, ihi: Int, wantT: Bool, wantZ: Bool,
@@ -457,6 +484,10 @@ public struct EigenSolver: Sendable {
       wi[ilo] = 0
       return 0
     }
+    // Zt = Z^T during the sweep (see above).
+    if wantZ { transposeInPlace(Z, n: n) }
+    defer { if wantZ { transposeInPlace(Z, n: n) } }
+    let zlen = ihi - ilo + 1
     // Clear out the trash below the first subdiagonal.
     if ihi - ilo >= 3 {
       for j in ilo...(ihi - 3) {
@@ -614,12 +645,7 @@ public struct EigenSolver: Sendable {
           if nr == 3 {
             let v3 = v.2
             let t3 = t1 * v3
-            for j in k...i2 {
-              let sum = at(k, j).pointee + v2 * at(k + 1, j).pointee + v3 * at(k + 2, j).pointee
-              at(k, j).pointee -= sum * t1
-              at(k + 1, j).pointee -= sum * t2
-              at(k + 2, j).pointee -= sum * t3
-            }
+            applyReflector3Rows(at(k, k), ld: n, count: i2 - k + 1, v2: v2, v3: v3, t1: t1, t2: t2, t3: t3)
             for j in i1...min(k + 3, i) {
               let row = H + j * n + k
               let sum = row[0] + v2 * row[1] + v3 * row[2]
@@ -628,13 +654,7 @@ public struct EigenSolver: Sendable {
               row[2] -= sum * t3
             }
             if wantZ {
-              for j in ilo...ihi {
-                let row = Z + j * n + k
-                let sum = row[0] + v2 * row[1] + v3 * row[2]
-                row[0] -= sum * t1
-                row[1] -= sum * t2
-                row[2] -= sum * t3
-              }
+              applyReflector3Rows(Z + k * n + ilo, ld: n, count: zlen, v2: v2, v3: v3, t1: t1, t2: t2, t3: t3)
             }
           } else if nr == 2 {
             for j in k...i2 {
@@ -649,11 +669,11 @@ public struct EigenSolver: Sendable {
               row[1] -= sum * t2
             }
             if wantZ {
-              for j in ilo...ihi {
-                let row = Z + j * n + k
-                let sum = row[0] + v2 * row[1]
-                row[0] -= sum * t1
-                row[1] -= sum * t2
+              let r0 = Z + k * n + ilo, r1 = r0 + n
+              for j in 0..<zlen {
+                let sum = r0[j] + v2 * r1[j]
+                r0[j] -= sum * t1
+                r1[j] -= sum * t2
               }
             }
           }
@@ -699,10 +719,11 @@ public struct EigenSolver: Sendable {
           }
         }
         if wantZ {
-          for j in ilo...ihi {
-            let x = Z[j * n + i - 1], y = Z[j * n + i]
-            Z[j * n + i - 1] = cs * x + sn * y
-            Z[j * n + i] = cs * y - sn * x
+          let r0 = Z + (i - 1) * n + ilo, r1 = Z + i * n + ilo
+          for j in 0..<zlen {
+            let x = r0[j], y = r1[j]
+            r0[j] = cs * x + sn * y
+            r1[j] = cs * y - sn * x
           }
         }
       }
@@ -721,7 +742,7 @@ extension EigenSolver {
     let n = a.rows
     var h = a.storage
     var q = Matrix.identity(n).storage
-    var v = [Double](repeating: 0, count: n + 1)
+    var v = [Double](repeating: 0, count: 3 * n + 1)
     h.withUnsafeMutableBufferPointer { hb in
       q.withUnsafeMutableBufferPointer { qb in
         v.withUnsafeMutableBufferPointer { vb in
