@@ -65,7 +65,17 @@ func householder(
     xnorm = ssq.squareRoot()
     beta = -fsign((alpha * alpha + ssq).squareRoot(), alpha)
   } else {
-    xnorm = stridedNorm2(x, count: count, stride: stride)
+    // Longer vectors (the Hessenberg reduction's columns): the plain sum of squares
+    // when it lies in [2^-900, 2^900] (then no square overflows, and squares that
+    // underflow add less than count * 2^-1022, negligible against it), the scaled
+    // form otherwise.
+    var ssq = 0.0
+    for k in 0..<count { ssq += x[k * stride] * x[k * stride] }
+    if ssq >= 0x1p-900 && ssq <= 0x1p900 {
+      xnorm = ssq.squareRoot()
+    } else {
+      xnorm = stridedNorm2(x, count: count, stride: stride)
+    }
     if xnorm == 0 { return 0 }
     beta = -fsign(hypot2(alpha, xnorm), alpha)
   }
