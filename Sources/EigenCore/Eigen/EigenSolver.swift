@@ -395,45 +395,66 @@ public struct EigenSolver: Sendable {
   // MARK: - Hessenberg reduction
 
   /// Householder reduction of rows/columns ilo...ihi to upper Hessenberg form
-  /// (DGEHD2), accumulating the reflectors into Z when `vectors`.
+  /// (DGEHD2), `B = Q H Q^T`; when `vectors`, Z is set to Q (DORGHR).
+  ///
+  /// Reflector `i` is `P_i = I - tau_i w w^T`, `w = [0 (i+1 entries); 1; v_i]`,
+  /// chosen so that `P_i` zeroes column i below the subdiagonal; H becomes
+  /// `P_i H P_i` by two rank-1 updates: from the right, `H <- H - (tau_i H w) w^T`
+  /// (rows 0...ihi: a dot product per row), and from the left,
+  /// `H <- H - w (tau_i w^T H)` (rows i+1...ihi, columns i+1..<n: row by row, so
+  /// that every inner loop runs along a contiguous row). `v_i` is kept in column i
+  /// below the subdiagonal and `tau_i` in `v[i]` until the end; then
+  /// `Q = P_ilo P_ilo+1 ... P_ihi-2` is formed backwards, `Q <- P_i Q` from
+  /// `Q = I` for i descending, each touching rows and columns i+1...ihi only (about
+  /// 2/3 of the forward accumulation's work), and the stored vectors are zeroed.
+  ///
+  /// - Parameters:
+  ///   - Z: n x n; when `vectors`, overwritten with Q (identity outside ilo...ihi).
+  ///   - v: workspace of at least `3 n + 1` doubles.
   static func hessenberg(
     _ H: UnsafeMutablePointer<Double>, _ Z: UnsafeMutablePointer<Double>, n: Int,
     ilo: Int, ihi: Int, vectors: Bool, v: UnsafeMutablePointer<Double>
   ) {
+    if vectors {
+      for k in 0..<(n * n) { Z[k] = 0 }
+      for r in 0..<n { Z[r * n + r] = 1 }
+    }
     if ihi - ilo < 2 { return }
+    let taus = v, s = v + n, w = v + 2 * n
     for i in ilo..<(ihi - 1) {
       var alpha = H[(i + 1) * n + i]
-      let m = ihi - i  // length of v = [1; x]
+      let m = ihi - i  // length of w's nonzero part [1; v_i]
       let tau = householder(alpha: &alpha, x: H + (i + 2) * n + i, count: m - 1, stride: n)
-      v[0] = 1
-      for k in 1..<m { v[k] = H[(i + 1 + k) * n + i] }
+      taus[i] = tau
+      w[0] = 1
+      for k in 1..<m { w[k] = H[(i + 1 + k) * n + i] }
       H[(i + 1) * n + i] = alpha
-      for k in 1..<m { H[(i + 1 + k) * n + i] = 0 }
       if tau == 0 { continue }
       // From the right: rows 0...ihi, columns i+1...ihi.
       for r in 0...ihi {
         let row = H + r * n + i + 1
-        var s = 0.0
-        for k in 0..<m { s += row[k] * v[k] }
-        s *= tau
-        if s != 0 { for k in 0..<m { row[k] -= s * v[k] } }
+        let d = tau * dot4(row, w, count: m)
+        if d != 0 { for k in 0..<m { row[k] -= d * w[k] } }
       }
       // From the left: rows i+1...ihi, columns i+1..<n.
-      for c in (i + 1)..<n {
-        var s = 0.0
-        for k in 0..<m { s += v[k] * H[(i + 1 + k) * n + c] }
-        s *= tau
-        if s != 0 { for k in 0..<m { H[(i + 1 + k) * n + c] -= s * v[k] } }
-      }
-      if vectors {
-        for r in ilo...ihi {
-          let row = Z + r * n + i + 1
-          var s = 0.0
-          for k in 0..<m { s += row[k] * v[k] }
-          s *= tau
-          if s != 0 { for k in 0..<m { row[k] -= s * v[k] } }
+      applyReflectorLeft(
+        H + (i + 1) * n + i + 1, ld: n, rows: m, cols: n - i - 1, v: w, tau: tau, s: s)
+    }
+    if vectors {
+      var i = ihi - 2
+      while i >= ilo {
+        let m = ihi - i
+        let tau = taus[i]
+        if tau != 0 {
+          w[0] = 1
+          for k in 1..<m { w[k] = H[(i + 1 + k) * n + i] }
+          applyReflectorLeft(Z + (i + 1) * n + i + 1, ld: n, rows: m, cols: m, v: w, tau: tau, s: s)
         }
+        i -= 1
       }
+    }
+    for i in ilo..<(ihi - 1) {
+      for r in (i + 2)...ihi { H[r * n + i] = 0 }
     }
   }
 
@@ -441,10 +462,60 @@ public struct EigenSolver: Sendable {
 
   /// Returns the number of QR iterations. Throws when an eigenvalue does not
   /// converge within `30 * max(10, nh)` iterations.
+  ///
+  /// Each double-shift step applies a 3-reflector `P = I - t1 [1 v2 v3]^T [1 v2 v3]`
+  /// to rows k...k+2 of H (`H <- P H`), to columns k...k+2 of H (`H <- H P`) and,
+  /// when `wantZ`, to columns k...k+2 of Z (`Z <- Z P`). Z is row-major, so its
+  /// columns are strided: for the sweep Z is transposed in place (`Z^T <- P Z^T`, a
+  /// contiguous 3-row update like H's) and transposed back before returning.
+  ///
+  /// The column updates `H <- H P` of a sweep are split: rows that the sweep's later
+  /// row updates still read (k+1...k+3 at step k) are updated at once; the rows
+  /// above (i1...k) only ever meet column updates again, so their updates are
+  /// deferred to the end of the sweep and applied one row at a time, every
+  /// reflector in turn along the row, from the sweep's stored (v2, v3, t1). Each
+  /// entry gets the same operations in the same order, so the result is the same
+  /// bits; the deferred pass reads each row once instead of once per reflector.
+  /// The reflectors need `3 nh` doubles: on the stack (up to nh = 256; beyond, and
+  /// for nh < 12, the updates are all done at once).
   private static func francisQR(
     _ H: UnsafeMutablePointer<Double>, _ Z: UnsafeMutablePointer<Double>, n: Int,
     ilo: Int, ihi: Int, wantT: Bool, wantZ: Bool,
     wr: UnsafeMutablePointer<Double>, wi: UnsafeMutablePointer<Double>
+  ) throws(EigenError) -> Int {
+    let nh = ihi - ilo + 1
+    var result: Result<Int, EigenError> = .success(0)
+    func sweeps(_ refl: UnsafeMutablePointer<Double>?) {
+      do throws(EigenError) {
+        result = .success(
+          try francisSweeps(
+            H, Z, n: n, ilo: ilo, ihi: ihi, wantT: wantT, wantZ: wantZ, wr: wr, wi: wi, refl: refl))
+      } catch {
+        result = .failure(error)
+      }
+    }
+    if nh < 12 {
+      sweeps(nil)
+    } else if nh <= 42 {
+      // At most 1008 bytes: withUnsafeTemporaryAllocation stays on the stack.
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * nh) { sweeps($0.baseAddress!) }
+    } else if nh <= 256 {
+      var stack = InlineArray<768, Double>(repeating: 0)
+      var span = stack.mutableSpan
+      span.withUnsafeMutableBufferPointer { sweeps($0.baseAddress!) }
+    } else {
+      sweeps(nil)
+    }
+    return try result.get()
+  }
+
+  /// `francisQR` with the sweep's reflectors stored in `refl` (3 doubles per step)
+  /// when it is not nil, for the deferred column updates.
+  private static func francisSweeps(
+    _ H: UnsafeMutablePointer<Double>, _ Z: UnsafeMutablePointer<Double>, n: Int,
+    ilo: Int, ihi: Int, wantT: Bool, wantZ: Bool,
+    wr: UnsafeMutablePointer<Double>, wi: UnsafeMutablePointer<Double>,
+    refl: UnsafeMutablePointer<Double>?
   ) throws(EigenError) -> Int {
     @inline(__always) func at(_ i: Int, _ j: Int) -> UnsafeMutablePointer<Double> { H + i * n + j }
     // Eigenvalues isolated by balancing.
@@ -457,6 +528,10 @@ public struct EigenSolver: Sendable {
       wi[ilo] = 0
       return 0
     }
+    // Zt = Z^T during the sweep (see above).
+    if wantZ { transposeInPlace(Z, n: n) }
+    defer { if wantZ { transposeInPlace(Z, n: n) } }
+    let zlen = ihi - ilo + 1
     // Clear out the trash below the first subdiagonal.
     if ihi - ilo >= 3 {
       for j in ilo...(ihi - 3) {
@@ -614,13 +689,16 @@ public struct EigenSolver: Sendable {
           if nr == 3 {
             let v3 = v.2
             let t3 = t1 * v3
-            for j in k...i2 {
-              let sum = at(k, j).pointee + v2 * at(k + 1, j).pointee + v3 * at(k + 2, j).pointee
-              at(k, j).pointee -= sum * t1
-              at(k + 1, j).pointee -= sum * t2
-              at(k + 2, j).pointee -= sum * t3
+            applyReflector3Rows(at(k, k), ld: n, count: i2 - k + 1, v2: v2, v3: v3, t1: t1, t2: t2, t3: t3)
+            var first = i1
+            if let R = refl {
+              // Rows i1...k: deferred to the end of the sweep.
+              R[3 * (k - m)] = v2
+              R[3 * (k - m) + 1] = v3
+              R[3 * (k - m) + 2] = t1
+              first = k + 1
             }
-            for j in i1...min(k + 3, i) {
+            for j in first...min(k + 3, i) {
               let row = H + j * n + k
               let sum = row[0] + v2 * row[1] + v3 * row[2]
               row[0] -= sum * t1
@@ -628,13 +706,7 @@ public struct EigenSolver: Sendable {
               row[2] -= sum * t3
             }
             if wantZ {
-              for j in ilo...ihi {
-                let row = Z + j * n + k
-                let sum = row[0] + v2 * row[1] + v3 * row[2]
-                row[0] -= sum * t1
-                row[1] -= sum * t2
-                row[2] -= sum * t3
-              }
+              applyReflector3Rows(Z + k * n + ilo, ld: n, count: zlen, v2: v2, v3: v3, t1: t1, t2: t2, t3: t3)
             }
           } else if nr == 2 {
             for j in k...i2 {
@@ -642,21 +714,31 @@ public struct EigenSolver: Sendable {
               at(k, j).pointee -= sum * t1
               at(k + 1, j).pointee -= sum * t2
             }
-            for j in i1...i {
+            var first = i1
+            if let R = refl {
+              R[3 * (k - m)] = v2
+              R[3 * (k - m) + 1] = 0
+              R[3 * (k - m) + 2] = t1
+              first = k + 1
+            }
+            for j in first...i {
               let row = H + j * n + k
               let sum = row[0] + v2 * row[1]
               row[0] -= sum * t1
               row[1] -= sum * t2
             }
             if wantZ {
-              for j in ilo...ihi {
-                let row = Z + j * n + k
-                let sum = row[0] + v2 * row[1]
-                row[0] -= sum * t1
-                row[1] -= sum * t2
+              let r0 = Z + k * n + ilo, r1 = r0 + n
+              for j in 0..<zlen {
+                let sum = r0[j] + v2 * r1[j]
+                r0[j] -= sum * t1
+                r1[j] -= sum * t2
               }
             }
           }
+        }
+        if let R = refl {
+          deferredColumnUpdates(H, n: n, rows: i1..<i, m: m, i: i, refl: R)
         }
         its += 1
       }
@@ -699,10 +781,11 @@ public struct EigenSolver: Sendable {
           }
         }
         if wantZ {
-          for j in ilo...ihi {
-            let x = Z[j * n + i - 1], y = Z[j * n + i]
-            Z[j * n + i - 1] = cs * x + sn * y
-            Z[j * n + i] = cs * y - sn * x
+          let r0 = Z + (i - 1) * n + ilo, r1 = Z + i * n + ilo
+          for j in 0..<zlen {
+            let x = r0[j], y = r1[j]
+            r0[j] = cs * x + sn * y
+            r1[j] = cs * y - sn * x
           }
         }
       }
@@ -710,6 +793,94 @@ public struct EigenSolver: Sendable {
       i = l - 1
     }
     return totalIterations
+  }
+}
+
+/// The deferred column updates of one double-shift sweep over steps m...i-1 (see
+/// `francisQR`): row r gets, in order, the reflectors of steps max(m, r)...i-1,
+/// step k acting on entries k...k+2 (k...k+1 for the last step, k = i-1) as
+/// `s = h_k + v2 h_k+1 + v3 h_k+2`, `h_k -= t1 s`, `h_k+1 -= (t1 v2) s`,
+/// `h_k+2 -= (t1 v3) s`. The entries in flight stay in registers; rows go four at a
+/// time in lockstep (once each has reached the group's common first step) so that
+/// their independent chains of dependent operations overlap.
+@inline(__always)
+func deferredColumnUpdates(
+  _ H: UnsafeMutablePointer<Double>, n: Int, rows: Range<Int>, m: Int, i: Int,
+  refl R: UnsafeMutablePointer<Double>
+) {
+  /// One row from step `k` to `end - 1` (3-reflectors only); returns the two
+  /// entries in flight, `h_end` and `h_end+1`.
+  @inline(__always) func single(_ row: UnsafeMutablePointer<Double>, from k0: Int, to end: Int) {
+    var k = k0
+    var a = row[k], b = row[k + 1]
+    while k < end {
+      let q = R + 3 * (k - m)
+      let v2 = q[0], v3 = q[1], t1 = q[2]
+      let c = row[k + 2]
+      let sum = a + v2 * b + v3 * c
+      row[k] = a - sum * t1
+      a = b - sum * (t1 * v2)
+      b = c - sum * (t1 * v3)
+      k += 1
+    }
+    row[k] = a
+    row[k + 1] = b
+  }
+  /// The last step (k = i-1, a 2-reflector) on one row.
+  @inline(__always) func last(_ row: UnsafeMutablePointer<Double>) {
+    let q = R + 3 * (i - 1 - m)
+    let v2 = q[0], t1 = q[2]
+    let a = row[i - 1], b = row[i]
+    let sum = a + v2 * b
+    row[i - 1] = a - sum * t1
+    row[i] = b - sum * (t1 * v2)
+  }
+  var r = rows.lowerBound
+  while r + 4 <= rows.upperBound {
+    let p0 = H + r * n, p1 = p0 + n, p2 = p1 + n, p3 = p2 + n
+    let k0 = max(m, r + 3)
+    // Bring rows r, r+1, r+2 up to step k0 (at most 3 steps each).
+    if k0 > max(m, r) { single(p0, from: max(m, r), to: min(k0, i - 1)) }
+    if k0 > max(m, r + 1) { single(p1, from: max(m, r + 1), to: min(k0, i - 1)) }
+    if k0 > max(m, r + 2) { single(p2, from: max(m, r + 2), to: min(k0, i - 1)) }
+    var k = min(k0, i - 1)
+    var a0 = p0[k], b0 = p0[k + 1], a1 = p1[k], b1 = p1[k + 1]
+    var a2 = p2[k], b2 = p2[k + 1], a3 = p3[k], b3 = p3[k + 1]
+    while k <= i - 2 {
+      let q = R + 3 * (k - m)
+      let v2 = q[0], v3 = q[1], t1 = q[2]
+      let t2 = t1 * v2, t3 = t1 * v3
+      let c0 = p0[k + 2], c1 = p1[k + 2], c2 = p2[k + 2], c3 = p3[k + 2]
+      let s0 = a0 + v2 * b0 + v3 * c0
+      let s1 = a1 + v2 * b1 + v3 * c1
+      let s2 = a2 + v2 * b2 + v3 * c2
+      let s3 = a3 + v2 * b3 + v3 * c3
+      p0[k] = a0 - s0 * t1
+      p1[k] = a1 - s1 * t1
+      p2[k] = a2 - s2 * t1
+      p3[k] = a3 - s3 * t1
+      a0 = b0 - s0 * t2
+      a1 = b1 - s1 * t2
+      a2 = b2 - s2 * t2
+      a3 = b3 - s3 * t2
+      b0 = c0 - s0 * t3
+      b1 = c1 - s1 * t3
+      b2 = c2 - s2 * t3
+      b3 = c3 - s3 * t3
+      k += 1
+    }
+    p0[k] = a0; p0[k + 1] = b0
+    p1[k] = a1; p1[k + 1] = b1
+    p2[k] = a2; p2[k + 1] = b2
+    p3[k] = a3; p3[k + 1] = b3
+    last(p0); last(p1); last(p2); last(p3)
+    r += 4
+  }
+  while r < rows.upperBound {
+    let row = H + r * n
+    single(row, from: max(m, r), to: i - 1)
+    last(row)
+    r += 1
   }
 }
 
@@ -721,7 +892,7 @@ extension EigenSolver {
     let n = a.rows
     var h = a.storage
     var q = Matrix.identity(n).storage
-    var v = [Double](repeating: 0, count: n + 1)
+    var v = [Double](repeating: 0, count: 3 * n + 1)
     h.withUnsafeMutableBufferPointer { hb in
       q.withUnsafeMutableBufferPointer { qb in
         v.withUnsafeMutableBufferPointer { vb in

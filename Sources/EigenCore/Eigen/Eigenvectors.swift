@@ -36,12 +36,31 @@ extension EigenSolver {
 
   /// The right eigenvector of eigenvalue `i` (`A v = lambda v`, unit 2-norm).
   public func rightEigenvector(_ i: Int) throws(EigenError) -> [Complex] {
-    try eigenvector(i, left: false)
+    try eigenvectorArray(i, left: false)
   }
 
   /// The left eigenvector of eigenvalue `i` (`u^T A = lambda u^T`, unit 2-norm).
   public func leftEigenvector(_ i: Int) throws(EigenError) -> [Complex] {
-    try eigenvector(i, left: true)
+    try eigenvectorArray(i, left: true)
+  }
+
+  /// Writes the right eigenvector `v` of eigenvalue `i` (`A v = lambda v`, unit
+  /// 2-norm, largest entry real and positive) into `out[0..<n]`: the same values,
+  /// bit for bit, as `rightEigenvector(i)`, without any heap allocation (the one
+  /// temporary, `n` complex numbers, is on the stack).
+  ///
+  /// - Precondition: `out.count >= n` and `factor(_:vectors: true)` was called.
+  public func rightEigenvector(_ i: Int, into out: UnsafeMutableBufferPointer<Complex>) throws(EigenError) {
+    try eigenvector(i, left: false, into: out)
+  }
+
+  /// Writes the left eigenvector `u` of eigenvalue `i` (`u^T A = lambda u^T`, unit
+  /// 2-norm, largest entry real and positive) into `out[0..<n]`: the same values,
+  /// bit for bit, as `leftEigenvector(i)`, without any heap allocation.
+  ///
+  /// - Precondition: `out.count >= n` and `factor(_:vectors: true)` was called.
+  public func leftEigenvector(_ i: Int, into out: UnsafeMutableBufferPointer<Complex>) throws(EigenError) {
+    try eigenvector(i, left: true, into: out)
   }
 
   /// Value, left and right eigenvectors and condition number of eigenvalue `i`.
@@ -62,51 +81,264 @@ extension EigenSolver {
     return (nu / d) * nv
   }
 
-  /// The eigenvalue `lambda` of T at Schur index i, and the block it lives in.
-  private func schurEigenvalue(_ i: Int) -> (lambda: Complex, blockStart: Int, blockSize: Int) {
-    let t = h
-    if wi[i] == 0 { return (Complex(t[i * n + i]), i, 1) }
-    let b = wi[i] > 0 ? i : i - 1
-    let a = t[b * n + b]
-    let w = abs(t[b * n + b + 1]).squareRoot() * abs(t[(b + 1) * n + b]).squareRoot()
-    return (Complex(a, wi[i] > 0 ? w : -w), b, 2)
+  /// The array form of `eigenvector(_:left:into:)`.
+  private func eigenvectorArray(_ idx: Int, left: Bool) throws(EigenError) -> [Complex] {
+    guard idx >= 0 && idx < n else { throw .badIndex(idx, count: n) }
+    var w = [Complex](repeating: .zero, count: n)
+    var failure: EigenError? = nil
+    w.withUnsafeMutableBufferPointer { out in
+      do throws(EigenError) {
+        try eigenvector(idx, left: left, into: out)
+      } catch {
+        failure = error
+      }
+    }
+    if let failure { throw failure }
+    return w
   }
 
-  private func eigenvector(_ idx: Int, left: Bool) throws(EigenError) -> [Complex] {
+  /// Right (`left == false`) or left eigenvector of eigenvalue `idx`, written to
+  /// `out[0..<n]` without heap allocation: a real eigenvalue's Schur-basis vector `x`
+  /// is kept in the imaginary parts of `out` itself; a complex one's (`n` complex
+  /// numbers) on the stack (for `n > 512`, the only case that allocates, on the heap).
+  private func eigenvector(
+    _ idx: Int, left: Bool, into out: UnsafeMutableBufferPointer<Complex>
+  ) throws(EigenError) {
     guard idx >= 0 && idx < n else { throw .badIndex(idx, count: n) }
     precondition(hasSchurVectors, "factor(_:vectors: true) before asking for eigenvectors")
+    precondition(out.count >= n, "the output buffer needs n = \(n) entries, has \(out.count)")
     let n = self.n
-    let t = h
-    let (lambda, b, size) = schurEigenvalue(idx)
+    let wiIdx = wi[idx]
+    let swaps = swapCount
+    h.withUnsafeBufferPointer { tb in
+      z.withUnsafeBufferPointer { zb in
+        dscale.withUnsafeBufferPointer { db in
+          swapA.withUnsafeBufferPointer { sab in
+            swapB.withUnsafeBufferPointer { sbb in
+              let v = EigenvectorKernel(
+                t: tb.baseAddress!, z: zb.baseAddress!, d: db.baseAddress!,
+                swapA: sab.baseAddress!, swapB: sbb.baseAddress!, swaps: swaps, n: n)
+              let o = out.baseAddress!
+              if wiIdx == 0 {
+                v.realVector(idx, left: left, out: o)
+              } else if n <= 64 {
+                // At most 1024 bytes: withUnsafeTemporaryAllocation stays on the stack.
+                withUnsafeTemporaryAllocation(of: Complex.self, capacity: n) { x in
+                  v.complexVector(idx, wi: wiIdx, left: left, x: x.baseAddress!, out: o)
+                }
+              } else {
+                v.complexVectorLarge(idx, wi: wiIdx, left: left, out: o)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Eigenvector extraction from a real Schur factorisation `B = Z T Z^T` of the
+/// balanced matrix `B = D^-1 P A P^T D` (LAPACK DTREVC for one eigenvalue, then
+/// DGEBAK), on raw row-major storage:
+///
+/// - right: solve `(T - lambda I) x = 0` by back-substitution above the
+///   eigenvalue's block, `v = P^T D Z x`;
+/// - left: solve `x^T (T - lambda I) = 0` by forward substitution after the
+///   block, `u = P^T D^-1 Z x`;
+///
+/// with diagonal pivots smaller than `smin = max(ulp |lambda|, 1e-3 ulp max|t_ij|,
+/// smlnum)` replaced by `smin` (LAPACK's perturbation at repeated eigenvalues),
+/// and `x` rescaled by 2^-200 when an entry exceeds 2^200. Then normalised (see
+/// `normalize`). A real eigenvalue is done entirely in real arithmetic: with zero
+/// imaginary parts every complex operation of the general path reduces to the
+/// same real operation, so both give the same bits.
+struct EigenvectorKernel {
+  let t: UnsafePointer<Double>
+  let z: UnsafePointer<Double>
+  let d: UnsafePointer<Double>
+  let swapA: UnsafePointer<Int>
+  let swapB: UnsafePointer<Int>
+  let swaps: Int
+  let n: Int
+
+  static let big = 0x1p200
+
+  /// `smin` for the eigenvalue `lambda = (re, im)`.
+  @inline(__always)
+  func smallestPivot(_ re: Double, _ im: Double) -> Double {
     var tnorm = 0.0
     for k in 0..<(n * n) { tnorm = max(tnorm, abs(t[k])) }
     let smlnum = Machine.safmin * (Double(n) / Machine.ulp)
-    let smin = max(Machine.ulp * (abs(lambda.re) + abs(lambda.im)), Machine.ulp * tnorm * 1e-3, smlnum)
-    var x = [Complex](repeating: .zero, count: n)
-    // The null vector of the eigenvalue's own block.
-    if size == 1 {
-      x[b] = Complex(1)
-    } else {
-      let mu = Complex(t[b * n + b]) - lambda
-      let t01 = t[b * n + b + 1], t10 = t[(b + 1) * n + b]
-      let (p, q) = left ? (t10, t01) : (t01, t10)
-      if abs(p) >= abs(q) {
-        x[b] = Complex(p)
-        x[b + 1] = -mu
-      } else {
-        x[b] = mu
-        x[b + 1] = Complex(-q)
+    return max(Machine.ulp * (abs(re) + abs(im)), max(Machine.ulp * tnorm * 1e-3, smlnum))
+  }
+
+  /// The eigenvector of the real eigenvalue `t[b][b]`. The Schur-basis vector `x`
+  /// lives in the imaginary parts of `out` (`x_k = out[k].im`) while the real parts
+  /// receive `Z x`; the imaginary parts are then set to 0.
+  func realVector(_ b: Int, left: Bool, out: UnsafeMutablePointer<Complex>) {
+    let n = self.n, t = self.t
+    let lambda = t[b * n + b]
+    let smin = smallestPivot(lambda, 0)
+    let x = RealInImaginary(base: out)
+    for k in 0..<n { x[k] = 0 }
+    x[b] = 1
+    @inline(__always) func rescaleIfLarge(_ j: Int) {
+      if abs(x[j]) > Self.big {
+        for k in 0..<n { x[k] = 0x1p-200 * x[k] }
       }
     }
-    let big = 0x1p200
-    func rescaleIfLarge(_ x: inout [Complex], _ j: Int) {
-      if abs(x[j].re) > big || abs(x[j].im) > big {
+    if !left {
+      var j = b - 1
+      while j >= 0 {
+        if j > 0 && t[j * n + j - 1] != 0 {
+          var r0 = 0.0, r1 = 0.0
+          let row0 = t + (j - 1) * n, row1 = t + j * n
+          for m in (j + 1)...b {
+            r0 = r0 - row0[m] * x[m]
+            r1 = r1 - row1[m] * x[m]
+          }
+          let (x0, x1) = solve2x2Real(
+            row0[j - 1] - lambda, row0[j], row1[j - 1], row1[j] - lambda, r0, r1, smin: smin)
+          x[j - 1] = x0
+          x[j] = x1
+          rescaleIfLarge(j - 1)
+          rescaleIfLarge(j)
+          j -= 2
+        } else {
+          var r = 0.0
+          let row = t + j * n
+          for m in (j + 1)...b { r = r - row[m] * x[m] }
+          x[j] = divideReal(r, row[j] - lambda, smin: smin)
+          rescaleIfLarge(j)
+          j -= 1
+        }
+      }
+      // out = Z x, x supported on 0...b.
+      for r in 0..<n {
+        let zr = z + r * n
+        var s = 0.0
+        for c in 0...b { s = s + zr[c] * x[c] }
+        out[r].re = s
+      }
+    } else {
+      var j = b + 1
+      while j < n {
+        if j + 1 < n && t[(j + 1) * n + j] != 0 {
+          var r0 = 0.0, r1 = 0.0
+          for m in b..<j {
+            r0 = r0 - t[m * n + j] * x[m]
+            r1 = r1 - t[m * n + j + 1] * x[m]
+          }
+          let (y0, y1) = solve2x2Real(
+            t[j * n + j] - lambda, t[(j + 1) * n + j], t[j * n + j + 1], t[(j + 1) * n + j + 1] - lambda,
+            r0, r1, smin: smin)
+          x[j] = y0
+          x[j + 1] = y1
+          rescaleIfLarge(j)
+          rescaleIfLarge(j + 1)
+          j += 2
+        } else {
+          var r = 0.0
+          for m in b..<j { r = r - t[m * n + j] * x[m] }
+          x[j] = divideReal(r, t[j * n + j] - lambda, smin: smin)
+          rescaleIfLarge(j)
+          j += 1
+        }
+      }
+      // out = Z x, x supported on b..<n.
+      for r in 0..<n {
+        let zr = z + r * n
+        var s = 0.0
+        for c in b..<n { s = s + zr[c] * x[c] }
+        out[r].re = s
+      }
+    }
+    for k in 0..<n { out[k].im = 0 }
+    undoBalancing(out, left: left)
+    // Largest entry (first on ties), its sign taken away, then unit norm.
+    var best = 0
+    var bestMag = -1.0
+    for k in 0..<n {
+      let m = abs(out[k].re)
+      if m > bestMag {
+        bestMag = m
+        best = k
+      }
+    }
+    guard bestMag > 0, bestMag.isFinite else { return }
+    let inv = 1 / bestMag
+    let phase = inv * out[best].re
+    let rot = (1 / abs(phase)) * phase
+    var ssq = 0.0
+    for k in 0..<n {
+      let y = rot * (inv * out[k].re)
+      out[k].re = y
+      ssq += y * y
+    }
+    // out[best] = rot * phase > 0 already: the general path's `|w_best|` is a no-op.
+    let scale = 1 / ssq.squareRoot()
+    for k in 0..<n { out[k] = Complex(scale * out[k].re, 0) }
+  }
+}
+/// The imaginary parts of a complex buffer, seen as a real vector.
+struct RealInImaginary {
+  let base: UnsafeMutablePointer<Complex>
+  @inline(__always) subscript(_ k: Int) -> Double {
+    get { base[k].im }
+    nonmutating set { base[k].im = newValue }
+  }
+}
+
+extension EigenvectorKernel {
+  /// `complexVector` for `n > 64`, with its temporary in a stack array of 512
+  /// complex numbers (8 KiB) when `n <= 512`, on the heap beyond.
+  @inline(never)
+  func complexVectorLarge(_ idx: Int, wi: Double, left: Bool, out: UnsafeMutablePointer<Complex>) {
+    if n <= 512 {
+      var stack = InlineArray<512, Complex>(repeating: .zero)
+      var span = stack.mutableSpan
+      span.withUnsafeMutableBufferPointer { x in
+        complexVector(idx, wi: wi, left: left, x: x.baseAddress!, out: out)
+      }
+    } else {
+      var heap = [Complex](repeating: .zero, count: n)
+      heap.withUnsafeMutableBufferPointer { x in
+        complexVector(idx, wi: wi, left: left, x: x.baseAddress!, out: out)
+      }
+    }
+  }
+
+  /// The eigenvector of the complex eigenvalue `idx` (imaginary part `wi`) of the
+  /// 2 x 2 standardised block it lives in; `x` holds `n` complex numbers.
+  func complexVector(
+    _ idx: Int, wi: Double, left: Bool, x: UnsafeMutablePointer<Complex>, out: UnsafeMutablePointer<Complex>
+  ) {
+    let n = self.n, t = self.t
+    let b = wi > 0 ? idx : idx - 1
+    let a = t[b * n + b]
+    let w = abs(t[b * n + b + 1]).squareRoot() * abs(t[(b + 1) * n + b]).squareRoot()
+    let lambda = Complex(a, wi > 0 ? w : -w)
+    let smin = smallestPivot(lambda.re, lambda.im)
+    for k in 0..<n { x[k] = .zero }
+    // The null vector of the eigenvalue's own block.
+    let mu = Complex(a) - lambda
+    let t01 = t[b * n + b + 1], t10 = t[(b + 1) * n + b]
+    let (p, q) = left ? (t10, t01) : (t01, t10)
+    if abs(p) >= abs(q) {
+      x[b] = Complex(p)
+      x[b + 1] = -mu
+    } else {
+      x[b] = mu
+      x[b + 1] = Complex(-q)
+    }
+    @inline(__always) func rescaleIfLarge(_ j: Int) {
+      if abs(x[j].re) > Self.big || abs(x[j].im) > Self.big {
         for k in 0..<n { x[k] = 0x1p-200 * x[k] }
       }
     }
     if !left {
       // Back-substitution: (T - lambda I) x = 0, rows above the block.
-      let end = b + size - 1
+      let end = b + 1
       var j = b - 1
       while j >= 0 {
         if j > 0 && t[j * n + j - 1] != 0 {
@@ -120,25 +352,30 @@ extension EigenSolver {
             Complex(t[j * n + j - 1]), Complex(t[j * n + j]) - lambda, r0, r1, smin: smin)
           x[j - 1] = x0
           x[j] = x1
-          rescaleIfLarge(&x, j - 1)
-          rescaleIfLarge(&x, j)
+          rescaleIfLarge(j - 1)
+          rescaleIfLarge(j)
           j -= 2
         } else {
           var r = Complex.zero
           for m in (j + 1)...end { r = r - t[j * n + m] * x[m] }
           x[j] = divide(r, Complex(t[j * n + j]) - lambda, smin: smin)
-          rescaleIfLarge(&x, j)
+          rescaleIfLarge(j)
           j -= 1
         }
       }
+      for r in 0..<n {
+        let zr = z + r * n
+        var s = Complex.zero
+        for c in 0...end { s = s + zr[c] * x[c] }
+        out[r] = s
+      }
     } else {
-      // Forward substitution: y^T (T - lambda I) = 0, columns after the block.
-      let start = b
-      var j = b + size
+      // Forward substitution: x^T (T - lambda I) = 0, columns after the block.
+      var j = b + 2
       while j < n {
         if j + 1 < n && t[(j + 1) * n + j] != 0 {
           var r0 = Complex.zero, r1 = Complex.zero
-          for m in start..<j {
+          for m in b..<j {
             r0 = r0 - t[m * n + j] * x[m]
             r1 = r1 - t[m * n + j + 1] * x[m]
           }
@@ -147,54 +384,89 @@ extension EigenSolver {
             Complex(t[j * n + j + 1]), Complex(t[(j + 1) * n + j + 1]) - lambda, r0, r1, smin: smin)
           x[j] = y0
           x[j + 1] = y1
-          rescaleIfLarge(&x, j)
-          rescaleIfLarge(&x, j + 1)
+          rescaleIfLarge(j)
+          rescaleIfLarge(j + 1)
           j += 2
         } else {
           var r = Complex.zero
-          for m in start..<j { r = r - t[m * n + j] * x[m] }
+          for m in b..<j { r = r - t[m * n + j] * x[m] }
           x[j] = divide(r, Complex(t[j * n + j]) - lambda, smin: smin)
-          rescaleIfLarge(&x, j)
+          rescaleIfLarge(j)
           j += 1
         }
       }
+      for r in 0..<n {
+        let zr = z + r * n
+        var s = Complex.zero
+        for c in b..<n { s = s + zr[c] * x[c] }
+        out[r] = s
+      }
     }
-    // Back-transform with the Schur vectors: w = Z x.
-    var w = [Complex](repeating: .zero, count: n)
-    let z = self.z
+    undoBalancing(out, left: left)
+    normalize(out, count: n)
+  }
+
+  /// Undoes the balancing on `w = out[0..<n]`: right `D w`, left `D^-1 w`, then the
+  /// swaps in reverse order. D is made of powers of two, so the product is done in
+  /// exponents, shifted by the largest one: it neither overflows nor underflows
+  /// before the normalisation (as DGEBAK/DTREVC keep vectors in range).
+  ///
+  /// Fast path: when every `d_r` is in [2^-400, 2^400] and every `|w_r|` at most
+  /// 2^500 (the usual case), `w_r` is multiplied by `d_r` or `1 / d_r` directly
+  /// (exact: powers of two). The result differs from the shifted one by a power of
+  /// two only, which the normalisation removes exactly. Nothing overflows (at most
+  /// 2^900), and as `||w|| = ||x|| >= 1` (x has an entry 1, or above 1 after a
+  /// rescaling), an entry that underflows is below 2^-400 times the largest.
+  @inline(__always)
+  func undoBalancing(_ w: UnsafeMutablePointer<Complex>, left: Bool) {
+    var dmin = Double.infinity, dmax = 0.0, wmax = 0.0
     for r in 0..<n {
-      var s = Complex.zero
-      for c in 0..<n where x[c] != .zero { s = s + z[r * n + c] * x[c] }
-      w[r] = s
+      dmin = min(dmin, d[r])
+      dmax = max(dmax, d[r])
+      wmax = max(wmax, max(abs(w[r].re), abs(w[r].im)))
     }
-    // Undo the balancing: right D w, left D^-1 w; then the swaps in reverse. D is
-    // made of powers of two, so the product is done in exponents, shifted by the
-    // largest one: it neither overflows nor underflows before the normalisation
-    // (as DGEBAK/DTREVC keep vectors in range).
+    if dmin >= 0x1p-400 && dmax <= 0x1p400 && wmax <= 0x1p500 {
+      if dmin != 1 || dmax != 1 {
+        for r in 0..<n {
+          let f = left ? 1 / d[r] : d[r]
+          w[r] = Complex(f * w[r].re, f * w[r].im)
+        }
+      }
+      swapBack(w)
+      return
+    }
+    let sign = left ? -1 : 1
     var top = Int.min
-    for r in 0..<n where w[r] != .zero {
-      let d = Int(dscale[r].exponent) * (left ? -1 : 1)
+    for r in 0..<n where w[r].re != 0 || w[r].im != 0 {
+      let e = Int(d[r].exponent) * sign
       let m = max(abs(w[r].re), abs(w[r].im))
       // A non-finite entry (a failed substitution) is left to show as such.
       guard m.isFinite else { continue }
-      top = max(top, d + Int(m.exponent))
+      top = max(top, e + Int(m.exponent))
     }
     if top != Int.min {
       for r in 0..<n {
-        let d = Int(dscale[r].exponent) * (left ? -1 : 1) - top
-        // 2^d for d in [-2200, 0]: in two factors so that neither underflows alone.
-        let f1 = Double(sign: .plus, exponent: max(d / 2, -1074), significand: 1)
-        let f2 = Double(sign: .plus, exponent: max(d - d / 2, -1074), significand: 1)
+        let e = Int(d[r].exponent) * sign - top
+        // 2^e for e in [-2200, 0]: in two factors so that neither underflows alone.
+        let f1 = Double(sign: .plus, exponent: max(e / 2, -1074), significand: 1)
+        let f2 = Double(sign: .plus, exponent: max(e - e / 2, -1074), significand: 1)
         w[r] = f2 * (f1 * w[r])
       }
     }
-    var s = swapCount - 1
+    swapBack(w)
+  }
+
+  /// The balancing permutation's swaps, undone in reverse order.
+  @inline(__always)
+  func swapBack(_ w: UnsafeMutablePointer<Complex>) {
+    var s = swaps - 1
     while s >= 0 {
-      w.swapAt(swapA[s], swapB[s])
+      let i = swapA[s], j = swapB[s]
+      let tmp = w[i]
+      w[i] = w[j]
+      w[j] = tmp
       s -= 1
     }
-    normalize(&w)
-    return w
   }
 }
 
@@ -209,6 +481,17 @@ func divide(_ a: Complex, _ b: Complex, smin: Double) -> Complex {
   return a / d
 }
 
+/// `divide` for real `a`, `b`: the same operations with zero imaginary parts.
+@inline(__always)
+func divideReal(_ a: Double, _ b: Double, smin: Double) -> Double {
+  var d = b
+  let m = abs(d)
+  if m < smin {
+    d = m == 0 ? smin : (smin / m) * d
+  }
+  return a / d
+}
+
 /// Solves the complex 2 x 2 system `[a b; c d] [x0; x1] = [r0; r1]` by Gaussian
 /// elimination with complete pivoting; a pivot smaller than `smin` is replaced by
 /// `smin` (LAPACK DLALN2's perturbation).
@@ -216,39 +499,78 @@ func solve2x2(
   _ a: Complex, _ b: Complex, _ c: Complex, _ d: Complex, _ r0: Complex, _ r1: Complex,
   smin: Double
 ) -> (Complex, Complex) {
-  // Pick the largest entry as pivot.
-  let mags = [a.magnitude, b.magnitude, c.magnitude, d.magnitude]
+  // Pick the largest entry as pivot (the first on ties).
+  let ma = a.magnitude, mb = b.magnitude, mc = c.magnitude, md = d.magnitude
   var p = 0
-  for k in 1..<4 where mags[k] > mags[p] { p = k }
-  // Arrange as [p11 p12; p21 p22] [y0; y1] = [s0; s1] with p11 the pivot.
-  var m = [a, b, c, d]
-  var rr = [r0, r1]
-  var swappedCols = false
-  if p == 1 || p == 3 {  // swap columns
-    m = [m[1], m[0], m[3], m[2]]
-    swappedCols = true
+  var mp = ma
+  if mb > mp { p = 1; mp = mb }
+  if mc > mp { p = 2; mp = mc }
+  if md > mp { p = 3 }
+  // Arrange as [m0 m1; m2 m3] [y0; y1] = [s0; s1] with m0 the pivot.
+  var m0 = a, m1 = b, m2 = c, m3 = d
+  var s0 = r0, s1 = r1
+  let swappedCols = p == 1 || p == 3
+  if swappedCols {
+    (m0, m1) = (m1, m0)
+    (m2, m3) = (m3, m2)
   }
   if p == 2 || p == 3 {  // swap rows
-    m = [m[2], m[3], m[0], m[1]]
-    rr = [rr[1], rr[0]]
+    (m0, m2) = (m2, m0)
+    (m1, m3) = (m3, m1)
+    (s0, s1) = (s1, s0)
   }
-  var p11 = m[0]
+  var p11 = m0
   if p11.magnitude < smin { p11 = Complex(smin) }
-  let l21 = m[2] / p11
-  var u22 = m[3] - l21 * m[1]
+  let l21 = m2 / p11
+  var u22 = m3 - l21 * m1
   if u22.magnitude < smin { u22 = u22.magnitude == 0 ? Complex(smin) : (smin / u22.magnitude) * u22 }
-  let s1 = rr[1] - l21 * rr[0]
-  let y1 = s1 / u22
-  let y0 = (rr[0] - m[1] * y1) / p11
+  let y1 = (s1 - l21 * s0) / u22
+  let y0 = (s0 - m1 * y1) / p11
   return swappedCols ? (y1, y0) : (y0, y1)
 }
 
-/// Scales a complex vector to unit 2-norm with its largest-magnitude entry (the
-/// first on ties) real and positive.
-func normalize(_ w: inout [Complex]) {
+/// `solve2x2` for a real system: the same operations with zero imaginary parts.
+@inline(__always)
+func solve2x2Real(
+  _ a: Double, _ b: Double, _ c: Double, _ d: Double, _ r0: Double, _ r1: Double, smin: Double
+) -> (Double, Double) {
+  var p = 0
+  var mp = abs(a)
+  if abs(b) > mp { p = 1; mp = abs(b) }
+  if abs(c) > mp { p = 2; mp = abs(c) }
+  if abs(d) > mp { p = 3 }
+  var m0 = a, m1 = b, m2 = c, m3 = d
+  var s0 = r0, s1 = r1
+  let swappedCols = p == 1 || p == 3
+  if swappedCols {
+    (m0, m1) = (m1, m0)
+    (m2, m3) = (m3, m2)
+  }
+  if p == 2 || p == 3 {
+    (m0, m2) = (m2, m0)
+    (m1, m3) = (m3, m1)
+    (s0, s1) = (s1, s0)
+  }
+  var p11 = m0
+  if abs(p11) < smin { p11 = smin }
+  let l21 = m2 / p11
+  var u22 = m3 - l21 * m1
+  if abs(u22) < smin { u22 = u22 == 0 ? smin : (smin / abs(u22)) * u22 }
+  let y1 = (s1 - l21 * s0) / u22
+  let y0 = (s0 - m1 * y1) / p11
+  return swappedCols ? (y1, y0) : (y0, y1)
+}
+
+/// Scales `w[0..<count]` to unit 2-norm with its largest-magnitude entry (the
+/// first on ties) real and positive: `w <- (rot / max|w_k|) w`, `rot` the unit
+/// complex number that makes the largest entry real and positive, then
+/// `w <- w / sqrt(sum |w_k|^2)`. After the first step every entry has magnitude
+/// at most 1 (to rounding) and the largest is 1, so the plain sum of squares can
+/// neither overflow nor lose accuracy to underflow.
+func normalize(_ w: UnsafeMutablePointer<Complex>, count: Int) {
   var best = 0
   var bestMag = -1.0
-  for k in 0..<w.count {
+  for k in 0..<count {
     let m = w[k].magnitude
     if m > bestMag {
       bestMag = m
@@ -256,15 +578,15 @@ func normalize(_ w: inout [Complex]) {
     }
   }
   guard bestMag > 0, bestMag.isFinite else { return }
-  // First scale by the largest entry's magnitude (no overflow), then rotate its
-  // phase away, then scale to unit norm.
   let phase = (1 / bestMag) * w[best].conjugate
   let pm = phase.magnitude
   let rot = (1 / pm) * phase
-  for k in 0..<w.count { w[k] = rot * ((1 / bestMag) * w[k]) }
+  for k in 0..<count { w[k] = rot * ((1 / bestMag) * w[k]) }
   w[best] = Complex(w[best].magnitude, 0)
-  let norm = complexNorm2(w)
-  for k in 0..<w.count { w[k] = (1 / norm) * w[k] }
+  var ssq = 0.0
+  for k in 0..<count { ssq += w[k].re * w[k].re + w[k].im * w[k].im }
+  let scale = 1 / ssq.squareRoot()
+  for k in 0..<count { w[k] = scale * w[k] }
 }
 
 /// Euclidean norm of a complex vector, scaled against overflow and underflow,

@@ -65,7 +65,17 @@ func householder(
     xnorm = ssq.squareRoot()
     beta = -fsign((alpha * alpha + ssq).squareRoot(), alpha)
   } else {
-    xnorm = stridedNorm2(x, count: count, stride: stride)
+    // Longer vectors (the Hessenberg reduction's columns): the plain sum of squares
+    // when it lies in [2^-900, 2^900] (then no square overflows, and squares that
+    // underflow add less than count * 2^-1022, negligible against it), the scaled
+    // form otherwise.
+    var ssq = 0.0
+    for k in 0..<count { ssq += x[k * stride] * x[k * stride] }
+    if ssq >= 0x1p-900 && ssq <= 0x1p900 {
+      xnorm = ssq.squareRoot()
+    } else {
+      xnorm = stridedNorm2(x, count: count, stride: stride)
+    }
     if xnorm == 0 { return 0 }
     beta = -fsign(hypot2(alpha, xnorm), alpha)
   }
@@ -212,4 +222,81 @@ func standardize2x2(_ a0: Double, _ b0: Double, _ c0: Double, _ d0: Double) -> S
   }
   return StandardizedBlock(
     a: a, b: b, c: c, d: d, rt1r: a, rt1i: rt1i, rt2r: d, rt2i: rt2i, cs: cs, sn: sn)
+}
+
+/// `sum_k a[k] b[k]` for `k in 0..<count`, with four partial sums (`k mod 4`) added
+/// as `(s0 + s1) + (s2 + s3)`: the same error bound as the sequential sum
+/// (`count ulp sum |a_k b_k|`), without its chain of dependent additions.
+@inline(__always)
+func dot4(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
+  var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+  var k = 0
+  while k + 4 <= count {
+    s0 += a[k] * b[k]
+    s1 += a[k + 1] * b[k + 1]
+    s2 += a[k + 2] * b[k + 2]
+    s3 += a[k + 3] * b[k + 3]
+    k += 4
+  }
+  while k < count {
+    s0 += a[k] * b[k]
+    k += 1
+  }
+  return (s0 + s1) + (s2 + s3)
+}
+
+/// Applies the reflector `I - tau [v] [v]^T` from the left to the `rows x cols` block
+/// whose row `k` starts at `a + k * ld` (`rows` = length of `v`), as a rank-1 update
+/// done row by row: `s = tau * (v^T A)` accumulated into `s[0..<cols]` one row at a
+/// time, then `A[k][c] -= v[k] s[c]`. Every inner loop runs along a contiguous row.
+@inline(__always)
+func applyReflectorLeft(
+  _ a: UnsafeMutablePointer<Double>, ld: Int, rows: Int, cols: Int,
+  v: UnsafePointer<Double>, tau: Double, s: UnsafeMutablePointer<Double>
+) {
+  if cols <= 0 || rows <= 0 { return }
+  do {
+    let row = a, vk = v[0]
+    for c in 0..<cols { s[c] = vk * row[c] }
+  }
+  if rows > 1 {
+    for k in 1..<rows {
+      let row = a + k * ld, vk = v[k]
+      for c in 0..<cols { s[c] += vk * row[c] }
+    }
+  }
+  for c in 0..<cols { s[c] *= tau }
+  for k in 0..<rows {
+    let row = a + k * ld, vk = v[k]
+    for c in 0..<cols { row[c] -= vk * s[c] }
+  }
+}
+
+/// Applies `P = I - t1 [1 v2 v3]^T [1 v2 v3]` from the left to three consecutive
+/// rows `r0 = a, r1 = a + ld, r2 = a + 2 ld` over `count` contiguous columns, with
+/// `t2 = t1 v2`, `t3 = t1 v3`: `s = r0 + v2 r1 + v3 r2`, `r0 -= t1 s`, `r1 -= t2 s`,
+/// `r2 -= t3 s` (DLAHQR's update, one column at a time along contiguous rows).
+@inline(__always)
+func applyReflector3Rows(
+  _ a: UnsafeMutablePointer<Double>, ld: Int, count: Int,
+  v2: Double, v3: Double, t1: Double, t2: Double, t3: Double
+) {
+  let r0 = a, r1 = a + ld, r2 = a + 2 * ld
+  for j in 0..<count {
+    let sum = r0[j] + v2 * r1[j] + v3 * r2[j]
+    r0[j] -= sum * t1
+    r1[j] -= sum * t2
+    r2[j] -= sum * t3
+  }
+}
+
+/// Transposes the row-major `n x n` matrix at `a` in place.
+func transposeInPlace(_ a: UnsafeMutablePointer<Double>, n: Int) {
+  for i in 0..<n {
+    for j in (i + 1)..<max(i + 1, n) {
+      let t = a[i * n + j]
+      a[i * n + j] = a[j * n + i]
+      a[j * n + i] = t
+    }
+  }
 }
