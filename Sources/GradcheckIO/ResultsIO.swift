@@ -32,24 +32,75 @@ public struct ResultsError: Error, Sendable, Equatable, CustomStringConvertible 
 /// and `decodeResults(encodeResults(r), file:) == r` whenever every number is finite
 /// (a non-finite optional reads back as nil, a non-finite entry of an array as NaN).
 public func encodeResults(_ r: Results) -> String {
-  let s = r.summary
+  var out = resultsHead(format: r.format, version: r.version, seed: r.seed, summary: r.summary)
+  if r.cases.isEmpty {
+    out += "[]"
+  } else {
+    out += "[\n" + r.cases.map { "    " + encodeCase($0) }.joined(separator: ",\n") + "\n  ]"
+  }
+  return out + resultsTail
+}
+
+/// The text of a results file before the elements of `cases`: the members `format`,
+/// `version`, `seed`, `summary` and the key `"cases": ` (the layout of `encodeResults`).
+func resultsHead(format: String, version: String, seed: UInt64, summary s: Summary) -> String {
   let summary = JSONWriter.inlineObject([
     ("cases", String(s.cases)), ("pass", String(s.pass)), ("warn", String(s.warn)),
     ("fail", String(s.fail)), ("skip", String(s.skip)), ("xfail", String(s.xfail)),
     ("xpass", String(s.xpass)),
   ])
-  let cases =
-    r.cases.isEmpty
-    ? "[]"
-    : "[\n" + r.cases.map { "    " + encodeCase($0) }.joined(separator: ",\n") + "\n  ]"
-  let top: [(String, String)] = [
-    ("format", JSONWriter.string(r.format)),
-    ("version", JSONWriter.string(r.version)),
-    ("seed", String(r.seed)),
-    ("summary", summary),
-    ("cases", cases),
-  ]
-  return JSONWriter.object(top, indent: 0) + "\n"
+  return "{\n  \"format\": \(JSONWriter.string(format)),\n  \"version\": \(JSONWriter.string(version)),\n"
+    + "  \"seed\": \(seed),\n  \"summary\": \(summary),\n  \"cases\": "
+}
+
+/// The text of a results file after the `cases` array.
+let resultsTail = "\n}\n"
+
+/// Writes a results file case by case, holding no case in memory: each case is encoded
+/// as it comes (`add`) into a `ScratchFile` next to the final path, and `finish` writes
+/// the file atomically (`writeAtomically(to:_:)`) as the head with the summary counted
+/// from the cases, the cases copied from the scratch file, and the tail. The bytes are
+/// those of `encodeResults` for the same cases in the same order. Until `finish`
+/// succeeds nothing exists at the final path; `discard` (or the process ending) frees
+/// the scratch file.
+public final class ResultsStreamWriter {
+  /// The final path of the results file.
+  public let path: String
+  public let seed: UInt64
+  public let version: String
+  /// Counts of the cases added so far.
+  public private(set) var summary = Summary()
+  private let body: ScratchFile
+
+  /// Starts a results file for `path` (the scratch file is created in its folder).
+  public init(path: String, seed: UInt64, version: String = gradcheckVersion) throws(FileError) {
+    self.path = path
+    self.seed = seed
+    self.version = version
+    body = try ScratchFile(for: path)
+  }
+
+  /// Encodes one case (the next in the file's order).
+  public func add(_ c: CaseResult) throws(FileError) {
+    try body.append((summary.cases == 0 ? "    " : ",\n    ") + encodeCase(c))
+    summary.add(c.status)
+  }
+
+  /// Writes the whole file atomically and frees the scratch file.
+  public func finish() throws(FileError) {
+    defer { body.close() }
+    let head = resultsHead(format: resultsFormat, version: version, seed: seed, summary: summary)
+    let empty = summary.cases == 0
+    let size = body.size
+    try writeAtomically(to: path) { (out) throws(FileError) in
+      try out.write(head + (empty ? "[]" : "[\n"))
+      try out.copy(0..<size, of: body)
+      try out.write((empty ? "" : "\n  ]") + resultsTail)
+    }
+  }
+
+  /// Gives up: frees the scratch file; nothing is written.
+  public func discard() { body.close() }
 }
 
 private func encodeCase(_ c: CaseResult) -> String {
