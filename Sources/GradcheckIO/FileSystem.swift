@@ -117,6 +117,65 @@ enum FileSystem {
   }
 }
 
+/// The bytes of a file for reading in one pass: a regular file is mapped into memory
+/// (read-only), so its pages are read from disk as they are reached and `release` hands
+/// the ones already read back to the kernel; the memory held does not grow with the file.
+/// Anything else (a pipe, a device) is read whole (`FileSystem.readBytes`). The errors, and
+/// the size limit, are those of `readBytes`.
+final class InputBytes {
+  let buffer: UnsafeBufferPointer<UInt8>
+  private let mapped: Bool
+  private var released = 0
+  private static let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+  init(_ path: String, maxBytes: Int) throws(FileError) {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    if fd < 0 { throw FileError(path: path, message: "cannot read: " + errnoMessage()) }
+    defer { close(fd) }
+    var st = stat()
+    let isRegular = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    if isRegular && Int(st.st_size) > maxBytes {
+      throw FileError(path: path, message: "file is \(st.st_size) bytes, over the limit of \(maxBytes) bytes")
+    }
+    if isRegular && st.st_size > 0,
+      let base = mmap(nil, Int(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED
+    {
+      _ = madvise(base, Int(st.st_size), MADV_SEQUENTIAL)
+      buffer = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: Int(st.st_size))
+      mapped = true
+      return
+    }
+    // Not a regular file (or an empty one, or mapping failed): read it whole.
+    switch FileSystem.readBytes(path, maxBytes: maxBytes) {
+    case .failure(let e): throw e
+    case .success(let bytes):
+      let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+      _ = copy.initialize(from: bytes)
+      buffer = UnsafeBufferPointer(start: copy.baseAddress, count: bytes.count)
+      mapped = false
+    }
+  }
+
+  /// Hands the pages before `offset` back to the kernel (mapped files; they are read
+  /// again from the file should they be needed).
+  func release(upTo offset: Int) {
+    guard mapped, let base = buffer.baseAddress else { return }
+    let end = (min(offset, buffer.count) / Self.page) * Self.page
+    if end - released < 4 << 20 { return }
+    _ = madvise(UnsafeMutableRawPointer(mutating: base) + released, end - released, MADV_DONTNEED)
+    released = end
+  }
+
+  deinit {
+    guard let base = buffer.baseAddress else { return }
+    if mapped {
+      munmap(UnsafeMutableRawPointer(mutating: base), buffer.count)
+    } else {
+      UnsafeMutableBufferPointer(mutating: buffer).deallocate()
+    }
+  }
+}
+
 // MARK: - Output
 
 /// An output file written atomically (see `writeAtomically`).

@@ -182,6 +182,146 @@ public func loadResults(_ path: String, maxBytes: Int = resultsMaxBytes) throws(
   }
 }
 
+/// Reads a results file case by case (`next`), holding one case at a time: the file is
+/// mapped, not read into memory (`InputBytes`), and its `cases` are parsed one element at a
+/// time (`JSONStreamReader`). The format, version, seed and stated summary are read first
+/// (`init`), when they come before the cases as in every file gradcheck writes; otherwise
+/// the file is decoded whole (`loadResults`) and its cases handed out from memory.
+///
+/// The checks are those of `loadResults`, and so is the error a bad file gives: when
+/// reading stops at a problem, the file is decoded whole to name the problem exactly as
+/// `loadResults` does (which, for a file whose first problem lies after some cases, may be
+/// an earlier problem of another kind, such as a syntax error at the end). Cases handed out
+/// before an error are not known to be valid: a caller that writes them must drop what it
+/// wrote when `next` throws.
+public final class ResultsReader {
+  public let path: String
+  public let version: String
+  public let seed: UInt64
+  /// Counts of the cases read so far (after the last one: the file's summary).
+  public private(set) var summary = Summary()
+
+  private let maxBytes: Int
+  private let input: InputBytes
+  private var stream: JSONStreamReader
+  private var header: ResultsDecoder.Header?
+  /// The cases of a file decoded whole, and the next one to hand out.
+  private var whole: [CaseResult] = []
+  private var nextWhole = 0
+  /// The first element, read by `init` to find the header.
+  private var first: JSONValue?
+  private var count = 0
+  private var done = false
+
+  /// Opens `path` and reads up to its first case.
+  public init(path: String, maxBytes: Int = resultsMaxBytes) throws(ResultsError) {
+    self.path = path
+    self.maxBytes = maxBytes
+    do {
+      input = try InputBytes(path, maxBytes: maxBytes)
+    } catch {
+      throw ResultsError(file: path, message: error.message)
+    }
+    stream = JSONStreamReader(input.buffer, key: "cases")
+    let d = ResultsDecoder(file: path)
+    var found: (version: String, seed: UInt64)?
+    do {
+      let input = self.input
+      try stream.begin(release: { input.release(upTo: $0) })
+      switch try stream.next() {
+      case .element(let v):
+        first = v
+        if let (members, start) = stream.rootMembers {
+          let known = Set(members.map(\.key))
+          if ["format", "version", "seed", "summary"].allSatisfy(known.contains) {
+            let h = try d.header(JSONValue(.object(members), at: start))
+            header = h
+            found = (h.version, h.seed)
+          }
+        }
+      case .done(let root):
+        // No streamed element: the file is small, or its cases are not an array.
+        let r = try d.results(root)
+        found = (r.version, r.seed)
+        whole = r.cases
+        done = true
+      }
+    } catch let e as JSONError {
+      throw Self.diagnose(path, input, maxBytes, fallback: ResultsError(file: path, message: e.description))
+    } catch let e as ResultsError {
+      throw Self.diagnose(path, input, maxBytes, fallback: e)
+    } catch {
+      throw ResultsError(file: path, message: "\(error)")
+    }
+    if let found {
+      version = found.version
+      seed = found.seed
+    } else {
+      // The header follows the cases: decode the file whole.
+      let r = try Self.decodeWhole(path, input, maxBytes)
+      version = r.version
+      seed = r.seed
+      whole = r.cases
+      first = nil
+      done = true
+    }
+  }
+
+  /// The next case, or nil after the last one (when the whole file has been checked).
+  public func next() throws(ResultsError) -> CaseResult? {
+    if done {
+      guard nextWhole < whole.count else { return nil }
+      defer { nextWhole += 1 }
+      summary.add(whole[nextWhole].status)
+      return whole[nextWhole]
+    }
+    let d = ResultsDecoder(file: path)
+    do {
+      let value: JSONValue
+      if let v = first {
+        first = nil
+        value = v
+      } else {
+        switch try stream.next() {
+        case .element(let v): value = v
+        case .done(let root):
+          done = true
+          whole = []
+          // Members after the cases, and the stated summary against the cases.
+          _ = try d.object(root, "", known: ResultsDecoder.topKeys)
+          try d.checkSummary(header!, summary)
+          return nil
+        }
+      }
+      let c = try d.caseResult(value, "cases[\(count)]")
+      count += 1
+      summary.add(c.status)
+      input.release(upTo: stream.offset)
+      return c
+    } catch let e as JSONError {
+      throw Self.diagnose(path, input, maxBytes, fallback: ResultsError(file: path, message: e.description))
+    } catch let e as ResultsError {
+      throw Self.diagnose(path, input, maxBytes, fallback: e)
+    } catch {
+      throw ResultsError(file: path, message: "\(error)")
+    }
+  }
+
+  private static func decodeWhole(_ path: String, _ input: InputBytes, _ maxBytes: Int) throws(ResultsError) -> Results {
+    try decodeResults(Array(input.buffer), file: path, maxBytes: maxBytes)
+  }
+
+  /// The error `loadResults` gives for the file (`fallback` should it find none).
+  private static func diagnose(_ path: String, _ input: InputBytes, _ maxBytes: Int, fallback: ResultsError) -> ResultsError {
+    do {
+      _ = try decodeWhole(path, input, maxBytes)
+      return fallback
+    } catch {
+      return error
+    }
+  }
+}
+
 private struct ResultsDecoder {
   let file: String
 
@@ -263,26 +403,50 @@ private struct ResultsDecoder {
     return out
   }
 
+  /// The members of a results file besides its cases.
+  struct Header {
+    var version: String
+    var seed: UInt64
+    var stated: [String: Int]
+    var summaryValue: JSONValue
+  }
+
+  static let topKeys = ["format", "version", "seed", "summary", "cases"]
+  static let summaryKeys = ["cases", "pass", "warn", "fail", "skip", "xfail", "xpass"]
+
   func results(_ root: JSONValue) throws(ResultsError) -> Results {
-    let top = try object(root, "", known: ["format", "version", "seed", "summary", "cases"])
+    let h = try header(root)
+    let top = root
+    var cases: [CaseResult] = []
+    for (k, item) in try array(try field(top, "", "cases"), "cases").enumerated() {
+      cases.append(try caseResult(item, "cases[\(k)]"))
+    }
+    let r = Results(seed: h.seed, cases: cases, version: h.version)
+    try checkSummary(h, r.summary)
+    return r
+  }
+
+  /// Checks the top-level keys, and reads the format, version, seed and summary.
+  func header(_ root: JSONValue) throws(ResultsError) -> Header {
+    let top = try object(root, "", known: Self.topKeys)
     let format = try string(try field(top, "", "format"), "format")
     guard format == resultsFormat else {
       throw fail("format", "expected \(quoted(resultsFormat)), found \(quoted(format))")
     }
     let version = try string(try field(top, "", "version"), "version")
     let seed = try integer(try field(top, "", "seed"), "seed", UInt64.self)
-    let summaryKeys = ["cases", "pass", "warn", "fail", "skip", "xfail", "xpass"]
+    let summaryKeys = Self.summaryKeys
     let summaryValue = try object(try field(top, "", "summary"), "summary", known: summaryKeys)
     var stated: [String: Int] = [:]
     for k in summaryKeys {
       stated[k] = try integer(try field(summaryValue, "summary", k), "summary.\(k)", Int.self)
     }
-    var cases: [CaseResult] = []
-    for (k, item) in try array(try field(top, "", "cases"), "cases").enumerated() {
-      cases.append(try caseResult(item, "cases[\(k)]"))
-    }
-    let r = Results(seed: seed, cases: cases, version: version)
-    let s = r.summary
+    return Header(version: version, seed: seed, stated: stated, summaryValue: summaryValue)
+  }
+
+  /// The summary a file states must be the one its cases give.
+  func checkSummary(_ h: Header, _ s: Summary) throws(ResultsError) {
+    let summaryKeys = Self.summaryKeys, stated = h.stated, summaryValue = h.summaryValue
     let computed = [
       "cases": s.cases, "pass": s.pass, "warn": s.warn, "fail": s.fail, "skip": s.skip,
       "xfail": s.xfail, "xpass": s.xpass,
@@ -292,7 +456,6 @@ private struct ResultsDecoder {
         "summary.\(k)",
         "the file says \(stated[k]!) but its cases give \(computed[k]!)", summaryValue)
     }
-    return r
   }
 
   func caseResult(_ v: JSONValue, _ p: String) throws(ResultsError) -> CaseResult {
@@ -374,12 +537,36 @@ private func sub(_ path: String, _ key: String) -> String {
 /// example the files the parts were read from) name the parts in errors; without them
 /// parts are numbered from 1.
 public func mergeResults(_ parts: [Results], names: [String]? = nil) throws(ResultsError) -> Results {
+  try checkMergeable(parts.map { MergePart(format: $0.format, version: $0.version, seed: $0.seed, ids: $0.cases.map(\.id)) }, names: names)
+  var cases = parts.flatMap(\.cases)
+  cases.sort(by: CaseResult.canonicalOrder)
+  return Results(seed: parts[0].seed, cases: cases, version: parts[0].version)
+}
+
+/// What `checkMergeable` needs of a part: its header and its case ids in file order.
+public struct MergePart: Sendable, Equatable {
+  public var format: String
+  public var version: String
+  public var seed: UInt64
+  public var ids: [String]
+
+  public init(format: String, version: String, seed: UInt64, ids: [String]) {
+    self.format = format
+    self.version = version
+    self.seed = seed
+    self.ids = ids
+  }
+}
+
+/// The checks of `mergeResults`: at least one part, every part with the format, seed and
+/// version of the first, and no case id twice (the first duplicate in part order, then
+/// file order, is named).
+public func checkMergeable(_ parts: [MergePart], names: [String]? = nil) throws(ResultsError) {
   guard let first = parts.first else { throw ResultsError(message: "nothing to merge: no results given") }
   func part(_ k: Int) -> String {
     if let names, k < names.count { return names[k] }
     return "part \(k + 1)"
   }
-  var cases: [CaseResult] = []
   var owner: [String: Int] = [:]
   for (k, p) in parts.enumerated() {
     if p.format != first.format {
@@ -391,17 +578,14 @@ public func mergeResults(_ parts: [Results], names: [String]? = nil) throws(Resu
     if p.version != first.version {
       throw ResultsError(message: "\(part(k)) has version \(quoted(p.version)), \(part(0)) has \(quoted(first.version))")
     }
-    for c in p.cases {
-      if let other = owner[c.id] {
+    for id in p.ids {
+      if let other = owner[id] {
         let where_ = other == k ? "twice in \(part(k))" : "in \(part(other)) and \(part(k))"
-        throw ResultsError(message: "duplicate case id \(quoted(c.id)) \(where_); were the same shards merged twice?")
+        throw ResultsError(message: "duplicate case id \(quoted(id)) \(where_); were the same shards merged twice?")
       }
-      owner[c.id] = k
-      cases.append(c)
+      owner[id] = k
     }
   }
-  cases.sort(by: CaseResult.canonicalOrder)
-  return Results(seed: first.seed, cases: cases, version: first.version)
 }
 
 /// Largest results file read back (results are our own output: a 100000-case
