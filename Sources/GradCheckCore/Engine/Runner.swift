@@ -98,7 +98,10 @@ extension ParallelRunner {
     let window = max(1, window)
     let workers = min(threads, count)
     let state = StreamState<R>(count: count)
-    let slots = DispatchSemaphore(value: window)
+    // Created at 0 and raised: libdispatch traps when a semaphore is freed below the
+    // value it was created with, which a stopped run can leave.
+    let slots = DispatchSemaphore(value: 0)
+    for _ in 0..<window { slots.signal() }
     let group = DispatchGroup()
     for _ in 0..<workers {
       DispatchQueue.global().async(group: group) {
