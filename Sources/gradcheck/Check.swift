@@ -103,7 +103,7 @@ func runJobs(
   let outcome: ParallelRunner.StreamOutcome
   do {
     outcome = try ParallelRunner(threads: threads).forEachInOrder(
-      blocks, window: 4 * threads, shouldStop: { interruptRequested() },
+      blocks, window: 2 * threads, shouldStop: { interruptRequested() },
       { block, _, ev in
         // The block's jobs in their given order, their cases in canonical order.
         var cases: [CaseResult] = []
