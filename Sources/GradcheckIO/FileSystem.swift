@@ -166,6 +166,9 @@ final class InputBytes {
     released = end
   }
 
+  /// Starts another pass from the beginning: pages it reads again are released again.
+  func restart() { released = 0 }
+
   deinit {
     guard let base = buffer.baseAddress else { return }
     if mapped {

@@ -228,6 +228,7 @@ public final class ResultsReader {
     do {
       let input = self.input
       try stream.begin(release: { input.release(upTo: $0) })
+      input.restart()  // the UTF-8 pass is over: the parse reads the pages again
       switch try stream.next() {
       case .element(let v):
         first = v

@@ -215,6 +215,10 @@ struct CLITests {
     #expect(try CLI.run(base + ["--jobs", "2", "--json", path("j2.json")]).status == 0)
     let j1 = try Data(contentsOf: URL(fileURLWithPath: path("j1.json")))
     #expect(j1 == (try Data(contentsOf: URL(fileURLWithPath: path("j2.json")))))
+    // The run streams its cases already in canonical order (nothing is sorted afterwards).
+    let run = try loadResults(path("j1.json"))
+    #expect(zip(run.cases, run.cases.dropFirst()).allSatisfy { !CaseResult.canonicalOrder($1, $0) })
+    #expect(Set(run.cases.map(\.group)).count == 3)
     for shards in [2, 3] {
       var parts: [String] = []
       for i in 1...shards {
