@@ -93,3 +93,76 @@ struct StreamWriterTests {
     #expect(try fm.contentsOfDirectory(atPath: dir) == ["junit.xml"])
   }
 }
+
+@Suite("Results read case by case")
+struct ResultsReaderTests {
+  let fm = FileManager.default
+
+  func write(_ text: String) throws -> String {
+    let path = fm.temporaryDirectory.appendingPathComponent("gradcheck-reader-\(UUID().uuidString).json").path
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+    return path
+  }
+
+  /// Every case of the file through `ResultsReader`, or its error.
+  func readAll(_ path: String) -> Result<(cases: [CaseResult], summary: Summary, seed: UInt64, version: String), ResultsError> {
+    do {
+      let r = try ResultsReader(path: path)
+      var cases: [CaseResult] = []
+      while let c = try r.next() { cases.append(c) }
+      return .success((cases, r.summary, r.seed, r.version))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  @Test("cases, header and summary are those of loadResults")
+  func sameAsLoad() throws {
+    let cases = (0..<300).map { streamCase($0, status: $0 % 5 == 1 ? .fail : .pass) }
+    let text = encodeResults(Results(seed: 7, cases: cases, version: "2.0"))
+    let path = try write(text)
+    defer { try? fm.removeItem(atPath: path) }
+    let r = try readAll(path).get()
+    let whole = try loadResults(path)
+    #expect(r.cases == whole.cases && r.summary == whole.summary)
+    #expect(r.seed == 7 && r.version == "2.0")
+    // An empty run and a file whose header follows its cases read the same way too.
+    for other in [
+      encodeResults(Results(seed: 1, cases: [])),
+      "{\"cases\": [], \"format\": \"\(resultsFormat)\", \"version\": \"v\", \"seed\": 3, \"summary\": "
+        + "{\"cases\": 0, \"pass\": 0, \"warn\": 0, \"fail\": 0, \"skip\": 0, \"xfail\": 0, \"xpass\": 0}}",
+    ] {
+      let p = try write(other)
+      defer { try? fm.removeItem(atPath: p) }
+      let a = try readAll(p).get(), b = try loadResults(p)
+      #expect(a.cases == b.cases && a.seed == b.seed && a.version == b.version)
+    }
+  }
+
+  @Test("a bad file gives the error of loadResults, even when cases were read before it")
+  func sameErrors() throws {
+    let text = encodeResults(Results(seed: 7, cases: (0..<40).map { streamCase($0) }))
+    let firstPass = text.range(of: "\"status\": \"pass\"")!
+    let lastPass = text.range(of: "\"status\": \"pass\"", options: .backwards)!
+    let variants: [String] = [
+      String(text.dropLast(30)),  // cut short
+      text.replacingCharacters(in: firstPass, with: "\"status\": \"passs\"") + "x",  // bad name, then junk
+      text.replacingCharacters(in: lastPass, with: "\"status\": \"passs\""),  // bad name in the last case
+      text.replacingOccurrences(of: "\"cases\": 40", with: "\"cases\": 41"),  // summary
+      String(text.dropLast(3)) + ",\n  \"extra\": 1\n}\n",  // unknown key after the cases
+      text.replacingOccurrences(of: "\"n\": 2,", with: "\"n\": 2, \"n\": 3,"),  // duplicate key
+      "",
+    ]
+    for v in variants {
+      let path = try write(v)
+      defer { try? fm.removeItem(atPath: path) }
+      var expected: ResultsError?
+      do { _ = try loadResults(path) } catch { expected = error }
+      let e = try #require(expected, "variant should be rejected: \(v.prefix(80))")
+      switch readAll(path) {
+      case .success: Issue.record("ResultsReader accepted a file loadResults rejects: \(e)")
+      case .failure(let got): #expect(got == e)
+      }
+    }
+  }
+}
