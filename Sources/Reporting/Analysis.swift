@@ -330,12 +330,6 @@ struct Analysis {
   /// Rows of the HTML case table for the first `htmlCaseRowCap` cases.
   let caseRows: [String]
 
-  init(_ r: Results) {
-    var b = AnalysisBuilder()
-    for c in r.cases { b.add(c) }
-    self = b.finish()
-  }
-
   init(
     summary: Summary, transforms: [TransformKind?], betas: [Double?], tb: [TBKey: TBCell],
     bands: [TBKey: [LambdaBand: StatusCounts]], bandTotals: [TransformKind?: [LambdaBand: StatusCounts]],
