@@ -117,6 +117,68 @@ enum FileSystem {
   }
 }
 
+/// The bytes of a file for reading in one pass: a regular file is mapped into memory
+/// (read-only), so its pages are read from disk as they are reached and `release` hands
+/// the ones already read back to the kernel; the memory held does not grow with the file.
+/// Anything else (a pipe, a device) is read whole (`FileSystem.readBytes`). The errors, and
+/// the size limit, are those of `readBytes`.
+final class InputBytes {
+  let buffer: UnsafeBufferPointer<UInt8>
+  private let mapped: Bool
+  private var released = 0
+  private static let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+  init(_ path: String, maxBytes: Int) throws(FileError) {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    if fd < 0 { throw FileError(path: path, message: "cannot read: " + errnoMessage()) }
+    defer { close(fd) }
+    var st = stat()
+    let isRegular = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    if isRegular && Int(st.st_size) > maxBytes {
+      throw FileError(path: path, message: "file is \(st.st_size) bytes, over the limit of \(maxBytes) bytes")
+    }
+    if isRegular && st.st_size > 0,
+      let base = mmap(nil, Int(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED
+    {
+      _ = madvise(base, Int(st.st_size), MADV_SEQUENTIAL)
+      buffer = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: Int(st.st_size))
+      mapped = true
+      return
+    }
+    // Not a regular file (or an empty one, or mapping failed): read it whole.
+    switch FileSystem.readBytes(path, maxBytes: maxBytes) {
+    case .failure(let e): throw e
+    case .success(let bytes):
+      let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+      _ = copy.initialize(from: bytes)
+      buffer = UnsafeBufferPointer(start: copy.baseAddress, count: bytes.count)
+      mapped = false
+    }
+  }
+
+  /// Hands the pages before `offset` back to the kernel (mapped files; they are read
+  /// again from the file should they be needed).
+  func release(upTo offset: Int) {
+    guard mapped, let base = buffer.baseAddress else { return }
+    let end = (min(offset, buffer.count) / Self.page) * Self.page
+    if end - released < 4 << 20 { return }
+    _ = madvise(UnsafeMutableRawPointer(mutating: base) + released, end - released, MADV_DONTNEED)
+    released = end
+  }
+
+  /// Starts another pass from the beginning: pages it reads again are released again.
+  func restart() { released = 0 }
+
+  deinit {
+    guard let base = buffer.baseAddress else { return }
+    if mapped {
+      munmap(UnsafeMutableRawPointer(mutating: base), buffer.count)
+    } else {
+      UnsafeMutableBufferPointer(mutating: buffer).deallocate()
+    }
+  }
+}
+
 // MARK: - Output
 
 /// An output file written atomically (see `writeAtomically`).
@@ -159,29 +221,89 @@ func splitPath(_ path: String) -> (dir: String, name: String) {
 func writeAtomically(
   _ bytes: [UInt8], to path: String, beforeRename: () throws(FileError) -> Void
 ) throws(FileError) {
+  try writeAtomically(to: path, beforeRename: beforeRename) { (out) throws(FileError) in
+    try out.write(bytes)
+  }
+}
+
+/// Writes the file at `path` atomically from pieces: `produce` writes into the
+/// temporary file through the `AtomicOutput` it is given (text, bytes, or ranges copied
+/// from `ScratchFile`s), then the temporary is synced and renamed over `path`, exactly as
+/// `writeAtomically(_:to:)` does. When `produce` throws, or anything fails (a full disk
+/// included), the temporary is removed and nothing changes at `path`.
+public func writeAtomically(
+  to path: String, _ produce: (AtomicOutput) throws(FileError) -> Void
+) throws(FileError) {
+  try writeAtomically(to: path, beforeRename: {}, produce)
+}
+
+/// The temporary file being written by `writeAtomically(to:_:)`: writes are buffered
+/// (1 MiB) and go to the temporary, never to the final path.
+public final class AtomicOutput {
+  let fd: Int32
+  let path: String
+  private var buffer: [UInt8] = []
+  static let bufferSize = 1 << 20
+
+  init(fd: Int32, path: String) {
+    self.fd = fd
+    self.path = path
+    buffer.reserveCapacity(Self.bufferSize)
+  }
+
+  /// Appends UTF-8 text.
+  public func write(_ text: String) throws(FileError) {
+    buffer.append(contentsOf: text.utf8)
+    if buffer.count >= Self.bufferSize { try flush() }
+  }
+
+  /// Appends bytes.
+  public func write(_ bytes: [UInt8]) throws(FileError) {
+    if buffer.count + bytes.count > Self.bufferSize { try flush() }
+    if bytes.count >= Self.bufferSize {
+      try writeAll(fd: fd, bytes, path: path)
+    } else {
+      buffer.append(contentsOf: bytes)
+    }
+  }
+
+  /// Appends `range` (byte offsets) of a scratch file.
+  public func copy(_ range: Range<Int>, of scratch: ScratchFile) throws(FileError) {
+    try flush()
+    try scratch.flush()
+    var offset = range.lowerBound
+    var chunk = [UInt8](repeating: 0, count: min(Self.bufferSize, max(range.count, 1)))
+    while offset < range.upperBound {
+      let want = min(chunk.count, range.upperBound - offset)
+      let got = try scratch.read(into: &chunk, count: want, at: offset)
+      try writeAll(fd: fd, Array(chunk[0..<got]), path: path)
+      offset += got
+    }
+  }
+
+  func flush() throws(FileError) {
+    if buffer.isEmpty { return }
+    try writeAll(fd: fd, buffer, path: path)
+    buffer.removeAll(keepingCapacity: true)
+  }
+}
+
+func writeAtomically(
+  to path: String, beforeRename: () throws(FileError) -> Void,
+  _ produce: (AtomicOutput) throws(FileError) -> Void
+) throws(FileError) {
   let (dir, name) = splitPath(path)
   if name.isEmpty { throw FileError(path: path, message: "not a file name (ends with '/')") }
   var st = stat()
   if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
     throw FileError(path: path, message: "is a folder, not a file")
   }
-  let folder = dir == "." && !path.hasPrefix("./") ? "" : (dir == "/" ? "/" : dir + "/")
-  // A fresh name: `.NAME.tmp-PID-RANDOM`, created exclusively (retried on a collision).
-  var temporary = ""
-  var fd: Int32 = -1
-  var generator = SystemRandomNumberGenerator()
-  for _ in 0..<16 {
-    let suffix = String(generator.next() & 0xFFFF_FFFF_FFFF, radix: 16)
-    temporary = folder + ".\(name).tmp-\(getpid())-\(suffix)"
-    fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    if fd >= 0 || errno != EEXIST { break }
-  }
-  if fd < 0 {
-    throw FileError(path: path, message: "cannot create a file in \(dir): " + errnoMessage())
-  }
+  let (fd, temporary) = try createExclusive(path: path, kind: "tmp")
   var closed = false
   do throws(FileError) {
-    try writeAll(fd: fd, bytes, path: path)
+    let out = AtomicOutput(fd: fd, path: path)
+    try produce(out)
+    try out.flush()
     if fsync(fd) != 0 {
       throw FileError(path: path, message: "cannot flush to disk: " + errnoMessage())
     }
@@ -203,6 +325,91 @@ func writeAtomically(
   if dfd >= 0 {
     _ = fsync(dfd)
     close(dfd)
+  }
+}
+
+/// Creates a fresh file next to `path`, named `.NAME.KIND-PID-RANDOM`, exclusively
+/// (retried on a collision); returns its descriptor (read-write) and name.
+func createExclusive(path: String, kind: String) throws(FileError) -> (Int32, String) {
+  let (dir, name) = splitPath(path)
+  let folder = dir == "." && !path.hasPrefix("./") ? "" : (dir == "/" ? "/" : dir + "/")
+  var temporary = ""
+  var fd: Int32 = -1
+  var generator = SystemRandomNumberGenerator()
+  for _ in 0..<16 {
+    let suffix = String(generator.next() & 0xFFFF_FFFF_FFFF, radix: 16)
+    temporary = folder + ".\(name).\(kind)-\(getpid())-\(suffix)"
+    fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if fd >= 0 || errno != EEXIST { break }
+  }
+  if fd < 0 {
+    throw FileError(path: path, message: "cannot create a file in \(dir): " + errnoMessage())
+  }
+  return (fd, temporary)
+}
+
+/// `close(2)` (the name is taken by `ScratchFile.close` inside the class).
+private func posixClose(_ fd: Int32) -> Int32 { close(fd) }
+
+/// A scratch file for output that is streamed during a run and assembled into its final
+/// file at the end (`AtomicOutput.copy`). It lives next to the final path (same file
+/// system, so a full disk shows during the run) and is unlinked as soon as it is
+/// created: it has no name, so nothing of it remains after the process ends, whether it
+/// finishes, fails or is killed. Appends are buffered (1 MiB); `size` is the number of
+/// bytes appended so far, the offset of the next append.
+public final class ScratchFile {
+  let fd: Int32
+  /// The final path the scratch belongs to (named in errors).
+  public let path: String
+  private var buffer: [UInt8] = []
+  private var flushed = 0
+  private var closed = false
+
+  /// Creates the scratch file for the output `path` (in its folder).
+  public init(for path: String) throws(FileError) {
+    let (fd, name) = try createExclusive(path: path, kind: "part")
+    unlink(name)
+    self.fd = fd
+    self.path = path
+    buffer.reserveCapacity(AtomicOutput.bufferSize)
+  }
+
+  deinit { close() }
+
+  /// Bytes appended so far.
+  public var size: Int { flushed + buffer.count }
+
+  /// Appends UTF-8 text.
+  public func append(_ text: String) throws(FileError) {
+    buffer.append(contentsOf: text.utf8)
+    if buffer.count >= AtomicOutput.bufferSize { try flush() }
+  }
+
+  func flush() throws(FileError) {
+    if buffer.isEmpty { return }
+    try writeAll(fd: fd, buffer, path: path)
+    flushed += buffer.count
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Reads up to `count` bytes at `offset` into `chunk` (after a `flush`); throws at
+  /// an unexpected end.
+  func read(into chunk: inout [UInt8], count: Int, at offset: Int) throws(FileError) -> Int {
+    while true {
+      let got = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+      if got < 0 && errno == EINTR { continue }
+      if got < 0 { throw FileError(path: path, message: "cannot read back the scratch file: " + errnoMessage()) }
+      if got == 0 { throw FileError(path: path, message: "cannot read back the scratch file: unexpected end") }
+      return got
+    }
+  }
+
+  /// Closes (and so frees) the scratch file; later appends fail.
+  public func close() {
+    if closed { return }
+    closed = true
+    _ = posixClose(fd)
+    buffer = []
   }
 }
 

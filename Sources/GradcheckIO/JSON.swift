@@ -218,6 +218,16 @@ private struct Parser {
   // MARK: Document
 
   mutating func parseDocument() throws(JSONError) -> JSONValue {
+    try begin()
+    let value = try parseValueTree()
+    try end()
+    return value
+  }
+
+  /// The checks of a document before its value: not empty, UTF-8 (a BOM is skipped),
+  /// not only whitespace; leaves the cursor at the value. `release` is called now and then
+  /// during the UTF-8 pass with the offset checked so far (see `validateUTF8`).
+  mutating func begin(release: ((Int) -> Void)? = nil) throws(JSONError) {
     if b.isEmpty { throw JSONError("file is empty; expected a JSON value") }
     if let wide = JSON.wideEncoding(b) {
       throw JSONError("file is \(wide); gradcheck reads UTF-8 JSON")
@@ -228,26 +238,36 @@ private struct Parser {
         throw JSONError("file holds only a UTF-8 byte order mark; expected a JSON value")
       }
     }
-    try validateUTF8()
+    try validateUTF8(release: release)
     skipWhitespace()
     if i == b.count { throw JSONError("file holds only whitespace; expected a JSON value") }
-    let value = try parseValueTree()
+  }
+
+  /// The check after the document's value: nothing but whitespace follows.
+  mutating func end() throws(JSONError) {
     skipWhitespace()
     if i < b.count {
       throw JSONError("unexpected \(describeHere()) after the JSON value", at: position)
     }
-    return value
   }
+
+  /// Bytes between calls of the `release` hook of `validateUTF8`.
+  static let releaseStride = 8 << 20
 
   /// One pass over the whole input that rejects invalid UTF-8 (overlong forms,
   /// surrogates, code points over U+10FFFF, truncated sequences), naming the line and
   /// column. After it, every byte run between ASCII delimiters is valid UTF-8.
-  func validateUTF8() throws(JSONError) {
+  func validateUTF8(release: ((Int) -> Void)? = nil) throws(JSONError) {
     var j = i
     var ln = line
     var col = column
     let n = b.count
+    var nextRelease = j + Parser.releaseStride
     while j < n {
+      if j >= nextRelease, let release {
+        release(j)
+        nextRelease = j + Parser.releaseStride
+      }
       let c = b[j]
       if c < 0x80 {
         if c == 0x0A {
@@ -296,102 +316,157 @@ private struct Parser {
 
   /// Parses one value and everything nested in it with an explicit stack.
   mutating func parseValueTree() throws(JSONError) -> JSONValue {
+    var state = StreamState(key: nil)
+    switch try step(&state) {
+    case .done(let value): return value
+    case .element(let value): return value  // not reached: nothing is streamed without a key
+    }
+  }
+
+  /// What `step` stopped at.
+  enum Step {
+    /// The next element of the streamed array.
+    case element(JSONValue)
+    /// The whole value, with the streamed array left empty.
+    case done(JSONValue)
+  }
+
+  /// Where `step` is in the value: the open containers, and whether it stopped after an
+  /// element of the streamed array.
+  struct StreamState {
+    /// The key of the root object whose array value is streamed (nil: none).
+    var key: String?
     var stack: [Frame] = []
-    while true {
-      // Expecting a value.
+    var afterElement = false
+  }
+
+  /// Parses on from `state`: the whole value (`.done`), or, when the root is an object
+  /// and the value of its member `state.key` is an array, up to the next element of that
+  /// array (`.element`), which is handed over instead of being kept; the next call goes
+  /// on after it. The syntax checked, and the errors and their places, are those of a
+  /// whole parse.
+  mutating func step(_ state: inout StreamState) throws(JSONError) -> Step {
+    var value = JSONValue(.null, at: position)
+    var haveValue = false
+    if state.afterElement {
+      state.afterElement = false
       skipWhitespace()
-      let start = position
-      var value: JSONValue
-      guard i < b.count else {
-        throw JSONError("unexpected end of file; expected a value\(openNote(stack))", at: start)
-      }
-      switch b[i] {
-      case UInt8(ascii: "{"), UInt8(ascii: "["):
-        if stack.count >= maxDepth {
-          throw JSONError(
-            "nesting deeper than \(maxDepth) levels of arrays and objects", at: start)
-        }
-        let isObject = b[i] == UInt8(ascii: "{")
+      if peek(UInt8(ascii: ",")) {
         advance()
-        skipWhitespace()
-        if isObject {
-          if peek(UInt8(ascii: "}")) {
-            advance()
-            value = JSONValue(.object([]), at: start)
-          } else {
-            let (key, keyPosition) = try parseKeyAndColon()
-            stack.append(
-              Frame(isObject: true, start: start, keys: [key], key: key, keyPosition: keyPosition))
-            continue
-          }
-        } else {
-          if peek(UInt8(ascii: "]")) {
-            advance()
-            value = JSONValue(.array([]), at: start)
-          } else {
-            stack.append(Frame(isObject: false, start: start))
-            continue
-          }
-        }
-      case UInt8(ascii: "\""):
-        value = JSONValue(.string(try parseString()), at: start)
-      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-        value = try parseNumber()
-      case UInt8(ascii: "t"):
-        try expectLiteral("true")
-        value = JSONValue(.bool(true), at: start)
-      case UInt8(ascii: "f"):
-        try expectLiteral("false")
-        value = JSONValue(.bool(false), at: start)
-      case UInt8(ascii: "n"):
-        try expectLiteral("null")
-        value = JSONValue(.null, at: start)
-      case UInt8(ascii: "N"), UInt8(ascii: "I"):
+      } else if peek(UInt8(ascii: "]")) {
+        advance()
+        let frame = state.stack.removeLast()
+        value = JSONValue(.array(frame.items), at: frame.start)
+        haveValue = true
+      } else {
         throw JSONError(
-          "expected a value, found \(describeHere()); NaN and Infinity are not JSON numbers",
-          at: start)
-      default:
-        throw JSONError("expected a value, found \(describeHere())", at: start)
+          "expected ',' or ']', found \(describeHere())\(openNote(state.stack))", at: position)
       }
+    }
+    while true {
+      if !haveValue {
+        // Expecting a value.
+        skipWhitespace()
+        let start = position
+        guard i < b.count else {
+          throw JSONError("unexpected end of file; expected a value\(openNote(state.stack))", at: start)
+        }
+        switch b[i] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+          if state.stack.count >= maxDepth {
+            throw JSONError(
+              "nesting deeper than \(maxDepth) levels of arrays and objects", at: start)
+          }
+          let isObject = b[i] == UInt8(ascii: "{")
+          advance()
+          skipWhitespace()
+          if isObject {
+            if peek(UInt8(ascii: "}")) {
+              advance()
+              value = JSONValue(.object([]), at: start)
+            } else {
+              let (key, keyPosition) = try parseKeyAndColon()
+              state.stack.append(
+                Frame(isObject: true, start: start, keys: [key], key: key, keyPosition: keyPosition))
+              continue
+            }
+          } else {
+            if peek(UInt8(ascii: "]")) {
+              advance()
+              value = JSONValue(.array([]), at: start)
+            } else {
+              state.stack.append(Frame(isObject: false, start: start))
+              continue
+            }
+          }
+        case UInt8(ascii: "\""):
+          value = JSONValue(.string(try parseString()), at: start)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+          value = try parseNumber()
+        case UInt8(ascii: "t"):
+          try expectLiteral("true")
+          value = JSONValue(.bool(true), at: start)
+        case UInt8(ascii: "f"):
+          try expectLiteral("false")
+          value = JSONValue(.bool(false), at: start)
+        case UInt8(ascii: "n"):
+          try expectLiteral("null")
+          value = JSONValue(.null, at: start)
+        case UInt8(ascii: "N"), UInt8(ascii: "I"):
+          throw JSONError(
+            "expected a value, found \(describeHere()); NaN and Infinity are not JSON numbers",
+            at: start)
+        default:
+          throw JSONError("expected a value, found \(describeHere())", at: start)
+        }
+      }
+      haveValue = false
 
       // Have a complete value: hand it to the enclosing containers.
       while true {
-        let top = stack.count - 1
-        if top < 0 { return value }
+        let top = state.stack.count - 1
+        if top < 0 { return .done(value) }
+        if top == 1, let key = state.key, state.stack[0].isObject, state.stack[0].key == key,
+          !state.stack[1].isObject
+        {
+          // An element of the streamed array: handed over, not kept.
+          state.afterElement = true
+          return .element(value)
+        }
         skipWhitespace()
-        if !stack[top].isObject {
-          stack[top].items.append(value)
+        if !state.stack[top].isObject {
+          state.stack[top].items.append(value)
           if peek(UInt8(ascii: ",")) {
             advance()
           } else if peek(UInt8(ascii: "]")) {
             advance()
-            let frame = stack.removeLast()
+            let frame = state.stack.removeLast()
             value = JSONValue(.array(frame.items), at: frame.start)
             continue
           } else {
             throw JSONError(
-              "expected ',' or ']', found \(describeHere())\(openNote(stack))", at: position)
+              "expected ',' or ']', found \(describeHere())\(openNote(state.stack))", at: position)
           }
         } else {
-          stack[top].members.append(
-            JSONMember(key: stack[top].key, keyPosition: stack[top].keyPosition, value: value))
+          state.stack[top].members.append(
+            JSONMember(key: state.stack[top].key, keyPosition: state.stack[top].keyPosition, value: value))
           if peek(UInt8(ascii: ",")) {
             advance()
             skipWhitespace()
             let (next, nextPosition) = try parseKeyAndColon()
-            if !stack[top].keys.insert(next).inserted {
+            if !state.stack[top].keys.insert(next).inserted {
               throw JSONError("duplicate key \(quoted(next)) in this object", at: nextPosition)
             }
-            stack[top].key = next
-            stack[top].keyPosition = nextPosition
+            state.stack[top].key = next
+            state.stack[top].keyPosition = nextPosition
           } else if peek(UInt8(ascii: "}")) {
             advance()
-            let frame = stack.removeLast()
+            let frame = state.stack.removeLast()
             value = JSONValue(.object(frame.members), at: frame.start)
             continue
           } else {
             throw JSONError(
-              "expected ',' or '}', found \(describeHere())\(openNote(stack))", at: position)
+              "expected ',' or '}', found \(describeHere())\(openNote(state.stack))", at: position)
           }
         }
         break
@@ -618,6 +693,55 @@ private struct Parser {
     while k < b.count && b[k] & 0xC0 == 0x80 && k < i + 4 { k += 1 }
     let s = String(decoding: UnsafeBufferPointer(rebasing: b[i..<k]), as: UTF8.self)
     return "'\(s)'"
+  }
+}
+
+/// A JSON document read in steps: the elements of one array, the value of a member of
+/// the root object (`key`), are handed over one by one (`next`) instead of being kept, so
+/// the memory for the document is that of one element and of the rest of the document.
+/// Everything is checked as `JSON.parse` checks it, in the same order, with the same errors
+/// and places; `next` returns `.done` with the whole value (the streamed array empty) once
+/// the document has been read to its end.
+struct JSONStreamReader {
+  private var parser: Parser
+  private var state: Parser.StreamState
+
+  /// A reader of `buffer`, which must stay valid while the reader is used.
+  init(_ buffer: UnsafeBufferPointer<UInt8>, key: String, maxDepth: Int = JSON.defaultMaxDepth) {
+    parser = Parser(buffer, maxDepth: maxDepth)
+    state = Parser.StreamState(key: key)
+  }
+
+  /// The checks before the value (see `JSON.parse`); `release` is called now and then
+  /// with the offset of the bytes checked so far.
+  mutating func begin(release: ((Int) -> Void)? = nil) throws(JSONError) {
+    try parser.begin(release: release)
+  }
+
+  enum Step {
+    case element(JSONValue)
+    case done(JSONValue)
+  }
+
+  /// The next element of the streamed array, or the whole value at the end (after which
+  /// nothing but whitespace may follow).
+  mutating func next() throws(JSONError) -> Step {
+    switch try parser.step(&state) {
+    case .element(let v): return .element(v)
+    case .done(let v):
+      try parser.end()
+      return .done(v)
+    }
+  }
+
+  /// Bytes read so far.
+  var offset: Int { parser.i }
+
+  /// The members of the root object read so far, with its position, while the reader is
+  /// inside the streamed array (nil otherwise).
+  var rootMembers: (members: [JSONMember], start: SourcePosition)? {
+    guard state.stack.count >= 2, state.stack[0].isObject, state.stack[0].key == state.key else { return nil }
+    return (state.stack[0].members, state.stack[0].start)
   }
 }
 

@@ -32,24 +32,75 @@ public struct ResultsError: Error, Sendable, Equatable, CustomStringConvertible 
 /// and `decodeResults(encodeResults(r), file:) == r` whenever every number is finite
 /// (a non-finite optional reads back as nil, a non-finite entry of an array as NaN).
 public func encodeResults(_ r: Results) -> String {
-  let s = r.summary
+  var out = resultsHead(format: r.format, version: r.version, seed: r.seed, summary: r.summary)
+  if r.cases.isEmpty {
+    out += "[]"
+  } else {
+    out += "[\n" + r.cases.map { "    " + encodeCase($0) }.joined(separator: ",\n") + "\n  ]"
+  }
+  return out + resultsTail
+}
+
+/// The text of a results file before the elements of `cases`: the members `format`,
+/// `version`, `seed`, `summary` and the key `"cases": ` (the layout of `encodeResults`).
+func resultsHead(format: String, version: String, seed: UInt64, summary s: Summary) -> String {
   let summary = JSONWriter.inlineObject([
     ("cases", String(s.cases)), ("pass", String(s.pass)), ("warn", String(s.warn)),
     ("fail", String(s.fail)), ("skip", String(s.skip)), ("xfail", String(s.xfail)),
     ("xpass", String(s.xpass)),
   ])
-  let cases =
-    r.cases.isEmpty
-    ? "[]"
-    : "[\n" + r.cases.map { "    " + encodeCase($0) }.joined(separator: ",\n") + "\n  ]"
-  let top: [(String, String)] = [
-    ("format", JSONWriter.string(r.format)),
-    ("version", JSONWriter.string(r.version)),
-    ("seed", String(r.seed)),
-    ("summary", summary),
-    ("cases", cases),
-  ]
-  return JSONWriter.object(top, indent: 0) + "\n"
+  return "{\n  \"format\": \(JSONWriter.string(format)),\n  \"version\": \(JSONWriter.string(version)),\n"
+    + "  \"seed\": \(seed),\n  \"summary\": \(summary),\n  \"cases\": "
+}
+
+/// The text of a results file after the `cases` array.
+let resultsTail = "\n}\n"
+
+/// Writes a results file case by case, holding no case in memory: each case is encoded
+/// as it comes (`add`) into a `ScratchFile` next to the final path, and `finish` writes
+/// the file atomically (`writeAtomically(to:_:)`) as the head with the summary counted
+/// from the cases, the cases copied from the scratch file, and the tail. The bytes are
+/// those of `encodeResults` for the same cases in the same order. Until `finish`
+/// succeeds nothing exists at the final path; `discard` (or the process ending) frees
+/// the scratch file.
+public final class ResultsStreamWriter {
+  /// The final path of the results file.
+  public let path: String
+  public let seed: UInt64
+  public let version: String
+  /// Counts of the cases added so far.
+  public private(set) var summary = Summary()
+  private let body: ScratchFile
+
+  /// Starts a results file for `path` (the scratch file is created in its folder).
+  public init(path: String, seed: UInt64, version: String = gradcheckVersion) throws(FileError) {
+    self.path = path
+    self.seed = seed
+    self.version = version
+    body = try ScratchFile(for: path)
+  }
+
+  /// Encodes one case (the next in the file's order).
+  public func add(_ c: CaseResult) throws(FileError) {
+    try body.append((summary.cases == 0 ? "    " : ",\n    ") + encodeCase(c))
+    summary.add(c.status)
+  }
+
+  /// Writes the whole file atomically and frees the scratch file.
+  public func finish() throws(FileError) {
+    defer { body.close() }
+    let head = resultsHead(format: resultsFormat, version: version, seed: seed, summary: summary)
+    let empty = summary.cases == 0
+    let size = body.size
+    try writeAtomically(to: path) { (out) throws(FileError) in
+      try out.write(head + (empty ? "[]" : "[\n"))
+      try out.copy(0..<size, of: body)
+      try out.write((empty ? "" : "\n  ]") + resultsTail)
+    }
+  }
+
+  /// Gives up: frees the scratch file; nothing is written.
+  public func discard() { body.close() }
 }
 
 private func encodeCase(_ c: CaseResult) -> String {
@@ -128,6 +179,147 @@ public func loadResults(_ path: String, maxBytes: Int = resultsMaxBytes) throws(
   switch FileSystem.readBytes(path, maxBytes: maxBytes) {
   case .failure(let e): throw ResultsError(file: path, message: e.message)
   case .success(let bytes): return try decodeResults(bytes, file: path, maxBytes: maxBytes)
+  }
+}
+
+/// Reads a results file case by case (`next`), holding one case at a time: the file is
+/// mapped, not read into memory (`InputBytes`), and its `cases` are parsed one element at a
+/// time (`JSONStreamReader`). The format, version, seed and stated summary are read first
+/// (`init`), when they come before the cases as in every file gradcheck writes; otherwise
+/// the file is decoded whole (`loadResults`) and its cases handed out from memory.
+///
+/// The checks are those of `loadResults`, and so is the error a bad file gives: when
+/// reading stops at a problem, the file is decoded whole to name the problem exactly as
+/// `loadResults` does (which, for a file whose first problem lies after some cases, may be
+/// an earlier problem of another kind, such as a syntax error at the end). Cases handed out
+/// before an error are not known to be valid: a caller that writes them must drop what it
+/// wrote when `next` throws.
+public final class ResultsReader {
+  public let path: String
+  public let version: String
+  public let seed: UInt64
+  /// Counts of the cases read so far (after the last one: the file's summary).
+  public private(set) var summary = Summary()
+
+  private let maxBytes: Int
+  private let input: InputBytes
+  private var stream: JSONStreamReader
+  private var header: ResultsDecoder.Header?
+  /// The cases of a file decoded whole, and the next one to hand out.
+  private var whole: [CaseResult] = []
+  private var nextWhole = 0
+  /// The first element, read by `init` to find the header.
+  private var first: JSONValue?
+  private var count = 0
+  private var done = false
+
+  /// Opens `path` and reads up to its first case.
+  public init(path: String, maxBytes: Int = resultsMaxBytes) throws(ResultsError) {
+    self.path = path
+    self.maxBytes = maxBytes
+    do {
+      input = try InputBytes(path, maxBytes: maxBytes)
+    } catch {
+      throw ResultsError(file: path, message: error.message)
+    }
+    stream = JSONStreamReader(input.buffer, key: "cases")
+    let d = ResultsDecoder(file: path)
+    var found: (version: String, seed: UInt64)?
+    do {
+      let input = self.input
+      try stream.begin(release: { input.release(upTo: $0) })
+      input.restart()  // the UTF-8 pass is over: the parse reads the pages again
+      switch try stream.next() {
+      case .element(let v):
+        first = v
+        if let (members, start) = stream.rootMembers {
+          let known = Set(members.map(\.key))
+          if ["format", "version", "seed", "summary"].allSatisfy(known.contains) {
+            let h = try d.header(JSONValue(.object(members), at: start))
+            header = h
+            found = (h.version, h.seed)
+          }
+        }
+      case .done(let root):
+        // No streamed element: the file is small, or its cases are not an array.
+        let r = try d.results(root)
+        found = (r.version, r.seed)
+        whole = r.cases
+        done = true
+      }
+    } catch let e as JSONError {
+      throw Self.diagnose(path, input, maxBytes, fallback: ResultsError(file: path, message: e.description))
+    } catch let e as ResultsError {
+      throw Self.diagnose(path, input, maxBytes, fallback: e)
+    } catch {
+      throw ResultsError(file: path, message: "\(error)")
+    }
+    if let found {
+      version = found.version
+      seed = found.seed
+    } else {
+      // The header follows the cases: decode the file whole.
+      let r = try Self.decodeWhole(path, input, maxBytes)
+      version = r.version
+      seed = r.seed
+      whole = r.cases
+      first = nil
+      done = true
+    }
+  }
+
+  /// The next case, or nil after the last one (when the whole file has been checked).
+  public func next() throws(ResultsError) -> CaseResult? {
+    if done {
+      guard nextWhole < whole.count else { return nil }
+      defer { nextWhole += 1 }
+      summary.add(whole[nextWhole].status)
+      return whole[nextWhole]
+    }
+    let d = ResultsDecoder(file: path)
+    do {
+      let value: JSONValue
+      if let v = first {
+        first = nil
+        value = v
+      } else {
+        switch try stream.next() {
+        case .element(let v): value = v
+        case .done(let root):
+          done = true
+          whole = []
+          // Members after the cases, and the stated summary against the cases.
+          _ = try d.object(root, "", known: ResultsDecoder.topKeys)
+          try d.checkSummary(header!, summary)
+          return nil
+        }
+      }
+      let c = try d.caseResult(value, "cases[\(count)]")
+      count += 1
+      summary.add(c.status)
+      input.release(upTo: stream.offset)
+      return c
+    } catch let e as JSONError {
+      throw Self.diagnose(path, input, maxBytes, fallback: ResultsError(file: path, message: e.description))
+    } catch let e as ResultsError {
+      throw Self.diagnose(path, input, maxBytes, fallback: e)
+    } catch {
+      throw ResultsError(file: path, message: "\(error)")
+    }
+  }
+
+  private static func decodeWhole(_ path: String, _ input: InputBytes, _ maxBytes: Int) throws(ResultsError) -> Results {
+    try decodeResults(Array(input.buffer), file: path, maxBytes: maxBytes)
+  }
+
+  /// The error `loadResults` gives for the file (`fallback` should it find none).
+  private static func diagnose(_ path: String, _ input: InputBytes, _ maxBytes: Int, fallback: ResultsError) -> ResultsError {
+    do {
+      _ = try decodeWhole(path, input, maxBytes)
+      return fallback
+    } catch {
+      return error
+    }
   }
 }
 
@@ -212,26 +404,50 @@ private struct ResultsDecoder {
     return out
   }
 
+  /// The members of a results file besides its cases.
+  struct Header {
+    var version: String
+    var seed: UInt64
+    var stated: [String: Int]
+    var summaryValue: JSONValue
+  }
+
+  static let topKeys = ["format", "version", "seed", "summary", "cases"]
+  static let summaryKeys = ["cases", "pass", "warn", "fail", "skip", "xfail", "xpass"]
+
   func results(_ root: JSONValue) throws(ResultsError) -> Results {
-    let top = try object(root, "", known: ["format", "version", "seed", "summary", "cases"])
+    let h = try header(root)
+    let top = root
+    var cases: [CaseResult] = []
+    for (k, item) in try array(try field(top, "", "cases"), "cases").enumerated() {
+      cases.append(try caseResult(item, "cases[\(k)]"))
+    }
+    let r = Results(seed: h.seed, cases: cases, version: h.version)
+    try checkSummary(h, r.summary)
+    return r
+  }
+
+  /// Checks the top-level keys, and reads the format, version, seed and summary.
+  func header(_ root: JSONValue) throws(ResultsError) -> Header {
+    let top = try object(root, "", known: Self.topKeys)
     let format = try string(try field(top, "", "format"), "format")
     guard format == resultsFormat else {
       throw fail("format", "expected \(quoted(resultsFormat)), found \(quoted(format))")
     }
     let version = try string(try field(top, "", "version"), "version")
     let seed = try integer(try field(top, "", "seed"), "seed", UInt64.self)
-    let summaryKeys = ["cases", "pass", "warn", "fail", "skip", "xfail", "xpass"]
+    let summaryKeys = Self.summaryKeys
     let summaryValue = try object(try field(top, "", "summary"), "summary", known: summaryKeys)
     var stated: [String: Int] = [:]
     for k in summaryKeys {
       stated[k] = try integer(try field(summaryValue, "summary", k), "summary.\(k)", Int.self)
     }
-    var cases: [CaseResult] = []
-    for (k, item) in try array(try field(top, "", "cases"), "cases").enumerated() {
-      cases.append(try caseResult(item, "cases[\(k)]"))
-    }
-    let r = Results(seed: seed, cases: cases, version: version)
-    let s = r.summary
+    return Header(version: version, seed: seed, stated: stated, summaryValue: summaryValue)
+  }
+
+  /// The summary a file states must be the one its cases give.
+  func checkSummary(_ h: Header, _ s: Summary) throws(ResultsError) {
+    let summaryKeys = Self.summaryKeys, stated = h.stated, summaryValue = h.summaryValue
     let computed = [
       "cases": s.cases, "pass": s.pass, "warn": s.warn, "fail": s.fail, "skip": s.skip,
       "xfail": s.xfail, "xpass": s.xpass,
@@ -241,7 +457,6 @@ private struct ResultsDecoder {
         "summary.\(k)",
         "the file says \(stated[k]!) but its cases give \(computed[k]!)", summaryValue)
     }
-    return r
   }
 
   func caseResult(_ v: JSONValue, _ p: String) throws(ResultsError) -> CaseResult {
@@ -323,12 +538,36 @@ private func sub(_ path: String, _ key: String) -> String {
 /// example the files the parts were read from) name the parts in errors; without them
 /// parts are numbered from 1.
 public func mergeResults(_ parts: [Results], names: [String]? = nil) throws(ResultsError) -> Results {
+  try checkMergeable(parts.map { MergePart(format: $0.format, version: $0.version, seed: $0.seed, ids: $0.cases.map(\.id)) }, names: names)
+  var cases = parts.flatMap(\.cases)
+  cases.sort(by: CaseResult.canonicalOrder)
+  return Results(seed: parts[0].seed, cases: cases, version: parts[0].version)
+}
+
+/// What `checkMergeable` needs of a part: its header and its case ids in file order.
+public struct MergePart: Sendable, Equatable {
+  public var format: String
+  public var version: String
+  public var seed: UInt64
+  public var ids: [String]
+
+  public init(format: String, version: String, seed: UInt64, ids: [String]) {
+    self.format = format
+    self.version = version
+    self.seed = seed
+    self.ids = ids
+  }
+}
+
+/// The checks of `mergeResults`: at least one part, every part with the format, seed and
+/// version of the first, and no case id twice (the first duplicate in part order, then
+/// file order, is named).
+public func checkMergeable(_ parts: [MergePart], names: [String]? = nil) throws(ResultsError) {
   guard let first = parts.first else { throw ResultsError(message: "nothing to merge: no results given") }
   func part(_ k: Int) -> String {
     if let names, k < names.count { return names[k] }
     return "part \(k + 1)"
   }
-  var cases: [CaseResult] = []
   var owner: [String: Int] = [:]
   for (k, p) in parts.enumerated() {
     if p.format != first.format {
@@ -340,17 +579,14 @@ public func mergeResults(_ parts: [Results], names: [String]? = nil) throws(Resu
     if p.version != first.version {
       throw ResultsError(message: "\(part(k)) has version \(quoted(p.version)), \(part(0)) has \(quoted(first.version))")
     }
-    for c in p.cases {
-      if let other = owner[c.id] {
+    for id in p.ids {
+      if let other = owner[id] {
         let where_ = other == k ? "twice in \(part(k))" : "in \(part(other)) and \(part(k))"
-        throw ResultsError(message: "duplicate case id \(quoted(c.id)) \(where_); were the same shards merged twice?")
+        throw ResultsError(message: "duplicate case id \(quoted(id)) \(where_); were the same shards merged twice?")
       }
-      owner[c.id] = k
-      cases.append(c)
+      owner[id] = k
     }
   }
-  cases.sort(by: CaseResult.canonicalOrder)
-  return Results(seed: first.seed, cases: cases, version: first.version)
 }
 
 /// Largest results file read back (results are our own output: a 100000-case

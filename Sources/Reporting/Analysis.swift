@@ -288,7 +288,11 @@ struct SolverStats {
   }
 }
 
-/// Everything the reports show, computed in one pass over the cases.
+/// Everything the reports show, computed in one pass over the cases (`AnalysisBuilder`).
+/// It holds counts and per-cell aggregates, one margin and one gradient size per case
+/// (for the medians), and only the first cases of each list the reports show in full
+/// (failures, warnings, convergence series, rows of the case table), so its size does not
+/// grow with the cases beyond those two numbers per case.
 struct Analysis {
   let summary: Summary
   let verdict: Verdict
@@ -308,88 +312,181 @@ struct Analysis {
   /// Failing and warning checks per transform and check.
   let transformChecks: [TransformKind?: [CheckName: StatusCounts]]
   let solver: SolverStats?
-  /// Indices of cases that fail the run (fail, xpass), in results order.
-  let failures: [Int]
-  /// Indices of cases with status warn, in results order.
-  let warnings: [Int]
-  /// Indices of failing cases with a series on the gradient or taylor check.
-  let seriesCases: [Int]
+  /// Number of cases that fail the run (fail, xpass).
+  let failureCount: Int
+  /// The first `htmlFailureCap` of them, in results order.
+  let failureCases: [CaseResult]
+  /// Markdown entries of the first failures (`markdownFailure`), as many as fit in the
+  /// Markdown byte limit on their own: the report never shows more.
+  let markdownFailures: [String]
+  /// Number of cases with status warn.
+  let warningCount: Int
+  /// The first `max(htmlWarningCap, markdownWarningCap)` of them, in results order.
+  let warningCases: [CaseResult]
+  /// Number of failing cases with a series on the gradient or taylor check.
+  let seriesCount: Int
+  /// The first `htmlSeriesCap` of them, in results order.
+  let seriesCases: [CaseResult]
+  /// Rows of the HTML case table for the first `htmlCaseRowCap` cases.
+  let caseRows: [String]
 
-  init(_ r: Results) {
-    summary = r.summary
-    verdict = Verdict(r.summary)
-    // One pass with small integer indices (transform, beta column, band, check) into
-    // flat arrays; dictionaries are built only from the few non-empty cells at the end.
-    let nT = TransformKind.allCases.count + 1  // last index: no transform
-    let nBand = 13, nCheck = CheckName.allCases.count, nCls = Classification.allCases.count + 1
-    var betaColumn: [Double?: Int] = [:]
-    var cells: [[TBCell?]] = Array(repeating: [], count: nT)  // [t][beta column]
-    var bandCounts: [[[StatusCounts]]] = Array(repeating: [], count: nT)  // [t][beta column][band]
-    var cls = [StatusCounts?](repeating: nil, count: nCls)
-    var chk = [StatusCounts?](repeating: nil, count: nCheck)
-    var tc = [[StatusCounts?]](repeating: [StatusCounts?](repeating: nil, count: nCheck), count: nT)
-    var solver = SolverStats()
-    var hasSolver = false
-    var failures: [Int] = [], warnings: [Int] = [], seriesCases: [Int] = []
+  init(
+    summary: Summary, transforms: [TransformKind?], betas: [Double?], tb: [TBKey: TBCell],
+    bands: [TBKey: [LambdaBand: StatusCounts]], bandTotals: [TransformKind?: [LambdaBand: StatusCounts]],
+    classifications: [(Classification?, StatusCounts)], checks: [(CheckName, StatusCounts, notRun: Int)],
+    transformChecks: [TransformKind?: [CheckName: StatusCounts]], solver: SolverStats?,
+    failureCount: Int, failureCases: [CaseResult], markdownFailures: [String], warningCount: Int,
+    warningCases: [CaseResult], seriesCount: Int, seriesCases: [CaseResult], caseRows: [String]
+  ) {
+    self.summary = summary
+    self.verdict = Verdict(summary)
+    self.transforms = transforms
+    self.betas = betas
+    self.tb = tb
+    self.bands = bands
+    self.bandTotals = bandTotals
+    self.classifications = classifications
+    self.checks = checks
+    self.transformChecks = transformChecks
+    self.solver = solver
+    self.failureCount = failureCount
+    self.failureCases = failureCases
+    self.markdownFailures = markdownFailures
+    self.warningCount = warningCount
+    self.warningCases = warningCases
+    self.seriesCount = seriesCount
+    self.seriesCases = seriesCases
+    self.caseRows = caseRows
+  }
+  /// Bands present for a transform, in order.
+  func bandsPresent(_ t: TransformKind?) -> [LambdaBand] {
+    (bandTotals[t] ?? [:]).keys.sorted()
+  }
 
-    for (i, c) in r.cases.enumerated() {
-      let t = c.transform.map { transformIndex($0) } ?? nT - 1
-      let beta = betaKey(c.beta)
-      let b: Int
-      if let known = betaColumn[beta] {
-        b = known
-      } else {
-        b = betaColumn.count
-        betaColumn[beta] = b
+  /// Betas present for a transform, in order.
+  func betasPresent(_ t: TransformKind?) -> [Double?] {
+    betas.filter { tb[TBKey(transform: t, beta: $0)] != nil }
+  }
+
+  /// Whether any case has a transform (eig-only results have none).
+  var hasTransforms: Bool { transforms.contains { $0 != nil } }
+}
+
+/// Builds an `Analysis` case by case, in results order. One pass with small integer
+/// indices (transform, beta column, band, check) into flat arrays; dictionaries are
+/// built only from the few non-empty cells at the end.
+struct AnalysisBuilder {
+  /// Byte limit of the Markdown report the failure entries are kept for.
+  let markdownByteLimit: Int
+  private let nT = TransformKind.allCases.count + 1  // last index: no transform
+  private let nBand = 13
+  private let nCheck = CheckName.allCases.count
+  private let nCls = Classification.allCases.count + 1
+  private var summary = Summary()
+  private var betaColumn: [Double?: Int] = [:]
+  private var cells: [[TBCell?]]  // [t][beta column]
+  private var bandCounts: [[[StatusCounts]]]  // [t][beta column][band]
+  private var cls: [StatusCounts?]
+  private var chk: [StatusCounts?]
+  private var tc: [[StatusCounts?]]
+  private var solver = SolverStats()
+  private var hasSolver = false
+  private var failureCount = 0, warningCount = 0, seriesCount = 0
+  private var failureCases: [CaseResult] = [], warningCases: [CaseResult] = []
+  private var seriesCases: [CaseResult] = []
+  private var markdownFailures: [String] = []
+  private var markdownFailureBytes = 0
+  private var markdownFull = false
+  private var caseRows: [String] = []
+
+  init(markdownByteLimit: Int = Reporting.markdownByteLimit) {
+    self.markdownByteLimit = markdownByteLimit
+    cells = Array(repeating: [], count: nT)
+    bandCounts = Array(repeating: [], count: nT)
+    cls = [StatusCounts?](repeating: nil, count: nCls)
+    chk = [StatusCounts?](repeating: nil, count: nCheck)
+    tc = [[StatusCounts?]](repeating: [StatusCounts?](repeating: nil, count: nCheck), count: nT)
+  }
+
+  /// Adds the next case.
+  mutating func add(_ c: CaseResult) {
+    summary.add(c.status)
+    let t = c.transform.map { transformIndex($0) } ?? nT - 1
+    let beta = betaKey(c.beta)
+    let b: Int
+    if let known = betaColumn[beta] {
+      b = known
+    } else {
+      b = betaColumn.count
+      betaColumn[beta] = b
+    }
+    while cells[t].count <= b {
+      cells[t].append(nil)
+      bandCounts[t].append([StatusCounts](repeating: StatusCounts(), count: nBand))
+    }
+    if cells[t][b] == nil { cells[t][b] = TBCell() }
+    cells[t][b]!.counts.add(c.status)
+    if let g = maxAbsGradient(c) {
+      if g.isNaN { cells[t][b]!.nanGrads += 1 } else { cells[t][b]!.grads.append(g) }
+    }
+    if let m = c.checks[.constraint]?.value {
+      if m.isNaN { cells[t][b]!.nanMargins += 1 } else { cells[t][b]!.margins.append(m) }
+    }
+    bandCounts[t][b][LambdaBand(c.lambdaMin).order].add(c.status)
+    let k = c.classification.map { classificationIndex($0) } ?? nCls - 1
+    if cls[k] == nil { cls[k] = StatusCounts() }
+    cls[k]!.add(c.status)
+    for (name, result) in c.checks {
+      let n = checkIndex(name)
+      if chk[n] == nil { chk[n] = StatusCounts() }
+      chk[n]!.add(result.status)
+      // Expected failures do not fail the run: they are left out of this table.
+      if c.status != .xfail {
+        if tc[t][n] == nil { tc[t][n] = StatusCounts() }
+        tc[t][n]!.add(result.status)
       }
-      while cells[t].count <= b {
-        cells[t].append(nil)
-        bandCounts[t].append([StatusCounts](repeating: StatusCounts(), count: nBand))
-      }
-      if cells[t][b] == nil { cells[t][b] = TBCell() }
-      cells[t][b]!.counts.add(c.status)
-      if let g = maxAbsGradient(c) {
-        if g.isNaN { cells[t][b]!.nanGrads += 1 } else { cells[t][b]!.grads.append(g) }
-      }
-      if let m = c.checks[.constraint]?.value {
-        if m.isNaN { cells[t][b]!.nanMargins += 1 } else { cells[t][b]!.margins.append(m) }
-      }
-      bandCounts[t][b][LambdaBand(c.lambdaMin).order].add(c.status)
-      let k = c.classification.map { classificationIndex($0) } ?? nCls - 1
-      if cls[k] == nil { cls[k] = StatusCounts() }
-      cls[k]!.add(c.status)
-      for (name, result) in c.checks {
-        let n = checkIndex(name)
-        if chk[n] == nil { chk[n] = StatusCounts() }
-        chk[n]!.add(result.status)
-        // Expected failures do not fail the run: they are left out of this table.
-        if c.status != .xfail {
-          if tc[t][n] == nil { tc[t][n] = StatusCounts() }
-          tc[t][n]!.add(result.status)
-        }
-        if name == .solver {
-          hasSolver = true
-          solver.add(result, id: c.id)
-        }
-      }
-      if c.transform == nil, c.checks[.solver] != nil, let n = c.eigenSolves {
-        solver.eigenSolves += n
-        solver.countedSolves = true
-      }
-      switch c.status {
-      case .fail, .xpass:
-        failures.append(i)
-        let g = c.checks[.gradient]?.series ?? [], ty = c.checks[.taylor]?.series ?? []
-        if !g.isEmpty || !ty.isEmpty { seriesCases.append(i) }
-      case .warn: warnings.append(i)
-      default: break
+      if name == .solver {
+        hasSolver = true
+        solver.add(result, id: c.id)
       }
     }
+    if c.transform == nil, c.checks[.solver] != nil, let n = c.eigenSolves {
+      solver.eigenSolves += n
+      solver.countedSolves = true
+    }
+    switch c.status {
+    case .fail, .xpass:
+      failureCount += 1
+      if failureCases.count < htmlFailureCap { failureCases.append(c) }
+      if !markdownFull {
+        // Entries past the limit on their own can never be shown.
+        let entry = markdownFailure(c, number: failureCount)
+        markdownFailureBytes += entry.utf8.count
+        if markdownFailureBytes <= markdownByteLimit {
+          markdownFailures.append(entry)
+        } else {
+          markdownFull = true
+        }
+      }
+      let g = c.checks[.gradient]?.series ?? [], ty = c.checks[.taylor]?.series ?? []
+      if !g.isEmpty || !ty.isEmpty {
+        seriesCount += 1
+        if seriesCases.count < htmlSeriesCap { seriesCases.append(c) }
+      }
+    case .warn:
+      warningCount += 1
+      if warningCases.count < max(htmlWarningCap, markdownWarningCap) { warningCases.append(c) }
+    default: break
+    }
+    if caseRows.count < htmlCaseRowCap { caseRows.append(htmlCaseRow(c)) }
+  }
 
+  /// The analysis of the cases added so far.
+  func finish() -> Analysis {
     func transformAt(_ t: Int) -> TransformKind? { t < nT - 1 ? TransformKind.allCases[t] : nil }
-    transforms = (0..<nT).filter { !cells[$0].isEmpty }.map(transformAt)
+    let transforms = (0..<nT).filter { !cells[$0].isEmpty }.map(transformAt)
     let sortedBetas = betaColumn.keys.compactMap { $0 }.sorted()
-    betas = sortedBetas.map { Optional($0) } + (betaColumn[nil] != nil ? [nil] : [])
+    let betas = sortedBetas.map { Optional($0) } + (betaColumn[nil] != nil ? [nil] : [])
     var tb: [TBKey: TBCell] = [:]
     var bands: [TBKey: [LambdaBand: StatusCounts]] = [:]
     var bandTotals: [TransformKind?: [LambdaBand: StatusCounts]] = [:]
@@ -406,39 +503,25 @@ struct Analysis {
         }
       }
     }
-    self.tb = tb
-    self.bands = bands
-    self.bandTotals = bandTotals
-    classifications = (0..<nCls).compactMap { k in
+    let classifications = (0..<nCls).compactMap { k in
       cls[k].map { (k < nCls - 1 ? Classification.allCases[k] : nil, $0) }
     }
-    let total = r.cases.count
-    checks = (0..<nCheck).compactMap { n in
-      chk[n].map { (CheckName.allCases[n], $0, total - $0.total) }
+    let total = summary.cases
+    let checks = (0..<nCheck).compactMap { n in
+      chk[n].map { (CheckName.allCases[n], $0, notRun: total - $0.total) }
     }
     var transformChecks: [TransformKind?: [CheckName: StatusCounts]] = [:]
     for t in 0..<nT {
       for n in 0..<nCheck { if let s = tc[t][n] { transformChecks[transformAt(t), default: [:]][CheckName.allCases[n]] = s } }
     }
-    self.transformChecks = transformChecks
-    self.solver = hasSolver ? solver : nil
-    self.failures = failures
-    self.warnings = warnings
-    self.seriesCases = seriesCases
+    return Analysis(
+      summary: summary, transforms: transforms, betas: betas, tb: tb, bands: bands,
+      bandTotals: bandTotals, classifications: classifications, checks: checks,
+      transformChecks: transformChecks, solver: hasSolver ? solver : nil,
+      failureCount: failureCount, failureCases: failureCases, markdownFailures: markdownFailures,
+      warningCount: warningCount, warningCases: warningCases, seriesCount: seriesCount,
+      seriesCases: seriesCases, caseRows: caseRows)
   }
-
-  /// Bands present for a transform, in order.
-  func bandsPresent(_ t: TransformKind?) -> [LambdaBand] {
-    (bandTotals[t] ?? [:]).keys.sorted()
-  }
-
-  /// Betas present for a transform, in order.
-  func betasPresent(_ t: TransformKind?) -> [Double?] {
-    betas.filter { tb[TBKey(transform: t, beta: $0)] != nil }
-  }
-
-  /// Whether any case has a transform (eig-only results have none).
-  var hasTransforms: Bool { transforms.contains { $0 != nil } }
 }
 
 /// The failed checks of a case (status fail), in canonical order.

@@ -29,24 +29,28 @@ let htmlCaseRowCap = 2000
 /// pattern. The page has no script and references no network resource; its bytes
 /// depend only on `r` and `title`.
 public func renderHTML(_ r: Results, title: String = "gradcheck report") -> String {
-  let a = Analysis(r)
+  ReportAccumulator(r).html(title: title)
+}
+
+/// The HTML report from an analysis.
+func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String) -> String {
   var o = htmlHead(title: title)
   o += "<header>\n<h1>\(xmlEscape(title))</h1>\n"
   o += "<p class=\"verdict \(a.verdict.cssClass)\">\(a.verdict.label)"
-    + "<span> — \(xmlEscape(a.verdict.sentence(r.summary)))</span></p>\n"
+    + "<span> — \(xmlEscape(a.verdict.sentence(a.summary)))</span></p>\n"
   o += "<p class=\"meta\">Seed \(r.seed) · format \(xmlEscape(r.format)) · gradcheck "
     + "\(xmlEscape(r.version))</p>\n"
-  o += htmlSummaryCounts(r.summary)
+  o += htmlSummaryCounts(a.summary)
   o += "<nav><a href=\"#failures\">Failures</a> · <a href=\"#warnings\">Warnings</a> · "
     + "<a href=\"#findings\">Findings</a> · "
     + "<a href=\"#charts\">Pictures</a> · <a href=\"#tables\">Tables</a> · "
     + "<a href=\"#cases\">All cases</a></nav>\n</header>\n<main>\n"
-  o += htmlFailures(r, a)
-  o += htmlWarnings(r, a)
+  o += htmlFailures(a)
+  o += htmlWarnings(a)
   o += htmlFindings(a)
-  o += htmlCharts(r, a)
-  o += htmlTables(r, a)
-  o += htmlCaseTable(r)
+  o += htmlCharts(a)
+  o += htmlTables(a)
+  o += htmlCaseTable(a)
   o += "</main>\n<footer>Rendered by gradcheck \(xmlEscape(r.version)) from the results alone; "
     + "results.json holds every case and value.</footer>\n</body>\n</html>\n"
   return o
@@ -203,14 +207,13 @@ func htmlCheckTable(_ checks: [(name: CheckName, result: CheckResult)]) -> Strin
   return o + "</tbody></table>\n"
 }
 
-func htmlFailures(_ r: Results, _ a: Analysis) -> String {
-  var o = "<section id=\"failures\">\n<h2>Failures (\(a.failures.count))</h2>\n"
-  if a.failures.isEmpty {
+func htmlFailures(_ a: Analysis) -> String {
+  var o = "<section id=\"failures\">\n<h2>Failures (\(a.failureCount))</h2>\n"
+  if a.failureCount == 0 {
     o += "<p>✓ No case failed.</p>\n</section>\n"
     return o
   }
-  for (k, i) in a.failures.prefix(htmlFailureCap).enumerated() {
-    let c = r.cases[i]
+  for (k, c) in a.failureCases.prefix(htmlFailureCap).enumerated() {
     o += "<article class=\"case\">\n<h3>\(k + 1). \(badge(c.status)) <code>\(xmlEscape(c.id))</code></h3>\n"
     o += "<p class=\"ctx\">\(xmlEscape(caseContext(c)))</p>\n"
     if c.status == .xpass {
@@ -222,21 +225,20 @@ func htmlFailures(_ r: Results, _ a: Analysis) -> String {
     o += "<p>Reproduce:</p>\n<pre><code>\(xmlEscape(c.repro, singleLine: false))</code></pre>\n"
     o += "</article>\n"
   }
-  if a.failures.count > htmlFailureCap {
-    o += "<p class=\"note\">\(a.failures.count - htmlFailureCap) more failures are not shown "
+  if a.failureCount > htmlFailureCap {
+    o += "<p class=\"note\">\(a.failureCount - htmlFailureCap) more failures are not shown "
       + "in detail; they are in the case table below and in results.json.</p>\n"
   }
   return o + "</section>\n"
 }
 
-func htmlWarnings(_ r: Results, _ a: Analysis) -> String {
-  var o = "<section id=\"warnings\">\n<h2>Warnings (\(a.warnings.count))</h2>\n"
-  if a.warnings.isEmpty { return o + "<p>No warnings.</p>\n</section>\n" }
+func htmlWarnings(_ a: Analysis) -> String {
+  var o = "<section id=\"warnings\">\n<h2>Warnings (\(a.warningCount))</h2>\n"
+  if a.warningCount == 0 { return o + "<p>No warnings.</p>\n</section>\n" }
   o += "<div class=\"wide\"><table><thead><tr><th scope=\"col\">case</th><th scope=\"col\">check</th>"
     + "<th scope=\"col\" class=\"n\">value</th><th scope=\"col\" class=\"n\">tolerance</th>"
     + "<th scope=\"col\">message</th></tr></thead><tbody>\n"
-  for i in a.warnings.prefix(htmlWarningCap) {
-    let c = r.cases[i]
+  for c in a.warningCases.prefix(htmlWarningCap) {
     for (name, res) in explainingChecks(c) {
       o += "<tr><td class=\"id\">\(xmlEscape(c.id))</td><td>\(badge(.warn)) \(name.rawValue)</td>"
         + "<td class=\"n\">\(formatNumber(res.value))</td><td class=\"n\">\(formatNumber(res.tolerance))</td>"
@@ -244,8 +246,8 @@ func htmlWarnings(_ r: Results, _ a: Analysis) -> String {
     }
   }
   o += "</tbody></table></div>\n"
-  if a.warnings.count > htmlWarningCap {
-    o += "<p class=\"note\">\(a.warnings.count - htmlWarningCap) more warnings are in the case "
+  if a.warningCount > htmlWarningCap {
+    o += "<p class=\"note\">\(a.warningCount - htmlWarningCap) more warnings are in the case "
       + "table and in results.json.</p>\n"
   }
   return o + "</section>\n"
@@ -277,9 +279,9 @@ func heatLegend() -> String {
     + "<span>cell: passed/checked ✓, ✗ failed, ! warned, – skipped</span></div>\n"
 }
 
-func htmlCharts(_ r: Results, _ a: Analysis) -> String {
+func htmlCharts(_ a: Analysis) -> String {
   var o = "<section id=\"charts\">\n<h2>Pictures</h2>\n"
-  if r.cases.isEmpty { return o + "<p>No cases, nothing to plot.</p>\n</section>\n" }
+  if a.summary.cases == 0 { return o + "<p>No cases, nothing to plot.</p>\n</section>\n" }
 
   // (a) Heatmaps.
   o += "<h3>Pass rate over β and s = lambda_min, per transform</h3>\n"
@@ -348,13 +350,12 @@ func htmlCharts(_ r: Results, _ a: Analysis) -> String {
   }
 
   // (c) Convergence series of failing cases.
-  if !a.seriesCases.isEmpty {
+  if a.seriesCount > 0 {
     o += "<h3>Finite-difference error against step size (failing cases)</h3>\n"
     o += "<p>Log-log. ● gradient: finite-difference error against the step; ■ taylor: first-order "
       + "remainder against the step, with the dotted O(h²) slope a correct gradient follows "
       + "(a wrong gradient follows O(h)).</p>\n<div class=\"charts\">\n"
-    for (k, i) in a.seriesCases.prefix(htmlSeriesCap).enumerated() {
-      let c = r.cases[i]
+    for (k, c) in a.seriesCases.prefix(htmlSeriesCap).enumerated() {
       var series: [ChartSeries] = []
       var hasTaylor = false
       if let s = c.checks[.taylor]?.series, !s.isEmpty {
@@ -377,8 +378,8 @@ func htmlCharts(_ r: Results, _ a: Analysis) -> String {
         + (failed.isEmpty ? "" : " — failed: \(xmlEscape(failed))") + "</figcaption></figure>\n"
     }
     o += "</div>\n"
-    if a.seriesCases.count > htmlSeriesCap {
-      o += "<p class=\"note\">\(a.seriesCases.count - htmlSeriesCap) more failing cases have a "
+    if a.seriesCount > htmlSeriesCap {
+      o += "<p class=\"note\">\(a.seriesCount - htmlSeriesCap) more failing cases have a "
         + "series; they are in results.json.</p>\n"
     }
   }
@@ -411,9 +412,9 @@ func htmlCountCell(_ s: StatusCounts) -> String {
   "<td class=\"n\">\(xmlEscape(mdCountCell(s)))</td>"
 }
 
-func htmlTables(_ r: Results, _ a: Analysis) -> String {
+func htmlTables(_ a: Analysis) -> String {
   var o = "<section id=\"tables\">\n<h2>Tables</h2>\n"
-  if r.cases.isEmpty { return o + "<p>No cases.</p>\n</section>\n" }
+  if a.summary.cases == 0 { return o + "<p>No cases.</p>\n</section>\n" }
 
   o += "<div class=\"wide\"><table><caption>By transform and β. Cells: passed/checked ✓ "
     + "(checked = not skipped), ✗ failed, ! warned, – skipped.</caption><thead><tr>"
@@ -501,11 +502,12 @@ func htmlTables(_ r: Results, _ a: Analysis) -> String {
   return o + "</section>\n"
 }
 
-func htmlCaseTable(_ r: Results) -> String {
-  var o = "<section id=\"cases\">\n<h2>All cases (\(r.cases.count))</h2>\n"
-  if r.cases.isEmpty { return o + "<p>No cases.</p>\n</section>\n" }
-  if r.cases.count > htmlCaseRowCap {
-    o += "<p class=\"note\">The first \(htmlCaseRowCap) of \(r.cases.count) cases are listed; "
+func htmlCaseTable(_ a: Analysis) -> String {
+  let count = a.summary.cases
+  var o = "<section id=\"cases\">\n<h2>All cases (\(count))</h2>\n"
+  if count == 0 { return o + "<p>No cases.</p>\n</section>\n" }
+  if count > htmlCaseRowCap {
+    o += "<p class=\"note\">The first \(htmlCaseRowCap) of \(count) cases are listed; "
       + "results.json holds all of them.</p>\n"
   }
   o += "<div class=\"wide\"><table><thead><tr><th scope=\"col\">status</th><th scope=\"col\">case</th>"
@@ -514,18 +516,21 @@ func htmlCaseTable(_ r: Results) -> String {
     + "<th scope=\"col\" class=\"n\">x</th><th scope=\"col\" class=\"n\">margin</th>"
     + "<th scope=\"col\" class=\"n\">max |grad|</th><th scope=\"col\">checks not passed</th>"
     + "</tr></thead><tbody>\n"
-  for c in r.cases.prefix(htmlCaseRowCap) {
-    let notPassed = c.orderedChecks.filter { $0.result.status != .pass }
-      .map { "\(statusSymbol($0.result.status)) \($0.name.rawValue)" }.joined(separator: ", ")
-    o += "<tr><td>\(badge(c.status))</td><td class=\"id\">\(xmlEscape(c.id))</td>"
-      + "<td>\(xmlEscape(c.group))</td><td>\(xmlEscape(transformLabel(c.transform)))</td>"
-      + "<td class=\"n\">\(c.beta.map { formatNumber($0) } ?? "–")</td>"
-      + "<td>\(c.classification?.rawValue ?? "n/a")</td>"
-      + "<td class=\"n\">\(formatNumber(c.lambdaMin))</td><td class=\"n\">\(formatNumber(c.x))</td>"
-      + "<td class=\"n\">\(formatNumber(c.checks[.constraint]?.value))</td>"
-      + "<td class=\"n\">\(formatNumber(maxAbsGradient(c)))</td>"
-      + "<td>\(xmlEscape(notPassed))</td></tr>\n"
-  }
+  for row in a.caseRows.prefix(htmlCaseRowCap) { o += row }
   o += "</tbody></table></div>\n"
   return o + "</section>\n"
+}
+
+/// One row of the HTML case table.
+func htmlCaseRow(_ c: CaseResult) -> String {
+  let notPassed = c.orderedChecks.filter { $0.result.status != .pass }
+    .map { "\(statusSymbol($0.result.status)) \($0.name.rawValue)" }.joined(separator: ", ")
+  return "<tr><td>\(badge(c.status))</td><td class=\"id\">\(xmlEscape(c.id))</td>"
+    + "<td>\(xmlEscape(c.group))</td><td>\(xmlEscape(transformLabel(c.transform)))</td>"
+    + "<td class=\"n\">\(c.beta.map { formatNumber($0) } ?? "–")</td>"
+    + "<td>\(c.classification?.rawValue ?? "n/a")</td>"
+    + "<td class=\"n\">\(formatNumber(c.lambdaMin))</td><td class=\"n\">\(formatNumber(c.x))</td>"
+    + "<td class=\"n\">\(formatNumber(c.checks[.constraint]?.value))</td>"
+    + "<td class=\"n\">\(formatNumber(maxAbsGradient(c)))</td>"
+    + "<td>\(xmlEscape(notPassed))</td></tr>\n"
 }

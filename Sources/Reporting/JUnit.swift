@@ -21,29 +21,70 @@ import GradcheckModel
 /// output is deterministic. Text and attributes are escaped and stripped of control
 /// characters that XML 1.0 forbids.
 public func renderJUnit(_ r: Results, suiteName: String = "gradcheck") -> String {
-  var groups: [String: [Int]] = [:]
-  for (i, c) in r.cases.enumerated() { groups[c.group, default: []].append(i) }
-  let names = groups.keys.sorted()
-  let total = StatusCounts(Summary(counting: r.cases))
-
-  var o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-  o += "<testsuites name=\"\(xmlEscape(suiteName))\" tests=\"\(total.total)\" "
-    + "failures=\"\(total.failed)\" errors=\"0\" skipped=\"\(total.skip)\" time=\"0\">\n"
-  for g in names {
-    let idx = groups[g]!
-    var s = StatusCounts()
-    for i in idx { s.add(r.cases[i].status) }
-    o += "  <testsuite name=\"\(xmlEscape(g))\" tests=\"\(s.total)\" failures=\"\(s.failed)\" "
-      + "errors=\"0\" skipped=\"\(s.skip)\" time=\"0\">\n"
-    o += "    <properties>\n"
-    o += "      <property name=\"seed\" value=\"\(r.seed)\"/>\n"
-    o += "      <property name=\"gradcheck.version\" value=\"\(xmlEscape(r.version))\"/>\n"
-    o += "    </properties>\n"
-    for i in idx { o += junitCase(r.cases[i], group: g) }
-    o += "  </testsuite>\n"
+  var layout = JUnitLayout(seed: r.seed, version: r.version)
+  var bodies: [String: String] = [:]
+  for c in r.cases {
+    let (group, text) = layout.add(c)
+    bodies[group, default: ""] += text
   }
-  o += "</testsuites>\n"
-  return o
+  var o = layout.head(suiteName: suiteName)
+  for g in layout.groups {
+    o += layout.suiteHead(g) + bodies[g]! + JUnitLayout.suiteTail
+  }
+  return o + JUnitLayout.tail
+}
+
+/// The JUnit XML of `renderJUnit` in pieces, for writing it from a stream of cases: each
+/// case's `testcase` element (`add`) is known as soon as the case is, while the counts of
+/// the `testsuites` and `testsuite` elements around them are known only at the end. The
+/// layout keeps the counts per group (a few numbers per fixture or family, not per case);
+/// the caller keeps the `testcase` texts of each group in order (for example in a scratch
+/// file) and writes `head`, then for each of `groups` its `suiteHead`, its texts and
+/// `suiteTail`, then `tail`.
+public struct JUnitLayout {
+  public let seed: UInt64
+  public let version: String
+  private var counts: [String: StatusCounts] = [:]
+  private var total = StatusCounts()
+
+  public init(seed: UInt64, version: String = gradcheckVersion) {
+    self.seed = seed
+    self.version = version
+  }
+
+  /// Counts the next case and returns its group and its `testcase` element.
+  public mutating func add(_ c: CaseResult) -> (group: String, text: String) {
+    let g = c.group
+    counts[g, default: StatusCounts()].add(c.status)
+    total.add(c.status)
+    return (g, junitCase(c, group: g))
+  }
+
+  /// The groups seen, sorted (the order of the `testsuite` elements).
+  public var groups: [String] { counts.keys.sorted() }
+
+  /// The XML declaration and the opening `testsuites` element with the totals.
+  public func head(suiteName: String) -> String {
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      + "<testsuites name=\"\(xmlEscape(suiteName))\" tests=\"\(total.total)\" "
+      + "failures=\"\(total.failed)\" errors=\"0\" skipped=\"\(total.skip)\" time=\"0\">\n"
+  }
+
+  /// The opening `testsuite` element of a group with its counts and properties.
+  public func suiteHead(_ g: String) -> String {
+    let s = counts[g] ?? StatusCounts()
+    return "  <testsuite name=\"\(xmlEscape(g))\" tests=\"\(s.total)\" failures=\"\(s.failed)\" "
+      + "errors=\"0\" skipped=\"\(s.skip)\" time=\"0\">\n"
+      + "    <properties>\n"
+      + "      <property name=\"seed\" value=\"\(seed)\"/>\n"
+      + "      <property name=\"gradcheck.version\" value=\"\(xmlEscape(version))\"/>\n"
+      + "    </properties>\n"
+  }
+
+  /// The closing `testsuite` element.
+  public static let suiteTail = "  </testsuite>\n"
+  /// The closing `testsuites` element.
+  public static let tail = "</testsuites>\n"
 }
 
 /// One line per check: `name: status, value V, tolerance T: message`.

@@ -28,9 +28,13 @@ public func renderMarkdown(_ r: Results, title: String = "gradcheck report") -> 
 
 /// `renderMarkdown` with an explicit byte limit (tests use small limits).
 func renderMarkdown(_ r: Results, title: String, byteLimit: Int) -> String {
-  let a = Analysis(r)
-  let head = markdownHead(r, a, title: title)
-  let tail = markdownTables(r, a)
+  ReportAccumulator(r, markdownByteLimit: byteLimit).markdown(title: title)
+}
+
+/// The Markdown report from an analysis whose failure entries were kept for `byteLimit`.
+func renderMarkdown(_ h: ReportHeader, _ a: Analysis, title: String, byteLimit: Int) -> String {
+  let head = markdownHead(h, a, title: title)
+  let tail = markdownTables(a)
   // Room kept for the closing note and the section headings.
   let reserve = 1024
   var out = head
@@ -38,37 +42,38 @@ func renderMarkdown(_ r: Results, title: String, byteLimit: Int) -> String {
   var omittedFailures = 0, omittedWarnings = 0
 
   // Failures first: each entry is added only if it, the tables and the reserve still fit.
-  if !a.failures.isEmpty {
-    let h = "## Failures (\(a.failures.count))\n\n"
+  // Entries not kept by the analysis are past the byte limit on their own, so the first
+  // of them would not fit either.
+  if a.failureCount > 0 {
+    let h = "## Failures (\(a.failureCount))\n\n"
     out += h
     size += h.utf8.count
-    for (k, i) in a.failures.enumerated() {
-      let entry = markdownFailure(r.cases[i], number: k + 1)
+    var added = 0
+    for entry in a.markdownFailures {
       let n = entry.utf8.count
-      if size + n + tail.utf8.count + reserve > byteLimit {
-        omittedFailures = a.failures.count - k
-        break
-      }
+      if size + n + tail.utf8.count + reserve > byteLimit { break }
       out += entry
       size += n
+      added += 1
     }
+    omittedFailures = a.failureCount - added
     if omittedFailures > 0 {
-      let note = "> **Cut:** \(omittedFailures) of \(a.failures.count) failures left out to keep "
+      let note = "> **Cut:** \(omittedFailures) of \(a.failureCount) failures left out to keep "
         + "this report under 1 MiB; every case, with its repro command, is in results.json.\n\n"
       out += note
       size += note.utf8.count
     }
   }
 
-  if !a.warnings.isEmpty {
-    let shown = min(a.warnings.count, markdownWarningCap)
-    var h = "## Warnings (\(a.warnings.count))\n\n"
-    if shown < a.warnings.count { h += "The first \(shown) are listed; all are in results.json.\n\n" }
+  if a.warningCount > 0 {
+    let shown = min(a.warningCount, markdownWarningCap)
+    var h = "## Warnings (\(a.warningCount))\n\n"
+    if shown < a.warningCount { h += "The first \(shown) are listed; all are in results.json.\n\n" }
     out += h
     size += h.utf8.count
     var listed = 0
-    for i in a.warnings.prefix(shown) {
-      let entry = markdownWarning(r.cases[i])
+    for c in a.warningCases.prefix(shown) {
+      let entry = markdownWarning(c)
       let n = entry.utf8.count
       if size + n + tail.utf8.count + reserve > byteLimit { break }
       out += entry
@@ -113,8 +118,8 @@ func hardCut(_ text: String, byteLimit: Int, reserve: Int) -> String {
 
 // MARK: - Sections
 
-func markdownHead(_ r: Results, _ a: Analysis, title: String) -> String {
-  let s = r.summary
+func markdownHead(_ r: ReportHeader, _ a: Analysis, title: String) -> String {
+  let s = a.summary
   var o = "# \(mdEscape(title))\n\n"
   o += "**\(a.verdict.label)** — \(mdEscape(a.verdict.sentence(s)))\n\n"
   o += "Seed \(r.seed) · format \(mdCode(r.format)) · gradcheck \(mdEscape(r.version))\n\n"
@@ -167,7 +172,7 @@ func mdCountCell(_ s: StatusCounts) -> String {
   return t
 }
 
-func markdownTables(_ r: Results, _ a: Analysis) -> String {
+func markdownTables(_ a: Analysis) -> String {
   var o = ""
   let findings = a.findings()
   if !findings.isEmpty {
@@ -177,7 +182,7 @@ func markdownTables(_ r: Results, _ a: Analysis) -> String {
     }
     o += "\n"
   }
-  if !r.cases.isEmpty && (a.hasTransforms || a.betas.count > 1) {
+  if a.summary.cases > 0 && (a.hasTransforms || a.betas.count > 1) {
     o += "## By transform and beta\n\n"
     o += "Cells: passed/checked ✓ (checked = not skipped), ✗ failed, ! warned, – skipped.\n\n"
     o += "| transform | " + a.betas.map { betaLabel($0) }.joined(separator: " | ") + " | all |\n"

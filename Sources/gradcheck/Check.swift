@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import EigenCore
 import GradCheckCore
 import GradcheckIO
@@ -25,10 +26,9 @@ extension GradCheck {
       let plan = try OutputPlan(options.output)
       let fixtures = try loadOrExplain(paths)
       let jobs = fixtures.flatMap { fixtureJobs($0, options: options) }
-      let results = runJobs(jobs, options: options, label: "check")
-      try plan.write(results, title: "gradcheck check")
-      try finishRun(results, command: "check", strict: options.output.strict, exitZero: options.output.exitZero,
-                    extra: solvesNote(results))
+      let run = try runJobs(jobs, options: options, label: "check", plan: plan, title: "gradcheck check")
+      try finishRun(run.summary, command: "check", strict: options.output.strict, exitZero: options.output.exitZero,
+                    extra: run.solvesNote)
     }
   }
 }
@@ -84,29 +84,150 @@ func fixtureJobs(_ f: Fixture, options: CommonOptions) -> [MatrixJob] {
   }
 }
 
-/// Runs jobs on the worker threads with a progress bar on a terminal; an
-/// interrupt stops the run before anything is written (exit 130).
-func runJobs(_ jobs: [MatrixJob], options: CommonOptions, label: String) -> Results {
+/// Runs jobs on the worker threads with a progress bar on a terminal and writes the
+/// outputs of `plan` as the cases come, in canonical order (`canonicalBlocks`), through an
+/// `OutputStream`: at most a few jobs' cases per worker thread are held at once
+/// (`ParallelRunner.forEachInOrder`), so memory does not grow with the number of cases.
+/// An interrupt stops the run, removes what was streamed and exits (130 or 143) with no
+/// output file written.
+func runJobs(
+  _ jobs: [MatrixJob], options: CommonOptions, label: String, plan: OutputPlan, title: String
+) throws -> (summary: Summary, solvesNote: String) {
   let engine = CheckEngine(options: options.engineOptions(), referenceCheck: referenceSolverCheck)
   let progress = Progress(total: jobs.count, label: label)
-  let runner = ParallelRunner(threads: options.threads)
-  let perJob = runner.map(jobs, progress: { done in progress.update(done) }, shouldStop: { interruptRequested() }) {
-    job, _, ev in engine.run(job, evaluator: &ev)
+  let blocks = canonicalBlocks(jobs)
+  let stream = try OutputStream(plan, seed: options.seed, title: title)
+  let finishedJobs = JobCount()
+  var solves = SolveCounter()
+  let threads = max(1, options.threads)
+  let outcome: ParallelRunner.StreamOutcome
+  do {
+    outcome = try ParallelRunner(threads: threads).forEachInOrder(
+      blocks, window: 2 * threads, shouldStop: { interruptRequested() },
+      { block, _, ev in
+        // The block's jobs in their given order, their cases in canonical order.
+        var cases: [CaseResult] = []
+        for j in block { cases += engine.run(jobs[j], evaluator: &ev) }
+        cases.sort(by: CaseResult.canonicalOrder)
+        progress.update(finishedJobs.add(block.count))
+        return cases
+      },
+      consume: { (_, cases: [CaseResult]) throws in
+        for c in cases {
+          try stream.add(c)
+          solves.add(c)
+        }
+      })
+  } catch {
+    progress.finish()
+    stream.discard()
+    throw error
   }
   progress.finish()
-  if interruptRequested() { exitInterrupted(done: perJob.compactMap { $0 }.count, total: jobs.count) }
-  let cases = perJob.compactMap { $0 }.flatMap { $0 }.sorted(by: CaseResult.canonicalOrder)
-  return Results(seed: options.seed, cases: cases)
+  if outcome.stopped || interruptRequested() {
+    stream.discard()
+    exitInterrupted(done: finishedJobs.value, total: jobs.count)
+  }
+  do {
+    try stream.finish()
+  } catch {
+    stream.discard()
+    throw error
+  }
+  return (stream.summary, solves.note)
 }
 
-func solvesNote(_ r: Results) -> String {
-  // Solves are per matrix; every case of a matrix carries its matrix's count.
-  var perMatrix: [String: Int] = [:]
-  for c in r.cases {
-    if let s = c.eigenSolves { perMatrix["\(c.group)#\(c.index)#\(c.n)#\(c.x ?? 0)", default: 0] = s }
+/// The jobs' indices in blocks whose cases, each block's sorted on its own and the blocks
+/// in order, are in the canonical order of results (`CaseResult.canonicalOrder`), so a run
+/// streams its results without sorting them all. A case's group, N and index come from its
+/// job (`source ?? family`, the matrix order, the x case's index), and the canonical order
+/// sorts by those first: the jobs are sorted by (group, N, smallest index) and a block is a
+/// run of jobs of one group and N whose index ranges overlap (almost always a single job).
+/// Within a block the jobs keep their given order, so ties sort as a stable sort of all
+/// the cases in job order would.
+func canonicalBlocks(_ jobs: [MatrixJob]) -> [[Int]] {
+  struct Key {
+    var group: String
+    var n: Int
+    var low: Int
+    var high: Int
   }
-  let total = perMatrix.values.reduce(0, +)
-  return total > 0 ? " (\(total) eigen solves)" : ""
+  let keys = jobs.map { j -> Key in
+    let indices = j.xs.map(\.index)
+    return Key(group: j.source ?? j.family ?? "cases", n: j.y.rows, low: indices.min() ?? Int.max,
+               high: indices.max() ?? Int.min)
+  }
+  let order = jobs.indices.sorted { a, b in
+    let ka = keys[a], kb = keys[b]
+    if ka.group != kb.group { return ka.group < kb.group }
+    if ka.n != kb.n { return ka.n < kb.n }
+    if ka.low != kb.low { return ka.low < kb.low }
+    return a < b
+  }
+  var blocks: [[Int]] = []
+  var high = Int.min
+  for j in order {
+    let k = keys[j]
+    if let last = blocks.last?.last, keys[last].group == k.group, keys[last].n == k.n, k.low <= high {
+      blocks[blocks.count - 1].append(j)
+      high = max(high, k.high)
+    } else {
+      blocks.append([j])
+      high = k.high
+    }
+  }
+  return blocks.map { $0.sorted() }
+}
+
+/// Jobs finished so far, counted from the worker threads.
+final class JobCount: @unchecked Sendable {
+  private var count = 0
+  private let lock = DispatchSemaphore(value: 1)
+
+  /// Adds `n` and returns the new count.
+  func add(_ n: Int) -> Int {
+    lock.wait()
+    defer { lock.signal() }
+    count += n
+    return count
+  }
+
+  var value: Int {
+    lock.wait()
+    defer { lock.signal() }
+    return count
+  }
+}
+
+/// Eigen solves of a run, for the summary line: solves are per matrix and every case of a
+/// matrix carries its matrix's count, so each (group, index, N, x) counts once. Cases come in
+/// canonical order, where the cases of one (group, N, index) follow one another, so only
+/// the current one's keys are held.
+struct SolveCounter {
+  private var total = 0
+  private var current: (group: String, n: Int, index: Int)?
+  private var perMatrix: [String: Int] = [:]
+
+  mutating func add(_ c: CaseResult) {
+    guard let s = c.eigenSolves else { return }
+    if let cur = current, cur.group != c.group || cur.n != c.n || cur.index != c.index {
+      flush()
+    }
+    current = (c.group, c.n, c.index)
+    perMatrix["\(c.group)#\(c.index)#\(c.n)#\(c.x ?? 0)"] = s
+  }
+
+  private mutating func flush() {
+    total += perMatrix.values.reduce(0, +)
+    perMatrix.removeAll(keepingCapacity: true)
+  }
+
+  /// ` (K eigen solves)`, or "" when none were counted.
+  var note: String {
+    var copy = self
+    copy.flush()
+    return copy.total > 0 ? " (\(copy.total) eigen solves)" : ""
+  }
 }
 
 func shellQuote(_ s: String) -> String {

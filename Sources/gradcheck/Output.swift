@@ -39,26 +39,114 @@ struct OutputPlan {
     }
   }
 
-  /// Renders and writes every requested file atomically.
+  /// Renders and writes every requested file atomically (through `OutputStream`, so the
+  /// bytes are those of a streamed run with the same cases).
   func write(_ results: Results, title: String) throws {
-    var files: [(String, String)] = []
-    if let json { files.append((json, encodeResults(results))) }
-    if let markdown { files.append((markdown, renderMarkdown(results, title: title))) }
-    if let html { files.append((html, renderHTML(results, title: title))) }
-    if let junit { files.append((junit, renderJUnit(results, suiteName: title))) }
-    for (path, text) in files {
-      do {
-        try writeAtomically(text, to: path)
-      } catch {
-        throw InputError(message: "cannot write \(error.description)")
-      }
+    let stream = try OutputStream(self, seed: results.seed, version: results.version, title: title)
+    do {
+      for c in results.cases { try stream.add(c) }
+      try stream.finish()
+    } catch {
+      stream.discard()
+      throw error
     }
+  }
+}
+
+/// The requested output files of a run, written case by case as the cases come (in
+/// results order), holding no case: results.json is encoded straight into a scratch file
+/// (`ResultsStreamWriter`), each JUnit `testcase` into another (`JUnitLayout`), and the
+/// Markdown and HTML reports keep only what they show (`ReportAccumulator`). `finish`
+/// writes every file atomically, in the order results.json, Markdown, HTML, JUnit; until
+/// then nothing exists at the final paths, and the scratch files have no name, so an
+/// interrupted or failed run leaves no file behind.
+final class OutputStream {
+  let plan: OutputPlan
+  let title: String
+  private(set) var summary = Summary()
+  private var results: ResultsStreamWriter?
+  private var reports: ReportAccumulator?
+  private var junit: (layout: JUnitLayout, body: ScratchFile)?
+  /// Byte ranges of each group's `testcase` elements in the JUnit scratch file.
+  private var junitRanges: [String: [Range<Int>]] = [:]
+
+  init(_ plan: OutputPlan, seed: UInt64, version: String = gradcheckVersion, title: String) throws {
+    self.plan = plan
+    self.title = title
+    do {
+      if let json = plan.json { results = try ResultsStreamWriter(path: json, seed: seed, version: version) }
+      if plan.markdown != nil || plan.html != nil {
+        reports = ReportAccumulator(seed: seed, version: version)
+      }
+      if let path = plan.junit { junit = (JUnitLayout(seed: seed, version: version), try ScratchFile(for: path)) }
+    } catch {
+      discard()
+      throw InputError(message: "cannot write \(error.description)")
+    }
+  }
+
+  /// Adds the next case to every requested output.
+  func add(_ c: CaseResult) throws {
+    summary.add(c.status)
+    reports?.add(c)
+    do {
+      try results?.add(c)
+      if var j = junit {
+        junit = nil  // keep the layout uniquely referenced while it is changed
+        let (group, text) = j.layout.add(c)
+        let start = j.body.size
+        try j.body.append(text)
+        let end = j.body.size
+        if let last = junitRanges[group]?.last, last.upperBound == start {
+          junitRanges[group]![junitRanges[group]!.count - 1] = last.lowerBound..<end
+        } else {
+          junitRanges[group, default: []].append(start..<end)
+        }
+        junit = j
+      }
+    } catch {
+      throw InputError(message: "cannot write \(error.description)")
+    }
+  }
+
+  /// Writes every requested file atomically.
+  func finish() throws {
+    defer { discard() }
+    do {
+      try results?.finish()
+      if let path = plan.markdown, let reports { try writeAtomically(reports.markdown(title: title), to: path) }
+      if let path = plan.html, let reports { try writeAtomically(reports.html(title: title), to: path) }
+      if let path = plan.junit, let (layout, body) = junit {
+        let ranges = junitRanges
+        try writeAtomically(to: path) { (out) throws(FileError) in
+          try out.write(layout.head(suiteName: title))
+          for g in layout.groups {
+            try out.write(layout.suiteHead(g))
+            for r in ranges[g] ?? [] { try out.copy(r, of: body) }
+            try out.write(JUnitLayout.suiteTail)
+          }
+          try out.write(JUnitLayout.tail)
+        }
+      }
+    } catch {
+      throw InputError(message: "cannot write \(error.description)")
+    }
+  }
+
+  /// Gives up: frees the scratch files; nothing (more) is written.
+  func discard() {
+    results?.discard()
+    junit?.body.close()
   }
 }
 
 /// The one-line summary that ends every run, and the exit code (SPEC section 5).
 func finishRun(_ results: Results, command: String, strict: Bool, exitZero: Bool, extra: String = "") throws {
-  let s = results.summary
+  try finishRun(results.summary, command: command, strict: strict, exitZero: exitZero, extra: extra)
+}
+
+/// `finishRun` from the counts alone.
+func finishRun(_ s: Summary, command: String, strict: Bool, exitZero: Bool, extra: String = "") throws {
   var line = "gradcheck \(command): \(s.cases) cases: \(s.pass) pass, \(s.warn) warn, \(s.fail) fail, \(s.skip) skip"
   if s.xfail > 0 || s.xpass > 0 { line += ", \(s.xfail) xfail, \(s.xpass) xpass" }
   line += extra

@@ -30,13 +30,24 @@ extension GradCheck {
       if let index {
         do { try checkWritable(index) } catch { throw InputError(message: error.description) }
       }
-      let r = try readResults(result)
+      // The results are read case by case straight into the outputs, which are written
+      // only once every input has been read.
+      let reader = try openResults(result)
+      let stream = try OutputStream(plan, seed: reader.seed, version: reader.version, title: title)
       var entries: [(title: String, href: String, summary: Summary)] = []
-      for e in entry {
-        let parts = e.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        entries.append((parts[0], parts[1], try readResults(parts[2]).summary))
+      do {
+        while let c = try nextCase(reader) { try stream.add(c) }
+        for e in entry {
+          let parts = e.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+          let other = try openResults(parts[2])
+          while try nextCase(other) != nil {}
+          entries.append((parts[0], parts[1], other.summary))
+        }
+        try stream.finish()
+      } catch {
+        stream.discard()
+        throw error
       }
-      try plan.write(r, title: title)
       if let index {
         do {
           try writeAtomically(renderIndexHTML(entries: entries), to: index)
@@ -44,7 +55,7 @@ extension GradCheck {
           throw InputError(message: "cannot write \(error.description)")
         }
       }
-      try finishRun(r, command: "report", strict: output.strict, exitZero: output.exitZero)
+      try finishRun(stream.summary, command: "report", strict: output.strict, exitZero: output.exitZero)
     }
   }
 }

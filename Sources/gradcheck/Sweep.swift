@@ -66,10 +66,9 @@ extension GradCheck {
           y: g.matrix, xs: xs, name: "\(g.family)/n\(g.n)", family: g.family, outcomes: [],
           repro: "gradcheck sweep \(FamilyOptions.repro(g, seed: 0))\(options.reproSuffix)"))
       }
-      let results = runJobs(jobs, options: options, label: "sweep")
-      try plan.write(results, title: "gradcheck sweep")
-      try finishRun(results, command: "sweep", strict: options.output.strict, exitZero: options.output.exitZero,
-                    extra: solvesNote(results))
+      let run = try runJobs(jobs, options: options, label: "sweep", plan: plan, title: "gradcheck sweep")
+      try finishRun(run.summary, command: "sweep", strict: options.output.strict, exitZero: options.output.exitZero,
+                    extra: run.solvesNote)
     }
   }
 }

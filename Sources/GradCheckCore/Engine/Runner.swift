@@ -59,6 +59,141 @@ public struct ParallelRunner: Sendable {
   }
 }
 
+extension ParallelRunner {
+  /// How a `forEachInOrder` run ended.
+  public struct StreamOutcome: Sendable, Equatable {
+    /// Items whose work finished (consumed or not).
+    public var finished: Int
+    /// Items handed to `consume`, always a prefix of the items.
+    public var consumed: Int
+    /// Whether `shouldStop` ended the run before every item was consumed.
+    public var stopped: Bool
+  }
+
+  /// Runs `work` over `items` on the worker threads and hands each result to `consume`
+  /// on the calling thread, in item order, as soon as it and every earlier result are
+  /// ready, while the workers go on. At most `window` results are computed but not yet
+  /// consumed at any time (a worker waits for a free slot before taking the next item), so
+  /// the memory held for results is bounded by `window` items whatever the number of
+  /// items; with `threads` workers a window of a few items per thread keeps them busy.
+  /// The results, and so the consumed sequence, are those of `map`: the same for every
+  /// number of threads.
+  ///
+  /// `shouldStop` is polled before each item is taken and while waiting; once it returns
+  /// true no new item is started, the items running are finished, and the run returns
+  /// with `stopped` (results not yet consumed are dropped). When `consume` throws, the
+  /// workers stop the same way and the error is rethrown.
+  /// - Parameters:
+  ///   - window: the most results held at once (at least 1).
+  ///   - progress: called (on a worker thread) with the number of finished items.
+  public func forEachInOrder<T: Sendable, R: Sendable, E: Error>(
+    _ items: [T], window: Int,
+    progress: (@Sendable (Int) -> Void)? = nil,
+    shouldStop: (@Sendable () -> Bool)? = nil,
+    _ work: @escaping @Sendable (T, Int, inout SpectralEvaluator) -> R,
+    consume: (Int, R) throws(E) -> Void
+  ) throws(E) -> StreamOutcome {
+    let count = items.count
+    if count == 0 { return StreamOutcome(finished: 0, consumed: 0, stopped: false) }
+    let window = max(1, window)
+    let workers = min(threads, count)
+    let state = StreamState<R>(count: count)
+    // Created at 0 and raised: libdispatch traps when a semaphore is freed below the
+    // value it was created with, which a stopped run can leave.
+    let slots = DispatchSemaphore(value: 0)
+    for _ in 0..<window { slots.signal() }
+    let group = DispatchGroup()
+    for _ in 0..<workers {
+      DispatchQueue.global().async(group: group) {
+        var ev = SpectralEvaluator()
+        while true {
+          slots.wait()
+          if state.isCancelled || shouldStop?() == true { break }
+          let i = state.take()
+          if i >= count { break }
+          let r = work(items[i], i, &ev)
+          let done = state.put(i, r)
+          progress?(done)
+        }
+        state.workerExited()
+      }
+    }
+    // Stops the workers: no new item is taken, every waiting worker is released.
+    func stopWorkers() {
+      state.cancel()
+      for _ in 0..<workers { slots.signal() }
+      group.wait()
+    }
+    var consumed = 0
+    var stopped = false
+    while consumed < count {
+      guard shouldStop?() != true, let r = state.waitFor(consumed, workers: workers) else {
+        stopped = true
+        break
+      }
+      do {
+        try consume(consumed, r)
+      } catch {
+        stopWorkers()
+        throw error
+      }
+      consumed += 1
+      slots.signal()
+    }
+    stopWorkers()
+    return StreamOutcome(finished: state.finishedCount, consumed: consumed, stopped: stopped)
+  }
+}
+
+/// The shared state of `forEachInOrder`: results by index until consumed, the next item
+/// to take, and how many workers have exited.
+final class StreamState<R>: @unchecked Sendable {
+  private var pending: [Int: R] = [:]
+  private var next = 0
+  private var finished = 0
+  private var exited = 0
+  private var cancelled = false
+  private let lock = NSLockLike()
+  /// Signalled on every result and every worker exit.
+  private let changed = DispatchSemaphore(value: 0)
+
+  init(count: Int) {}
+
+  func take() -> Int { lock.withLock { defer { next += 1 }; return next } }
+
+  func put(_ i: Int, _ r: R) -> Int {
+    let done = lock.withLock { () -> Int in
+      pending[i] = r
+      finished += 1
+      return finished
+    }
+    changed.signal()
+    return done
+  }
+
+  func workerExited() {
+    lock.withLock { exited += 1 }
+    changed.signal()
+  }
+
+  func cancel() { lock.withLock { cancelled = true } }
+  var isCancelled: Bool { lock.withLock { cancelled } }
+  var finishedCount: Int { lock.withLock { finished } }
+
+  /// Removes and returns result `i`, waiting for it; nil when every worker has exited
+  /// without producing it (the run was stopped).
+  func waitFor(_ i: Int, workers: Int) -> R? {
+    while true {
+      let (value, allExited) = lock.withLock { () -> (R?, Bool) in
+        (pending.removeValue(forKey: i), exited == workers)
+      }
+      if let value { return value }
+      if allExited { return nil }
+      changed.wait()
+    }
+  }
+}
+
 /// Results written by index from several threads.
 final class ResultBox<R>: @unchecked Sendable {
   private var storage: [R?]
