@@ -1,7 +1,8 @@
 /// The native real non-symmetric eigen solver.
 ///
 /// Pipeline (LAPACK DGEEV for small N, written in Swift):
-/// 1. scaling by a power of two to max|a_ij| in [1, 2) (exact);
+/// 1. scaling by a power of two to max|a_ij| in [1, 2) (exact) when the entries are
+///    huge, tiny or span more than 2^600;
 /// 2. balancing (DGEBAL): permutations isolating eigenvalues, then power-of-two
 ///    diagonal scaling with row and column 2-norms;
 /// 3. Householder reduction to upper Hessenberg form (DGEHD2), accumulating Q;
@@ -46,6 +47,19 @@ public struct EigenSolver: Sendable {
   var scaleExponent = 0
   /// QR iterations spent by the last factorisation.
   public private(set) var iterations = 0
+  /// What `keepBackwardStableVectors` did in the last factorisation (for tests).
+  var vectorCheck = VectorCheck.notNeeded
+
+  /// Outcome of the eigenvector residual check after balancing.
+  enum VectorCheck: Equatable, Sendable {
+    /// Balancing's amplification stayed within the limit (or no vectors, no balancing).
+    case notNeeded
+    /// Checked: the balanced factorisation was kept (its vectors pass, or fail less than
+    /// the unbalanced ones and `inaccurateEigenvectors` was thrown).
+    case balancedKept
+    /// The balanced vectors failed; the unbalanced factorisation was kept.
+    case unbalancedKept
+  }
 
   public init() {}
 
@@ -89,19 +103,36 @@ public struct EigenSolver: Sendable {
     self.n = n
     self.hasSchurVectors = false
     self.iterations = 0
-    var maxAbs = 0.0
-    for k in 0..<(n * n) { maxAbs = max(maxAbs, abs(a[k])) }
-    // Exact scaling by 2^-e, e = exponent of max|a_ij|, so that the factored matrix has
-    // max|a_ij| in [1, 2) (e = 0 for such a matrix and for the zero matrix). A power of two
-    // changes no rounding; only entries below 2^(e-1074) are lost, a perturbation of at
-    // most 2^-1074 |A|. The fixed range keeps every absolute threshold of the later stages
-    // in proportion: in particular the eigenvector solves scale a tiny pivot
-    // `t_jj - lambda` up to `smin >= ulp |T| 1e-3` by the factor `smin / |t_jj - lambda|`,
-    // which for |T| <= 2 n stays below n 2^1013 (finite for n <= 256) instead of
-    // overflowing into a NaN vector when |T| is large and the pivot denormal.
-    scaleExponent = maxAbs > 0 ? Int(maxAbs.exponent) : 0
+    // Largest and smallest nonzero magnitudes.
+    var maxAbs = 0.0, minAbs = Double.infinity
+    for k in 0..<(n * n) {
+      let x = abs(a[k])
+      maxAbs = max(maxAbs, x)
+      if x != 0 { minAbs = min(minAbs, x) }
+    }
+    // Exact scaling by 2^-e, e = exponent of max|a_ij|, to max|a_ij| in [1, 2), when the
+    // entries are huge or tiny (outside [2^-400, 2^400]) or span more than 2^600. A power of
+    // two changes no rounding; only entries below 2^(e-1074) are lost, a perturbation of at
+    // most 2^-1074 |A|. The fixed range keeps the absolute thresholds of the later stages
+    // in proportion: the eigenvector solves scale a pivot `t_jj - lambda` below
+    // `smin >= ulp |T| 1e-3` up to smin, by the factor `smin / |t_jj - lambda|`; with
+    // |T| ~ 2^300 and a denormal pivot (only possible when the entries span a wide range)
+    // that factor overflowed into NaN vectors, at |T| <= 2 n it stays below n 2^1013.
+    // Matrices of ordinary range are factored as given (bit for bit as before).
+    let wide = maxAbs > 0x1p400 || maxAbs < 0x1p-400 || minAbs < maxAbs * 0x1p-600
+    scaleExponent = maxAbs > 0 && wide ? Int(maxAbs.exponent) : 0
     load(a)
-    try run(vectors: vectors, balance: balance)
+    vectorCheck = .notNeeded
+    do throws(EigenError) {
+      try run(vectors: vectors, balance: balance)
+    } catch {
+      // The QR iteration can stall on a balanced matrix whose scale factors span a huge
+      // range while the matrix itself converges (found by the fuzz target): only then,
+      // try once more without balancing before reporting didNotConverge.
+      guard case .didNotConverge = error, balance, n > 1 else { throw error }
+      load(a)
+      try run(vectors: vectors, balance: false)
+    }
     hasSchurVectors = vectors
     if vectors && balance && n > 1 { try keepBackwardStableVectors(a) }
     try scaleEigenvaluesBack()
@@ -168,6 +199,7 @@ public struct EigenSolver: Sendable {
     let input = Matrix(rows: n, cols: n, storage: (0..<(n * n)).map { scaled(a, $0) })
     let balanced = worstResidualRatio(input)
     let threshold = LAPACKTest.threshold
+    vectorCheck = .balancedKept
     if balanced <= threshold { return }
     load(a)
     var plain = Double.infinity
@@ -180,6 +212,8 @@ public struct EigenSolver: Sendable {
     if plain > balanced {
       load(a)
       try run(vectors: true, balance: true)
+    } else {
+      vectorCheck = .unbalancedKept
     }
     let worst = min(plain, balanced)
     if worst > threshold {
