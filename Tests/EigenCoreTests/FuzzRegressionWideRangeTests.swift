@@ -243,6 +243,22 @@ struct FuzzRegressionWideRangeTests {
     #expect(throws: Never.self) { try values.factor(a, vectors: false) }
   }
 
+  @Test("balancing that shrinks the norm to 1e-200 is still checked (5 x 5 from 5e-324 to 1e300)")
+  func balancedNormUnderflow() throws {
+    // Tests/Fuzz/regressions/matrix-balanced-norm-underflow-5x5.bin: kappa(D) = 2^791 and
+    // |B|_F ~ 1e-200 at |A| ~ 1; plain sums of squares of B underflowed, the amplification
+    // read 0 and the balanced vectors (right ratio 1/ulp) were returned unchecked.
+    let a = Matrix([
+      [0.0, 2.220446049250313e-16, -1.0, 0.0, 2.2250738585072014e-308],
+      [1.0, 0.0, 0.0, 3.0, 0.0],
+      [0.0, 0.5, 0.0, -1e-150, 0.0],
+      [0.0, -1e-300, 1e+300, 0.0, 1e+300],
+      [1.0, 0.0, 1.4916681462400413e-154, -5e-324, 0.0],
+    ])
+    #expect(wideRangeViolation(a) == nil, "\(wideRangeViolation(a) ?? "")")
+    #expect(try factored(a).vectorCheck == .unbalancedKept)
+  }
+
   @Test("ordinary matrices never pay for the check: gaussian N = 2 ... 32 keep amplification <= 4")
   func noCheckOnOrdinaryMatrices() throws {
     var rng = SeededRNG(seed: 6)

@@ -186,16 +186,15 @@ public struct EigenSolver: Sendable {
     let limit = Self.balancingAmplificationLimit
     let kappa = balancingRange()
     guard kappa > limit else { return }
-    // |B|_F = |T|_F (orthogonal similarity); |A|_F of the scaled input. Both matrices
-    // have entries of order 1 at most (max|a_ij| < 2 and balancing reduces norms), so
-    // plain sums of squares neither overflow nor lose anything that matters here.
-    var bb = 0.0, aa = 0.0
+    // |B|_F = |T|_F (orthogonal similarity); |A|_F of the input as factored. Scaled sums
+    // of squares: balancing can shrink the norm by hundreds of orders of magnitude (|B|
+    // ~ 1e-200 for |A| ~ 1 was found), and plain squares would underflow to amp = 0.
+    var bb = ScaledSumOfSquares(), aa = ScaledSumOfSquares()
     for k in 0..<(n * n) {
-      bb += h[k] * h[k]
-      let x = scaled(a, k)
-      aa += x * x
+      bb.add(h[k])
+      aa.add(scaled(a, k))
     }
-    guard kappa * (bb / aa).squareRoot() > limit else { return }
+    guard kappa * (bb.norm / aa.norm) > limit else { return }
     let input = Matrix(rows: n, cols: n, storage: (0..<(n * n)).map { scaled(a, $0) })
     let balanced = worstResidualRatio(input)
     let threshold = LAPACKTest.threshold
