@@ -13,9 +13,8 @@ import Testing
 //     (`rightResidualRatio`) and the same with `A^T` for the left ones (`leftResidualRatio`),
 //     20 being `LAPACKTest.threshold` (LAPACK's `nep.in`/`ded.in`), never loosened here,
 //     and every vector has unit 2-norm (`normalizationRatio <= 20`).
-// Inputs the solver is known to get wrong are kept as `withKnownIssue` tests: they pass
-// while the bug is there and report "known issue was not recorded" once it is fixed, so the
-// fix is noticed and the test can become a plain one.
+// Inputs the solver once got wrong (fuzz findings, Fuzz/README.md) are plain regression tests,
+// here and in FuzzRegressionWideRangeTests.swift (matrices of very wide range).
 
 /// What one solve gave: `nil` ratios when the solver threw `didNotConverge`.
 struct AdversarialOutcome {
@@ -249,14 +248,14 @@ struct AdversarialTests {
     }
   }
 
-  @Test("fuzz findings 5 and 6 fixed (eigenvalue overflow, vectors of a 1e-291 pair); 7 (garbage vectors) still reproduces")
+  @Test("fuzz findings 5, 6 and 7 fixed (eigenvalue overflow, vectors of a 1e-291 pair, coupling lost to balancing)")
   func knownFuzzFindings() {
     let m = Double.greatestFiniteMagnitude
     let cases: [(String, Matrix)] = [
       // 5. Tests/Fuzz/regressions/matrix-eigenvalue-overflow-3x3.bin: eigenvalues
-      //    0.5 +- sqrt(0.25 + M^2) round to +-M (finite); the solver returns -inf.
+      //    0.5 +- sqrt(0.25 + M^2) round to +-M (finite); the solver returned -inf.
       ("eigenvalue overflow", Matrix([[1, m, m], [m, 0, 0], [0, 0, 0]])),
-      // 6. matrix-zero-eigenvector-5x5.bin: the complex pair's right eigenvectors are exactly 0.
+      // 6. matrix-zero-eigenvector-5x5.bin: the complex pair's right eigenvectors were exactly 0.
       ("zero eigenvector", Matrix([
         [0.0004767922792013327, 0.0004767922794117647, 0.0004767922794117647, 0.0004767922794117647, 0.0004767922794117647],
         [0.0004767922794117647, 0.0004767922794117647, 0.0004767922794117647, 0.0004767922794117647, 1.6031837859188951e-288],
@@ -265,6 +264,9 @@ struct AdversarialTests {
         [2.567848570745261e-289, 2.567347528655259e-289, 2.695614303695833e-289, 2.567347528655259e-289, 1.6825368763795104e-284],
       ])),
       // 7. matrix-deflated-coupling-3x3.bin: ratio ~2e15 with balancing, NaN vectors without.
+      //    Factored at max|a_ij| in [1, 2), balancing spans 2^191 instead of 2^764 and the
+      //    residual check (amplification kappa(D) |B|_F / |A|_F > 4) vouches for the vectors
+      //    (FuzzRegressionWideRangeTests.deflatedCoupling).
       ("garbage vectors", Matrix([
         [4.852897904996543e-299, 4.5480509667887196e-305, -9.586012774963336e+90],
         [5.4323774876e-312, 3.42575000493434e-310, 4.852897904996543e-299],
@@ -272,16 +274,8 @@ struct AdversarialTests {
       ])),
     ]
     for (what, a) in cases {
-      let check = {
-        let out = Adversarial.solve(a)
-        #expect(out.passes, "\(what): right \(String(describing: out.right)), left \(String(describing: out.left)), eigenvalues \(out.eigenvalues)")
-      }
-      if what == "garbage vectors" {
-        // 7: neither the balanced nor the unbalanced factorisation is usable.
-        withKnownIssue("fuzz finding \(what): extreme balancing over 2^900, unsolved") { check() }
-      } else {
-        check()
-      }
+      let out = Adversarial.solve(a)
+      #expect(out.passes, "\(what): right \(String(describing: out.right)), left \(String(describing: out.left)), eigenvalues \(out.eigenvalues)")
     }
   }
 }

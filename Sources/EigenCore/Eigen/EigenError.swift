@@ -12,6 +12,11 @@ public enum EigenError: Error, Equatable, Sendable, CustomStringConvertible {
   /// An eigenvalue's magnitude exceeds the largest double (entries near the
   /// overflow threshold): it has no representable value.
   case eigenvalueOverflow(magnitudeExponent: Int)
+  /// The eigenvectors fail LAPACK's residual test (DGET22 ratio above 20) both with and
+  /// without balancing: on matrices whose entries span a very wide range the solver
+  /// refuses to return vectors it cannot vouch for. `residualRatio` is the better of
+  /// the two worst ratios (`LAPACKTest.failureRatio` when a vector was not finite).
+  case inaccurateEigenvectors(residualRatio: Double)
 
   public var description: String {
     switch self {
@@ -25,6 +30,9 @@ public enum EigenError: Error, Equatable, Sendable, CustomStringConvertible {
       "eigenvalue index \(i) out of range 0..<\(count)"
     case let .eigenvalueOverflow(e):
       "an eigenvalue of magnitude about 2^\(e) exceeds the largest double; scale the matrix down"
+    case let .inaccurateEigenvectors(r):
+      "eigenvectors fail the residual test with and without balancing (DGET22 ratio \(r) > 20); "
+        + "the matrix entries span too wide a range for reliable eigenvectors"
     }
   }
 }

@@ -1,7 +1,8 @@
 /// The native real non-symmetric eigen solver.
 ///
 /// Pipeline (LAPACK DGEEV for small N, written in Swift):
-/// 1. scaling by a power of two when max|a_ij| is outside [2^-400, 2^400] (exact);
+/// 1. scaling by a power of two to max|a_ij| in [1, 2) (exact) when the entries are
+///    huge, tiny or span more than 2^600;
 /// 2. balancing (DGEBAL): permutations isolating eigenvalues, then power-of-two
 ///    diagonal scaling with row and column 2-norms;
 /// 3. Householder reduction to upper Hessenberg form (DGEHD2), accumulating Q;
@@ -16,7 +17,9 @@
 /// Eigenvectors of a chosen eigenvalue are found by back-substitution on the
 /// quasi-triangular Schur form `T` (right) or forward substitution (left), with a
 /// perturbed pivot `smin = max(ulp * |lambda|, smlnum)` at repeated eigenvalues,
-/// then back-transformed with the Schur vectors and the balancing.
+/// then back-transformed with the Schur vectors and the balancing. When balancing may
+/// have amplified the backward error (`keepBackwardStableVectors`), the vectors'
+/// residuals are checked and the unbalanced factorisation used instead if needed.
 ///
 /// A solver is a reusable workspace: `factor` overwrites it, and after the first
 /// call for a given N it allocates nothing.
@@ -44,6 +47,19 @@ public struct EigenSolver: Sendable {
   var scaleExponent = 0
   /// QR iterations spent by the last factorisation.
   public private(set) var iterations = 0
+  /// What `keepBackwardStableVectors` did in the last factorisation (for tests).
+  var vectorCheck = VectorCheck.notNeeded
+
+  /// Outcome of the eigenvector residual check after balancing.
+  enum VectorCheck: Equatable, Sendable {
+    /// Balancing's amplification stayed within the limit (or no vectors, no balancing).
+    case notNeeded
+    /// Checked: the balanced factorisation was kept (its vectors pass, or fail less than
+    /// the unbalanced ones and `inaccurateEigenvectors` was thrown).
+    case balancedKept
+    /// The balanced vectors failed; the unbalanced factorisation was kept.
+    case unbalancedKept
+  }
 
   public init() {}
 
@@ -87,44 +103,128 @@ public struct EigenSolver: Sendable {
     self.n = n
     self.hasSchurVectors = false
     self.iterations = 0
-    var maxAbs = 0.0
-    for k in 0..<(n * n) { maxAbs = max(maxAbs, abs(a[k])) }
-    scaleExponent = 0
-    if maxAbs > 0x1p400 || (maxAbs > 0 && maxAbs < 0x1p-400) {
-      scaleExponent = Int(maxAbs.exponent)
+    // Largest and smallest nonzero magnitudes.
+    var maxAbs = 0.0, minAbs = Double.infinity
+    for k in 0..<(n * n) {
+      let x = abs(a[k])
+      maxAbs = max(maxAbs, x)
+      if x != 0 { minAbs = min(minAbs, x) }
     }
-    // 2^-e in two exact halves: for all-denormal input e < -1023 and 2^-e alone
-    // would overflow.
+    // Exact scaling by 2^-e, e = exponent of max|a_ij|, to max|a_ij| in [1, 2), when the
+    // entries are huge or tiny (outside [2^-400, 2^400]) or span more than 2^600. A power of
+    // two changes no rounding; only entries below 2^(e-1074) are lost, a perturbation of at
+    // most 2^-1074 |A|. The fixed range keeps the absolute thresholds of the later stages
+    // in proportion: the eigenvector solves scale a pivot `t_jj - lambda` below
+    // `smin >= ulp |T| 1e-3` up to smin, by the factor `smin / |t_jj - lambda|`; with
+    // |T| ~ 2^300 and a denormal pivot (only possible when the entries span a wide range)
+    // that factor overflowed into NaN vectors, at |T| <= 2 n it stays below n 2^1013.
+    // Matrices of ordinary range are factored as given (bit for bit as before).
+    let wide = maxAbs > 0x1p400 || maxAbs < 0x1p-400 || minAbs < maxAbs * 0x1p-600
+    scaleExponent = maxAbs > 0 && wide ? Int(maxAbs.exponent) : 0
+    load(a)
+    vectorCheck = .notNeeded
+    do throws(EigenError) {
+      try run(vectors: vectors, balance: balance)
+    } catch {
+      // The QR iteration can stall on a balanced matrix whose scale factors span a huge
+      // range while the matrix itself converges (found by the fuzz target): only then,
+      // try once more without balancing before reporting didNotConverge.
+      guard case .didNotConverge = error, balance, n > 1 else { throw error }
+      load(a)
+      try run(vectors: vectors, balance: false)
+    }
+    hasSchurVectors = vectors
+    if vectors && balance && n > 1 { try keepBackwardStableVectors(a) }
+    try scaleEigenvaluesBack()
+  }
+
+  /// Entry `k` of the input scaled by `2^-scaleExponent`, in two exact halves: for
+  /// all-denormal input the exponent is below -1023 and `2^-e` alone would overflow.
+  @inline(__always)
+  private func scaled(_ a: UnsafeBufferPointer<Double>, _ k: Int) -> Double {
     let half1 = Double(sign: .plus, exponent: -(scaleExponent / 2), significand: 1)
     let half2 = Double(sign: .plus, exponent: -(scaleExponent - scaleExponent / 2), significand: 1)
-    func load() {
-      h.withUnsafeMutableBufferPointer { hb in
-        for k in 0..<(n * n) { hb[k] = (a[k] * half1) * half2 }
-      }
-    }
-    load()
-    try run(vectors: vectors, balance: balance)
-    hasSchurVectors = vectors
-    // Balancing that spans more than 2^100 can make a deflation that is negligible
-    // in the balanced matrix a residual far above LAPACK's threshold in the original
-    // one (LAPACK DGEEV shares this). Only in that rare case, check the eigenvectors'
-    // residual ratios against the input and keep the unbalanced factorisation when
-    // it is better.
-    if vectors && balance && n > 1 && balancingRange() > 0x1p100 {
-      let scaled = Matrix(rows: n, cols: n, storage: (0..<(n * n)).map { (a[$0] * half1) * half2 })
-      let balanced = worstResidualRatio(scaled)
-      if balanced > LAPACKTest.threshold {
-        load()
-        try run(vectors: true, balance: false)
-        if worstResidualRatio(scaled) > balanced {
-          load()
-          try run(vectors: true, balance: true)
-        }
-      }
+    return (a[k] * half1) * half2
+  }
+
+  /// Copies the scaled input into the working matrix.
+  private mutating func load(_ a: UnsafeBufferPointer<Double>) {
+    let half1 = Double(sign: .plus, exponent: -(scaleExponent / 2), significand: 1)
+    let half2 = Double(sign: .plus, exponent: -(scaleExponent - scaleExponent / 2), significand: 1)
+    let count = n * n
+    h.withUnsafeMutableBufferPointer { hb in
+      for k in 0..<count { hb[k] = (a[k] * half1) * half2 }
     }
   }
 
-  /// The ratio of the largest to the smallest balancing scale factor.
+  /// Above this a-priori amplification `kappa(D) |B|_F / |A|_F` of the balancing, the
+  /// eigenvectors' residuals are checked (see `keepBackwardStableVectors`).
+  static let balancingAmplificationLimit = 4.0
+
+  /// Guards the eigenvectors against balancing (LAPACK DGEEV shares the problem).
+  ///
+  /// The QR algorithm is backward stable for the balanced matrix `B = D^-1 A D`: it
+  /// factors `B + E` with `|E| <= c ulp |B|`, which is `A + D E D^-1` for the input, a
+  /// perturbation of up to `c ulp |B| kappa(D)`, `kappa(D) = max d_i / min d_i`. A
+  /// right eigenvector `v = D w` has the residual `A v - lambda v = D (B - lambda) w`,
+  /// so its DGET22 ratio is at most `amp` times the balanced one, with
+  ///
+  ///     amp = kappa(D) |B|_F / |A|_F.
+  ///
+  /// Balancing a matrix `D0 R D0^-1` with `R` well scaled gives `amp ~ 1` (it undoes
+  /// `D0`), but on graded matrices it can stretch by far more than it reduces the norm:
+  /// a deflation negligible in `B` then becomes a residual of order `|A|` (ratios from
+  /// 20 to 1/ulp were measured for `amp` from 8 up; never above 16 for `amp <= 8` over
+  /// 10^5 random graded matrices, and gaussian matrices stay below `amp = 4`). So only
+  /// when `amp > balancingAmplificationLimit` are the residual ratios of all right and
+  /// left eigenvectors computed (DGET22, against the scaled input). When they exceed
+  /// `LAPACKTest.threshold`, the unbalanced factorisation (normwise backward stable for
+  /// `A` itself) is computed and the better of the two kept; if neither passes, the
+  /// vectors would be garbage and `EigenError.inaccurateEigenvectors` is thrown. Past
+  /// `kappa(D) = 2^100` the check runs whatever `amp` says (see the code).
+  /// Ordinary matrices pay one O(n) test and no O(n^2) work.
+  private mutating func keepBackwardStableVectors(_ a: UnsafeBufferPointer<Double>) throws(EigenError) {
+    let limit = Self.balancingAmplificationLimit
+    let kappa = balancingRange()
+    guard kappa > limit else { return }
+    // |B|_F = |T|_F (orthogonal similarity); |A|_F of the input as factored. Scaled sums
+    // of squares: balancing can shrink the norm by hundreds of orders of magnitude (|B|
+    // ~ 1e-200 for |A| ~ 1 was found), and plain squares would underflow to amp = 0.
+    var bb = ScaledSumOfSquares(), aa = ScaledSumOfSquares()
+    for k in 0..<(n * n) {
+      bb.add(h[k])
+      aa.add(scaled(a, k))
+    }
+    // Past kappa(D) = 2^100 the check runs whatever amp says: the bound assumes the
+    // balanced vectors pass in B, and a balanced B of norm 1e-140 with a block at 1e-280
+    // (|A| ~ 1) was found whose vectors fail even there (ratio 2.5e10, amp 1.4).
+    guard kappa * (bb.norm / aa.norm) > limit || kappa > 0x1p100 else { return }
+    let input = Matrix(rows: n, cols: n, storage: (0..<(n * n)).map { scaled(a, $0) })
+    let balanced = worstResidualRatio(input)
+    let threshold = LAPACKTest.threshold
+    vectorCheck = .balancedKept
+    if balanced <= threshold { return }
+    load(a)
+    var plain = Double.infinity
+    do throws(EigenError) {
+      try run(vectors: true, balance: false)
+      plain = worstResidualRatio(input)
+    } catch {
+      plain = .infinity  // did not converge: keep the balanced one
+    }
+    if plain > balanced {
+      load(a)
+      try run(vectors: true, balance: true)
+    } else {
+      vectorCheck = .unbalancedKept
+    }
+    let worst = min(plain, balanced)
+    if worst > threshold {
+      throw .inaccurateEigenvectors(residualRatio: worst.isFinite ? worst : LAPACKTest.failureRatio)
+    }
+  }
+
+  /// The ratio of the largest to the smallest balancing scale factor (`kappa(D)`).
   func balancingRange() -> Double {
     var lo = Double.infinity, hi = 0.0
     for i in 0..<n {
@@ -134,19 +234,18 @@ public struct EigenSolver: Sendable {
     return hi / lo
   }
 
-  /// The worst DGET22 ratio of every right and left eigenvector against `a` (the
-  /// matrix as factored, before balancing); +inf when a vector cannot be formed.
+  /// The worst DGET22 ratio of every right and left eigenvector against `a`, the
+  /// matrix as factored (scaled, before balancing), with the eigenvalues as computed
+  /// (before they are scaled back); +inf when a vector cannot be formed or is not finite.
   func worstResidualRatio(_ a: Matrix) -> Double {
     var values: [Complex] = []
     var rights: [[Complex]] = []
     var lefts: [[Complex]] = []
-    // Eigenvalues of the scaled matrix: the stored ones times 2^-e.
-    let down1 = Double(sign: .plus, exponent: -(scaleExponent / 2), significand: 1)
-    let down2 = Double(sign: .plus, exponent: -(scaleExponent - scaleExponent / 2), significand: 1)
     for i in 0..<n {
-      let lambda = eigenvalue(i)
-      values.append(Complex((lambda.re * down1) * down2, (lambda.im * down1) * down2))
-      guard let r = try? rightEigenvector(i), let l = try? leftEigenvector(i) else { return .infinity }
+      values.append(eigenvalue(i))
+      guard let r = try? rightEigenvector(i), let l = try? leftEigenvector(i),
+        r.allSatisfy(\.isFinite), l.allSatisfy(\.isFinite)
+      else { return .infinity }
       rights.append(r)
       lefts.append(l)
     }
@@ -154,6 +253,39 @@ public struct EigenSolver: Sendable {
       rightResidualRatio(a: a, eigenvalues: values, vectors: rights),
       leftResidualRatio(a: a, eigenvalues: values, vectors: lefts))
     return worst.isNaN ? .infinity : worst
+  }
+
+  /// Multiplies the eigenvalues by `2^e`, undoing the scaling of `factor`: exact unless
+  /// it overflows (an eigenvalue of a matrix with entries near the largest double may
+  /// exceed it by rounding; it is then returned as the largest finite double, within
+  /// the backward error; further out it is `EigenError.eigenvalueOverflow`) or
+  /// underflows into denormals (rounding to the output format; a nonzero imaginary
+  /// part is kept nonzero).
+  private mutating func scaleEigenvaluesBack() throws(EigenError) {
+    if scaleExponent == 0 { return }
+    let f1 = Double(sign: .plus, exponent: scaleExponent / 2, significand: 1)
+    let f2 = Double(sign: .plus, exponent: scaleExponent - scaleExponent / 2, significand: 1)
+    var overflow: Int? = nil
+    func back(_ v: Double) -> Double {
+      let r = (v * f1) * f2
+      if r.isFinite || !v.isFinite { return r }
+      // Past the largest double by rounding only (within 16 ulps): clamp.
+      if abs(v * f1) <= (Double.greatestFiniteMagnitude / f2) * (1 + 16 * Double.ulpOfOne) {
+        return r < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude
+      }
+      overflow = Int((v * f1).exponent) + Int(f2.exponent)
+      return r
+    }
+    for i in 0..<n {
+      wr[i] = back(wr[i])
+      // A complex pair stays a complex pair: an imaginary part that underflows is
+      // returned as the smallest denormal of its sign (an error below 2^-1074, the
+      // spacing of the output format there), never 0. A 0 would also make the
+      // eigenvector code take the pair's 2 x 2 Schur block for a 1 x 1 one.
+      let im = back(wi[i])
+      wi[i] = im == 0 && wi[i] != 0 ? Double(sign: wi[i].sign, exponent: -1074, significand: 1) : im
+    }
+    if let e = overflow { throw .eigenvalueOverflow(magnitudeExponent: e) }
   }
 
   /// Factors a square `Matrix`.
@@ -228,30 +360,6 @@ public struct EigenSolver: Sendable {
     switch result {
     case .success(let its): iterations = its
     case .failure(let e): throw e
-    }
-    if scaleExponent != 0 {
-      // Scaling back: exact unless it overflows (an eigenvalue of a matrix with
-      // entries near the largest double may exceed it by rounding; it is then
-      // returned as the largest finite double, within the backward error) or
-      // underflows into denormals.
-      let f1 = Double(sign: .plus, exponent: scaleExponent / 2, significand: 1)
-      let f2 = Double(sign: .plus, exponent: scaleExponent - scaleExponent / 2, significand: 1)
-      var overflow: Int? = nil
-      func back(_ v: Double) -> Double {
-        let r = (v * f1) * f2
-        if r.isFinite || !v.isFinite { return r }
-        // Past the largest double by rounding only (within 16 ulps): clamp.
-        if abs(v * f1) <= (Double.greatestFiniteMagnitude / f2) * (1 + 16 * Double.ulpOfOne) {
-          return r < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude
-        }
-        overflow = Int((v * f1).exponent) + Int(f2.exponent)
-        return r
-      }
-      for i in 0..<n {
-        wrB[i] = back(wrB[i])
-        wiB[i] = back(wiB[i])
-      }
-      if let e = overflow { throw .eigenvalueOverflow(magnitudeExponent: e) }
     }
   }
 
