@@ -44,6 +44,9 @@ public struct EigenSolver: Sendable {
   var scaleExponent = 0
   /// QR iterations spent by the last factorisation.
   public private(set) var iterations = 0
+  /// Whether `factor` may take the small-order fast path (SmallEigen.swift); `false`
+  /// forces the general path (for tests comparing the two).
+  var smallPathEnabled = true
 
   public init() {}
 
@@ -80,6 +83,12 @@ public struct EigenSolver: Sendable {
     _ a: UnsafeBufferPointer<Double>, n: Int, vectors: Bool, balance: Bool = true
   ) throws(EigenError) {
     guard n >= 1, a.count >= n * n else { throw .badShape(rows: n, cols: n) }
+    if n <= Self.smallOrderLimit && smallPathEnabled,
+      let its = factorSmall(a, n: n, vectors: vectors, balance: balance)
+    {
+      (self.n, iterations, hasSchurVectors) = (n, its, vectors)
+      return
+    }
     for k in 0..<(n * n) where !a[k].isFinite {
       throw .nonFinite(row: k / n, col: k % n, value: a[k])
     }
