@@ -27,7 +27,7 @@
 
 extension EigenSolver {
   /// Largest order the small path takes: past it the general path's loops are as fast.
-  static let smallOrderLimit = 12
+  static let smallOrderLimit = 16
 
   /// Balancing range `max d_i / min d_i` above which the small path hands the matrix to
   /// the general path.
@@ -96,6 +96,10 @@ extension EigenSolver {
     case 10: return smallPipeline(p, SmallOrder10.self, vectors: vectors, balance: balance)
     case 11: return smallPipeline(p, SmallOrder11.self, vectors: vectors, balance: balance)
     case 12: return smallPipeline(p, SmallOrder12.self, vectors: vectors, balance: balance)
+    case 13: return smallPipeline(p, SmallOrder13.self, vectors: vectors, balance: balance)
+    case 14: return smallPipeline(p, SmallOrder14.self, vectors: vectors, balance: balance)
+    case 15: return smallPipeline(p, SmallOrder15.self, vectors: vectors, balance: balance)
+    case 16: return smallPipeline(p, SmallOrder16.self, vectors: vectors, balance: balance)
     default: return nil
     }
   }
@@ -1029,12 +1033,16 @@ extension EigenSolver {
               r1[j] -= sum * t2
               r2[j] -= sum * t3
             }
-            for j in i1...min(k &+ 3, i) {
+            // Bottom row first: rows k+1...k+3 feed the next reflector, so they go
+            // first into the pipeline (the rows are independent: same results).
+            var j = min(k &+ 3, i)
+            while j >= i1 {
               let row = H + (j &* n &+ k)
               let sum = row[0] + w2 * row[1] + w3 * row[2]
               row[0] -= sum * t1
               row[1] -= sum * t2
               row[2] -= sum * t3
+              j &-= 1
             }
             if want {
               for j in ilo...ihi {
@@ -1052,11 +1060,13 @@ extension EigenSolver {
               r0[j] -= sum * t1
               r1[j] -= sum * t2
             }
-            for j in i1...i {
+            var j = i
+            while j >= i1 {
               let row = H + (j &* n &+ k)
               let sum = row[0] + w2 * row[1]
               row[0] -= sum * t1
               row[1] -= sum * t2
+              j &-= 1
             }
             if want {
               for j in ilo...ihi {
@@ -1132,6 +1142,10 @@ enum SmallOrder9: SmallOrder { static var n: Int { 9 } }
 enum SmallOrder10: SmallOrder { static var n: Int { 10 } }
 enum SmallOrder11: SmallOrder { static var n: Int { 11 } }
 enum SmallOrder12: SmallOrder { static var n: Int { 12 } }
+enum SmallOrder13: SmallOrder { static var n: Int { 13 } }
+enum SmallOrder14: SmallOrder { static var n: Int { 14 } }
+enum SmallOrder15: SmallOrder { static var n: Int { 15 } }
+enum SmallOrder16: SmallOrder { static var n: Int { 16 } }
 
 /// The solver's buffers as raw pointers, for the small path's kernels.
 struct SmallBuffers {
