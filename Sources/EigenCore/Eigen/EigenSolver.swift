@@ -60,6 +60,9 @@ public struct EigenSolver: Sendable {
     /// The balanced vectors failed; the unbalanced factorisation was kept.
     case unbalancedKept
   }
+  /// Whether `factor` may take the small-order fast path (SmallEigen.swift); `false`
+  /// forces the general path (for tests comparing the two).
+  var smallPathEnabled = true
 
   public init() {}
 
@@ -96,6 +99,15 @@ public struct EigenSolver: Sendable {
     _ a: UnsafeBufferPointer<Double>, n: Int, vectors: Bool, balance: Bool = true
   ) throws(EigenError) {
     guard n >= 1, a.count >= n * n else { throw .badShape(rows: n, cols: n) }
+    if n <= Self.smallOrderLimit && smallPathEnabled,
+      let its = factorSmall(a, n: n, vectors: vectors, balance: balance)
+    {
+      (self.n, iterations, hasSchurVectors) = (n, its, vectors)
+      vectorCheck = .notNeeded
+      // The rare balancing whose amplification calls for the eigenvector check: the
+      // general path factors it again and checks (see `keepBackwardStableVectors`).
+      if !(vectors && balance && n > 1 && balancingNeedsVectorCheck(a)) { return }
+    }
     for k in 0..<(n * n) where !a[k].isFinite {
       throw .nonFinite(row: k / n, col: k % n, value: a[k])
     }
@@ -184,21 +196,7 @@ public struct EigenSolver: Sendable {
   /// `kappa(D) = 2^100` the check runs whatever `amp` says (see the code).
   /// Ordinary matrices pay one O(n) test and no O(n^2) work.
   private mutating func keepBackwardStableVectors(_ a: UnsafeBufferPointer<Double>) throws(EigenError) {
-    let limit = Self.balancingAmplificationLimit
-    let kappa = balancingRange()
-    guard kappa > limit else { return }
-    // |B|_F = |T|_F (orthogonal similarity); |A|_F of the input as factored. Scaled sums
-    // of squares: balancing can shrink the norm by hundreds of orders of magnitude (|B|
-    // ~ 1e-200 for |A| ~ 1 was found), and plain squares would underflow to amp = 0.
-    var bb = ScaledSumOfSquares(), aa = ScaledSumOfSquares()
-    for k in 0..<(n * n) {
-      bb.add(h[k])
-      aa.add(scaled(a, k))
-    }
-    // Past kappa(D) = 2^100 the check runs whatever amp says: the bound assumes the
-    // balanced vectors pass in B, and a balanced B of norm 1e-140 with a block at 1e-280
-    // (|A| ~ 1) was found whose vectors fail even there (ratio 2.5e10, amp 1.4).
-    guard kappa * (bb.norm / aa.norm) > limit || kappa > 0x1p100 else { return }
+    guard balancingNeedsVectorCheck(a) else { return }
     let input = Matrix(rows: n, cols: n, storage: (0..<(n * n)).map { scaled(a, $0) })
     let balanced = worstResidualRatio(input)
     let threshold = LAPACKTest.threshold
@@ -222,6 +220,28 @@ public struct EigenSolver: Sendable {
     if worst > threshold {
       throw .inaccurateEigenvectors(residualRatio: worst.isFinite ? worst : LAPACKTest.failureRatio)
     }
+  }
+
+  /// Whether the last balanced factorisation of `a` (with its Schur form in `h`) calls for
+  /// the eigenvector residual check: `amp = kappa(D) |B|_F / |A|_F` above
+  /// `balancingAmplificationLimit`, or `kappa(D)` above 2^100. One O(n) test when
+  /// `kappa(D)` is within the limit (ordinary matrices), O(n^2) otherwise.
+  func balancingNeedsVectorCheck(_ a: UnsafeBufferPointer<Double>) -> Bool {
+    let limit = Self.balancingAmplificationLimit
+    let kappa = balancingRange()
+    guard kappa > limit else { return false }
+    // |B|_F = |T|_F (orthogonal similarity); |A|_F of the input as factored. Scaled sums
+    // of squares: balancing can shrink the norm by hundreds of orders of magnitude (|B|
+    // ~ 1e-200 for |A| ~ 1 was found), and plain squares would underflow to amp = 0.
+    var bb = ScaledSumOfSquares(), aa = ScaledSumOfSquares()
+    for k in 0..<(n * n) {
+      bb.add(h[k])
+      aa.add(scaled(a, k))
+    }
+    // Past kappa(D) = 2^100 the check runs whatever amp says: the bound assumes the
+    // balanced vectors pass in B, and a balanced B of norm 1e-140 with a block at 1e-280
+    // (|A| ~ 1) was found whose vectors fail even there (ratio 2.5e10, amp 1.4).
+    return kappa * (bb.norm / aa.norm) > limit || kappa > 0x1p100
   }
 
   /// The ratio of the largest to the smallest balancing scale factor (`kappa(D)`).
