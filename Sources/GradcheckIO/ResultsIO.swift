@@ -332,74 +332,76 @@ private struct ResultsDecoder {
   }
 
   /// An object's members, with unknown keys rejected.
-  func object(_ v: JSONValue, _ path: String, known: [String]) throws(ResultsError) -> JSONValue {
+  func object(_ v: JSONValue, _ path: @autoclosure () -> String, known: [String]) throws(ResultsError) -> JSONValue {
     guard let members = v.members else {
-      throw fail(path, "expected an object, found \(v.typeName)", v)
+      throw fail(path(), "expected an object, found \(v.typeName)", v)
     }
-    for m in members where !known.contains(m.key) {
-      throw fail(sub(path, m.key), "unknown key \(quoted(m.key))", at: m.keyPosition)
+    // Files written by gradcheck have the keys in `known` order: try the key at the
+    // member's own place first.
+    for (k, m) in members.enumerated() where !(k < known.count && known[k] == m.key) && !known.contains(m.key) {
+      throw fail(sub(path(), m.key), "unknown key \(quoted(m.key))", at: m.keyPosition)
     }
     return v
   }
 
-  func field(_ o: JSONValue, _ path: String, _ key: String) throws(ResultsError) -> JSONValue {
-    guard let v = o[key] else { throw fail(sub(path, key), "missing required key", o) }
+  func field(_ o: JSONValue, _ path: @autoclosure () -> String, _ key: String) throws(ResultsError) -> JSONValue {
+    guard let v = o[key] else { throw fail(sub(path(), key), "missing required key", o) }
     return v
   }
 
-  func string(_ v: JSONValue, _ path: String) throws(ResultsError) -> String {
-    guard let s = v.string else { throw fail(path, "expected a string, found \(v.typeName)", v) }
+  func string(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> String {
+    guard let s = v.string else { throw fail(path(), "expected a string, found \(v.typeName)", v) }
     return s
   }
 
-  func optionalString(_ v: JSONValue, _ path: String) throws(ResultsError) -> String? {
-    v.isNull ? nil : try string(v, path)
+  func optionalString(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> String? {
+    v.isNull ? nil : try string(v, path())
   }
 
   /// A number; `null` (how non-finite values are written) reads as NaN.
-  func number(_ v: JSONValue, _ path: String) throws(ResultsError) -> Double {
+  func number(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> Double {
     if v.isNull { return .nan }
-    guard let d = v.double else { throw fail(path, "expected a number, found \(v.typeName)", v) }
+    guard let d = v.double else { throw fail(path(), "expected a number, found \(v.typeName)", v) }
     return d
   }
 
-  func optionalNumber(_ v: JSONValue, _ path: String) throws(ResultsError) -> Double? {
-    v.isNull ? nil : try number(v, path)
+  func optionalNumber(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> Double? {
+    v.isNull ? nil : try number(v, path())
   }
 
-  func integer<I: FixedWidthInteger>(_ v: JSONValue, _ path: String, _: I.Type) throws(ResultsError) -> I {
+  func integer<I: FixedWidthInteger>(_ v: JSONValue, _ path: @autoclosure () -> String, _: I.Type) throws(ResultsError) -> I {
     guard let literal = v.numberLiteral, let i = I(literal) else {
-      throw fail(path, "expected an integer in \(I.min)...\(I.max), found \(v.numberLiteral ?? v.typeName)", v)
+      throw fail(path(), "expected an integer in \(I.min)...\(I.max), found \(v.numberLiteral ?? v.typeName)", v)
     }
     return i
   }
 
-  func name<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: String, _: E.Type) throws(ResultsError) -> E
+  func name<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: @autoclosure () -> String, _: E.Type) throws(ResultsError) -> E
   where E.RawValue == String {
-    let s = try string(v, path)
+    let s = try string(v, path())
     guard let e = E(rawValue: s) else {
-      throw fail(path, "unknown name \(quoted(s)); known: " + E.allCases.map(\.rawValue).joined(separator: ", "), v)
+      throw fail(path(), "unknown name \(quoted(s)); known: " + E.allCases.map(\.rawValue).joined(separator: ", "), v)
     }
     return e
   }
 
-  func optionalName<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: String, _ t: E.Type) throws(ResultsError) -> E?
+  func optionalName<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: @autoclosure () -> String, _ t: E.Type) throws(ResultsError) -> E?
   where E.RawValue == String {
-    v.isNull ? nil : try name(v, path, t)
+    v.isNull ? nil : try name(v, path(), t)
   }
 
-  func array(_ v: JSONValue, _ path: String) throws(ResultsError) -> [JSONValue] {
-    guard let a = v.array else { throw fail(path, "expected an array, found \(v.typeName)", v) }
+  func array(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> [JSONValue] {
+    guard let a = v.array else { throw fail(path(), "expected an array, found \(v.typeName)", v) }
     return a
   }
 
   /// `[[a, b], ...]` pairs of numbers.
-  func pairs(_ v: JSONValue, _ path: String) throws(ResultsError) -> [(Double, Double)] {
+  func pairs(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> [(Double, Double)] {
     var out: [(Double, Double)] = []
-    for (k, item) in try array(v, path).enumerated() {
-      let p = try array(item, "\(path)[\(k)]")
-      guard p.count == 2 else { throw fail("\(path)[\(k)]", "expected 2 numbers, found \(p.count)", item) }
-      out.append((try number(p[0], "\(path)[\(k)][0]"), try number(p[1], "\(path)[\(k)][1]")))
+    for (k, item) in try array(v, path()).enumerated() {
+      let p = try array(item, "\(path())[\(k)]")
+      guard p.count == 2 else { throw fail("\(path())[\(k)]", "expected 2 numbers, found \(p.count)", item) }
+      out.append((try number(p[0], "\(path())[\(k)][0]"), try number(p[1], "\(path())[\(k)][1]")))
     }
     return out
   }
@@ -414,6 +416,13 @@ private struct ResultsDecoder {
 
   static let topKeys = ["format", "version", "seed", "summary", "cases"]
   static let summaryKeys = ["cases", "pass", "warn", "fail", "skip", "xfail", "xpass"]
+  static let caseKeys = [
+    "id", "source", "index", "family", "n", "transform", "beta", "spectral", "classification",
+    "status", "x", "lambda_min", "kappa", "eigenvalues", "x_cond", "grad_x", "grad_y", "checks",
+    "repro", "eigen_solves",
+  ]
+  static let checkNames = CheckName.allCases.map(\.rawValue)
+  static let checkKeys = ["status", "value", "tolerance", "message", "series"]
 
   func results(_ root: JSONValue) throws(ResultsError) -> Results {
     let h = try header(root)
@@ -460,12 +469,7 @@ private struct ResultsDecoder {
   }
 
   func caseResult(_ v: JSONValue, _ p: String) throws(ResultsError) -> CaseResult {
-    let keys = [
-      "id", "source", "index", "family", "n", "transform", "beta", "spectral", "classification",
-      "status", "x", "lambda_min", "kappa", "eigenvalues", "x_cond", "grad_x", "grad_y", "checks",
-      "repro", "eigen_solves",
-    ]
-    let o = try object(v, p, known: keys)
+    let o = try object(v, p, known: Self.caseKeys)
     func f(_ key: String) throws(ResultsError) -> JSONValue { try field(o, p, key) }
     let gradYValue = try f("grad_y")
     var gradY: [[Double]]?
@@ -480,7 +484,7 @@ private struct ResultsDecoder {
       }
       gradY = rows
     }
-    let checksValue = try object(try f("checks"), sub(p, "checks"), known: CheckName.allCases.map(\.rawValue))
+    let checksValue = try object(try f("checks"), sub(p, "checks"), known: Self.checkNames)
     var checks: [CheckName: CheckResult] = [:]
     for m in checksValue.members ?? [] {
       checks[CheckName(rawValue: m.key)!] = try check(m.value, sub(sub(p, "checks"), m.key))
@@ -511,7 +515,7 @@ private struct ResultsDecoder {
   }
 
   func check(_ v: JSONValue, _ p: String) throws(ResultsError) -> CheckResult {
-    let o = try object(v, p, known: ["status", "value", "tolerance", "message", "series"])
+    let o = try object(v, p, known: Self.checkKeys)
     var series: [SeriesPoint]?
     if let s = o["series"], !s.isNull {
       series = try pairs(s, sub(p, "series")).map { SeriesPoint(step: $0.0, error: $0.1) }
