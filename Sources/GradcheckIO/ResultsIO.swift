@@ -344,9 +344,20 @@ private struct ResultsDecoder {
     return v
   }
 
-  func field(_ o: JSONValue, _ path: @autoclosure () -> String, _ key: String) throws(ResultsError) -> JSONValue {
-    guard let v = o[key] else { throw fail(sub(path(), key), "missing required key", o) }
+  func field(
+    _ o: JSONValue, _ path: @autoclosure () -> String, _ key: String, hint: Int = -1
+  ) throws(ResultsError) -> JSONValue {
+    guard let v = member(o, key, hint: hint) else { throw fail(sub(path(), key), "missing required key", o) }
     return v
+  }
+
+  /// `o[key]`, looking at the member at index `hint` first. Keys of an object are unique
+  /// (a duplicate is a parse error), so this is the member `o[key]` finds.
+  func member(_ o: JSONValue, _ key: String, hint: Int) -> JSONValue? {
+    if case .object(let members) = o.kind, hint >= 0, hint < members.count, members[hint].key == key {
+      return members[hint].value
+    }
+    return o[key]
   }
 
   func string(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> String {
@@ -470,8 +481,9 @@ private struct ResultsDecoder {
 
   func caseResult(_ v: JSONValue, _ p: String) throws(ResultsError) -> CaseResult {
     let o = try object(v, p, known: Self.caseKeys)
-    func f(_ key: String) throws(ResultsError) -> JSONValue { try field(o, p, key) }
-    let gradYValue = try f("grad_y")
+    // Keys are looked up at their place in `caseKeys` first (where gradcheck writes them).
+    func f(_ key: String, _ hint: Int) throws(ResultsError) -> JSONValue { try field(o, p, key, hint: hint) }
+    let gradYValue = try f("grad_y", 16)
     var gradY: [[Double]]?
     if !gradYValue.isNull {
       var rows: [[Double]] = []
@@ -484,47 +496,47 @@ private struct ResultsDecoder {
       }
       gradY = rows
     }
-    let checksValue = try object(try f("checks"), sub(p, "checks"), known: Self.checkNames)
+    let checksValue = try object(try f("checks", 17), sub(p, "checks"), known: Self.checkNames)
     var checks: [CheckName: CheckResult] = [:]
     for m in checksValue.members ?? [] {
       checks[CheckName(rawValue: m.key)!] = try check(m.value, sub(sub(p, "checks"), m.key))
     }
     var eigenSolves: Int?
-    if let e = o["eigen_solves"], !e.isNull { eigenSolves = try integer(e, sub(p, "eigen_solves"), Int.self) }
+    if let e = member(o, "eigen_solves", hint: 19), !e.isNull { eigenSolves = try integer(e, sub(p, "eigen_solves"), Int.self) }
     return CaseResult(
-      id: try string(try f("id"), sub(p, "id")),
-      source: try optionalString(try f("source"), sub(p, "source")),
-      index: try integer(try f("index"), sub(p, "index"), Int.self),
-      family: try optionalString(try f("family"), sub(p, "family")),
-      n: try integer(try f("n"), sub(p, "n"), Int.self),
-      transform: try optionalName(try f("transform"), sub(p, "transform"), TransformKind.self),
-      beta: try optionalNumber(try f("beta"), sub(p, "beta")),
-      spectral: try name(try f("spectral"), sub(p, "spectral"), SpectralKind.self),
-      classification: try optionalName(try f("classification"), sub(p, "classification"), Classification.self),
-      status: try name(try f("status"), sub(p, "status"), Status.self),
-      x: try optionalNumber(try f("x"), sub(p, "x")),
-      lambdaMin: try optionalNumber(try f("lambda_min"), sub(p, "lambda_min")),
-      kappa: try optionalNumber(try f("kappa"), sub(p, "kappa")),
-      eigenvalues: try pairs(try f("eigenvalues"), sub(p, "eigenvalues")).map { ComplexPair($0.0, $0.1) },
-      xCond: try optionalNumber(try f("x_cond"), sub(p, "x_cond")),
-      gradX: try optionalNumber(try f("grad_x"), sub(p, "grad_x")),
+      id: try string(try f("id", 0), sub(p, "id")),
+      source: try optionalString(try f("source", 1), sub(p, "source")),
+      index: try integer(try f("index", 2), sub(p, "index"), Int.self),
+      family: try optionalString(try f("family", 3), sub(p, "family")),
+      n: try integer(try f("n", 4), sub(p, "n"), Int.self),
+      transform: try optionalName(try f("transform", 5), sub(p, "transform"), TransformKind.self),
+      beta: try optionalNumber(try f("beta", 6), sub(p, "beta")),
+      spectral: try name(try f("spectral", 7), sub(p, "spectral"), SpectralKind.self),
+      classification: try optionalName(try f("classification", 8), sub(p, "classification"), Classification.self),
+      status: try name(try f("status", 9), sub(p, "status"), Status.self),
+      x: try optionalNumber(try f("x", 10), sub(p, "x")),
+      lambdaMin: try optionalNumber(try f("lambda_min", 11), sub(p, "lambda_min")),
+      kappa: try optionalNumber(try f("kappa", 12), sub(p, "kappa")),
+      eigenvalues: try pairs(try f("eigenvalues", 13), sub(p, "eigenvalues")).map { ComplexPair($0.0, $0.1) },
+      xCond: try optionalNumber(try f("x_cond", 14), sub(p, "x_cond")),
+      gradX: try optionalNumber(try f("grad_x", 15), sub(p, "grad_x")),
       gradY: gradY,
       checks: checks,
-      repro: try string(try f("repro"), sub(p, "repro")),
+      repro: try string(try f("repro", 18), sub(p, "repro")),
       eigenSolves: eigenSolves)
   }
 
   func check(_ v: JSONValue, _ p: String) throws(ResultsError) -> CheckResult {
     let o = try object(v, p, known: Self.checkKeys)
     var series: [SeriesPoint]?
-    if let s = o["series"], !s.isNull {
+    if let s = member(o, "series", hint: 4), !s.isNull {
       series = try pairs(s, sub(p, "series")).map { SeriesPoint(step: $0.0, error: $0.1) }
     }
     return CheckResult(
-      status: try name(try field(o, p, "status"), sub(p, "status"), Status.self),
-      value: try optionalNumber(try field(o, p, "value"), sub(p, "value")),
-      tolerance: try optionalNumber(try field(o, p, "tolerance"), sub(p, "tolerance")),
-      message: try string(try field(o, p, "message"), sub(p, "message")),
+      status: try name(try field(o, p, "status", hint: 0), sub(p, "status"), Status.self),
+      value: try optionalNumber(try field(o, p, "value", hint: 1), sub(p, "value")),
+      tolerance: try optionalNumber(try field(o, p, "tolerance", hint: 2), sub(p, "tolerance")),
+      message: try string(try field(o, p, "message", hint: 3), sub(p, "message")),
       series: series)
   }
 }
