@@ -48,7 +48,7 @@ public struct JSONValue: Sendable, Equatable {
   /// The value itself. Objects keep their members in file order (keys are unique:
   /// a duplicate key is a parse error). Numbers keep their literal text, so integers
   /// beyond 2^53 (seeds) can be read exactly.
-  public indirect enum Kind: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double, literal: String)
@@ -164,6 +164,63 @@ public enum JSON {
     try parse(Array(text.utf8), maxDepth: maxDepth, maxBytes: maxBytes)
   }
 
+  /// The double nearest to a number literal of the JSON grammar, computed exactly when
+  /// that is cheap, else nil (then `Double(String)`, which rounds correctly, is used).
+  ///
+  /// Clinger's fast path: the literal is `±w × 10^q` with integer digits `w` and
+  /// exponent `q`; when `w <= 2^53` and `|q| <= 22`, both `w` and `10^|q|` are doubles
+  /// exactly, so the one IEEE multiplication `w * 10^q` (or division `w / 10^-q`) is the
+  /// correctly rounded value of `w × 10^q`, the value `Double(String)` gives. The sign is
+  /// applied last (`-0` is `-0.0`).
+  static func exactDouble(_ literal: UnsafeBufferPointer<UInt8>) -> Double? {
+    var k = 0
+    let n = literal.count
+    let negative = n > 0 && literal[0] == UInt8(ascii: "-")
+    if negative { k = 1 }
+    var w: UInt64 = 0
+    var scale = 0  // digits after the point
+    var afterPoint = false
+    while k < n {
+      let c = literal[k]
+      if c == UInt8(ascii: ".") {
+        afterPoint = true
+      } else if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+        if w > (1 << 53) { return nil }  // too many digits for the fast path
+        w = w * 10 + UInt64(c - UInt8(ascii: "0"))
+        if afterPoint { scale += 1 }
+      } else {
+        break  // 'e' or 'E'
+      }
+      k += 1
+    }
+    var exponent = 0
+    if k < n {
+      k += 1  // 'e'
+      var exponentNegative = false
+      if literal[k] == UInt8(ascii: "-") || literal[k] == UInt8(ascii: "+") {
+        exponentNegative = literal[k] == UInt8(ascii: "-")
+        k += 1
+      }
+      while k < n {
+        if exponent > 1000 { return nil }
+        exponent = exponent * 10 + Int(literal[k] - UInt8(ascii: "0"))
+        k += 1
+      }
+      if exponentNegative { exponent = -exponent }
+    }
+    let q = exponent - scale
+    guard w <= (1 << 53), q >= -22, q <= 22 else { return nil }
+    let m = Double(w)
+    let d = q >= 0 ? m * exactPowersOfTen[q] : m / exactPowersOfTen[-q]
+    return negative ? -d : d
+  }
+
+  /// `10^k` for k = 0...22, each exactly a double.
+  static let exactPowersOfTen: [Double] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+  ]
+
   /// The name of a wide Unicode encoding the bytes are in ("UTF-16" or "UTF-32"),
   /// detected by a byte order mark or, as RFC 4627 section 3 suggests, by the pattern of
   /// NUL bytes that ASCII text has in those encodings; nil otherwise.
@@ -209,6 +266,8 @@ private struct Parser {
     var start: SourcePosition
     var items: [JSONValue] = []
     var members: [JSONMember] = []
+    /// The keys of `members`, kept only once the object has more than
+    /// `Parser.linearKeys` members (smaller objects are searched linearly).
     var keys: Set<String> = []
     /// The key whose value is being parsed (objects).
     var key = ""
@@ -259,26 +318,25 @@ private struct Parser {
   /// column. After it, every byte run between ASCII delimiters is valid UTF-8.
   func validateUTF8(release: ((Int) -> Void)? = nil) throws(JSONError) {
     var j = i
-    var ln = line
-    var col = column
     let n = b.count
     var nextRelease = j + Parser.releaseStride
     while j < n {
-      if j >= nextRelease, let release {
-        release(j)
+      if j >= nextRelease {
+        release?(j)
         nextRelease = j + Parser.releaseStride
       }
-      let c = b[j]
-      if c < 0x80 {
-        if c == 0x0A {
-          ln += 1
-          col = 1
-        } else {
-          col += 1
+      // A run of ASCII bytes, 8 at a time, up to the next release point.
+      let limit = min(n, nextRelease)
+      if let base = b.baseAddress {
+        while j + 8 <= limit {
+          let word = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
+          if word & 0x8080_8080_8080_8080 != 0 { break }
+          j += 8
         }
-        j += 1
-        continue
       }
+      while j < limit && b[j] < 0x80 { j += 1 }
+      if j >= limit { continue }
+      let c = b[j]
       var len = 0
       var lo: UInt8 = 0x80
       var hi: UInt8 = 0xBF
@@ -305,11 +363,29 @@ private struct Parser {
       if !ok {
         throw JSONError(
           "invalid UTF-8 (byte \(hex(c))); gradcheck reads UTF-8 JSON text",
-          at: SourcePosition(line: ln, column: col))
+          at: positionOfValidPrefix(upTo: j))
       }
       j += len
-      col += 1
     }
+  }
+
+  /// The line and column of offset `end`, counted from the cursor over bytes that are
+  /// valid UTF-8 (a newline starts a line, every other scalar is one column).
+  func positionOfValidPrefix(upTo end: Int) -> SourcePosition {
+    var ln = line
+    var col = column
+    var j = i
+    while j < end {
+      let c = b[j]
+      if c == 0x0A {
+        ln += 1
+        col = 1
+      } else {
+        col += 1
+      }
+      j += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4
+    }
+    return SourcePosition(line: ln, column: col)
   }
 
   // MARK: Values
@@ -387,7 +463,7 @@ private struct Parser {
             } else {
               let (key, keyPosition) = try parseKeyAndColon()
               state.stack.append(
-                Frame(isObject: true, start: start, keys: [key], key: key, keyPosition: keyPosition))
+                Frame(isObject: true, start: start, key: key, keyPosition: keyPosition))
               continue
             }
           } else {
@@ -454,7 +530,7 @@ private struct Parser {
             advance()
             skipWhitespace()
             let (next, nextPosition) = try parseKeyAndColon()
-            if !state.stack[top].keys.insert(next).inserted {
+            if Parser.isDuplicate(next, in: &state.stack[top]) {
               throw JSONError("duplicate key \(quoted(next)) in this object", at: nextPosition)
             }
             state.stack[top].key = next
@@ -488,6 +564,25 @@ private struct Parser {
     }
     advance()
     return (key, keyPosition)
+  }
+
+  /// Members an object may have before its keys are also kept in a set.
+  static let linearKeys = 16
+
+  /// Whether `key` is already a key of the object `frame` (whose members hold every key
+  /// read so far); records it. Small objects are searched linearly, larger ones in a set.
+  static func isDuplicate(_ key: String, in frame: inout Frame) -> Bool {
+    let count = frame.members.count
+    if count <= linearKeys {
+      for m in frame.members where m.key == key { return true }
+      if count == linearKeys {
+        frame.keys.reserveCapacity(2 * linearKeys)
+        for m in frame.members { frame.keys.insert(m.key) }
+        frame.keys.insert(key)
+      }
+      return false
+    }
+    return !frame.keys.insert(key).inserted
   }
 
   /// A note on the innermost open container, for end-of-file errors.
@@ -528,12 +623,18 @@ private struct Parser {
         if c & 0xC0 != 0x80 { scalars += 1 }
         i += 1
       }
-      if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<i])) }
       column += scalars
       guard i < b.count else {
         throw JSONError("unexpected end of file in the string opened at \(open)", at: position)
       }
       let c = b[i]
+      if c == UInt8(ascii: "\"") && out.isEmpty {
+        // No escape in the string (escapes always add bytes to `out`): the run is the string.
+        let s = String(decoding: UnsafeBufferPointer(rebasing: b[runStart..<i]), as: UTF8.self)
+        advance()
+        return s
+      }
+      if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<i])) }
       if c == UInt8(ascii: "\"") {
         advance()
         return String(decoding: out, as: UTF8.self)
@@ -647,8 +748,9 @@ private struct Parser {
       }
       while i < b.count && isDigit(b[i]) { advance() }
     }
-    let literal = String(decoding: UnsafeBufferPointer(rebasing: b[first..<i]), as: UTF8.self)
-    guard let d = Double(literal), d.isFinite else {
+    let bytes = UnsafeBufferPointer(rebasing: b[first..<i])
+    let literal = String(decoding: bytes, as: UTF8.self)
+    guard let d = JSON.exactDouble(bytes) ?? Double(literal), d.isFinite else {
       throw JSONError("\(abbreviated(literal)) is not a finite number (overflows a double)", at: start)
     }
     return JSONValue(.number(d, literal: literal), at: start)

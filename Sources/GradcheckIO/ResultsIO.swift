@@ -332,74 +332,87 @@ private struct ResultsDecoder {
   }
 
   /// An object's members, with unknown keys rejected.
-  func object(_ v: JSONValue, _ path: String, known: [String]) throws(ResultsError) -> JSONValue {
+  func object(_ v: JSONValue, _ path: @autoclosure () -> String, known: [String]) throws(ResultsError) -> JSONValue {
     guard let members = v.members else {
-      throw fail(path, "expected an object, found \(v.typeName)", v)
+      throw fail(path(), "expected an object, found \(v.typeName)", v)
     }
-    for m in members where !known.contains(m.key) {
-      throw fail(sub(path, m.key), "unknown key \(quoted(m.key))", at: m.keyPosition)
+    // Files written by gradcheck have the keys in `known` order: try the key at the
+    // member's own place first.
+    for (k, m) in members.enumerated() where !(k < known.count && known[k] == m.key) && !known.contains(m.key) {
+      throw fail(sub(path(), m.key), "unknown key \(quoted(m.key))", at: m.keyPosition)
     }
     return v
   }
 
-  func field(_ o: JSONValue, _ path: String, _ key: String) throws(ResultsError) -> JSONValue {
-    guard let v = o[key] else { throw fail(sub(path, key), "missing required key", o) }
+  func field(
+    _ o: JSONValue, _ path: @autoclosure () -> String, _ key: String, hint: Int = -1
+  ) throws(ResultsError) -> JSONValue {
+    guard let v = member(o, key, hint: hint) else { throw fail(sub(path(), key), "missing required key", o) }
     return v
   }
 
-  func string(_ v: JSONValue, _ path: String) throws(ResultsError) -> String {
-    guard let s = v.string else { throw fail(path, "expected a string, found \(v.typeName)", v) }
+  /// `o[key]`, looking at the member at index `hint` first. Keys of an object are unique
+  /// (a duplicate is a parse error), so this is the member `o[key]` finds.
+  func member(_ o: JSONValue, _ key: String, hint: Int) -> JSONValue? {
+    if case .object(let members) = o.kind, hint >= 0, hint < members.count, members[hint].key == key {
+      return members[hint].value
+    }
+    return o[key]
+  }
+
+  func string(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> String {
+    guard let s = v.string else { throw fail(path(), "expected a string, found \(v.typeName)", v) }
     return s
   }
 
-  func optionalString(_ v: JSONValue, _ path: String) throws(ResultsError) -> String? {
-    v.isNull ? nil : try string(v, path)
+  func optionalString(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> String? {
+    v.isNull ? nil : try string(v, path())
   }
 
   /// A number; `null` (how non-finite values are written) reads as NaN.
-  func number(_ v: JSONValue, _ path: String) throws(ResultsError) -> Double {
+  func number(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> Double {
     if v.isNull { return .nan }
-    guard let d = v.double else { throw fail(path, "expected a number, found \(v.typeName)", v) }
+    guard let d = v.double else { throw fail(path(), "expected a number, found \(v.typeName)", v) }
     return d
   }
 
-  func optionalNumber(_ v: JSONValue, _ path: String) throws(ResultsError) -> Double? {
-    v.isNull ? nil : try number(v, path)
+  func optionalNumber(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> Double? {
+    v.isNull ? nil : try number(v, path())
   }
 
-  func integer<I: FixedWidthInteger>(_ v: JSONValue, _ path: String, _: I.Type) throws(ResultsError) -> I {
+  func integer<I: FixedWidthInteger>(_ v: JSONValue, _ path: @autoclosure () -> String, _: I.Type) throws(ResultsError) -> I {
     guard let literal = v.numberLiteral, let i = I(literal) else {
-      throw fail(path, "expected an integer in \(I.min)...\(I.max), found \(v.numberLiteral ?? v.typeName)", v)
+      throw fail(path(), "expected an integer in \(I.min)...\(I.max), found \(v.numberLiteral ?? v.typeName)", v)
     }
     return i
   }
 
-  func name<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: String, _: E.Type) throws(ResultsError) -> E
+  func name<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: @autoclosure () -> String, _: E.Type) throws(ResultsError) -> E
   where E.RawValue == String {
-    let s = try string(v, path)
+    let s = try string(v, path())
     guard let e = E(rawValue: s) else {
-      throw fail(path, "unknown name \(quoted(s)); known: " + E.allCases.map(\.rawValue).joined(separator: ", "), v)
+      throw fail(path(), "unknown name \(quoted(s)); known: " + E.allCases.map(\.rawValue).joined(separator: ", "), v)
     }
     return e
   }
 
-  func optionalName<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: String, _ t: E.Type) throws(ResultsError) -> E?
+  func optionalName<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: @autoclosure () -> String, _ t: E.Type) throws(ResultsError) -> E?
   where E.RawValue == String {
-    v.isNull ? nil : try name(v, path, t)
+    v.isNull ? nil : try name(v, path(), t)
   }
 
-  func array(_ v: JSONValue, _ path: String) throws(ResultsError) -> [JSONValue] {
-    guard let a = v.array else { throw fail(path, "expected an array, found \(v.typeName)", v) }
+  func array(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> [JSONValue] {
+    guard let a = v.array else { throw fail(path(), "expected an array, found \(v.typeName)", v) }
     return a
   }
 
   /// `[[a, b], ...]` pairs of numbers.
-  func pairs(_ v: JSONValue, _ path: String) throws(ResultsError) -> [(Double, Double)] {
+  func pairs(_ v: JSONValue, _ path: @autoclosure () -> String) throws(ResultsError) -> [(Double, Double)] {
     var out: [(Double, Double)] = []
-    for (k, item) in try array(v, path).enumerated() {
-      let p = try array(item, "\(path)[\(k)]")
-      guard p.count == 2 else { throw fail("\(path)[\(k)]", "expected 2 numbers, found \(p.count)", item) }
-      out.append((try number(p[0], "\(path)[\(k)][0]"), try number(p[1], "\(path)[\(k)][1]")))
+    for (k, item) in try array(v, path()).enumerated() {
+      let p = try array(item, "\(path())[\(k)]")
+      guard p.count == 2 else { throw fail("\(path())[\(k)]", "expected 2 numbers, found \(p.count)", item) }
+      out.append((try number(p[0], "\(path())[\(k)][0]"), try number(p[1], "\(path())[\(k)][1]")))
     }
     return out
   }
@@ -414,6 +427,13 @@ private struct ResultsDecoder {
 
   static let topKeys = ["format", "version", "seed", "summary", "cases"]
   static let summaryKeys = ["cases", "pass", "warn", "fail", "skip", "xfail", "xpass"]
+  static let caseKeys = [
+    "id", "source", "index", "family", "n", "transform", "beta", "spectral", "classification",
+    "status", "x", "lambda_min", "kappa", "eigenvalues", "x_cond", "grad_x", "grad_y", "checks",
+    "repro", "eigen_solves",
+  ]
+  static let checkNames = CheckName.allCases.map(\.rawValue)
+  static let checkKeys = ["status", "value", "tolerance", "message", "series"]
 
   func results(_ root: JSONValue) throws(ResultsError) -> Results {
     let h = try header(root)
@@ -460,14 +480,10 @@ private struct ResultsDecoder {
   }
 
   func caseResult(_ v: JSONValue, _ p: String) throws(ResultsError) -> CaseResult {
-    let keys = [
-      "id", "source", "index", "family", "n", "transform", "beta", "spectral", "classification",
-      "status", "x", "lambda_min", "kappa", "eigenvalues", "x_cond", "grad_x", "grad_y", "checks",
-      "repro", "eigen_solves",
-    ]
-    let o = try object(v, p, known: keys)
-    func f(_ key: String) throws(ResultsError) -> JSONValue { try field(o, p, key) }
-    let gradYValue = try f("grad_y")
+    let o = try object(v, p, known: Self.caseKeys)
+    // Keys are looked up at their place in `caseKeys` first (where gradcheck writes them).
+    func f(_ key: String, _ hint: Int) throws(ResultsError) -> JSONValue { try field(o, p, key, hint: hint) }
+    let gradYValue = try f("grad_y", 16)
     var gradY: [[Double]]?
     if !gradYValue.isNull {
       var rows: [[Double]] = []
@@ -480,47 +496,47 @@ private struct ResultsDecoder {
       }
       gradY = rows
     }
-    let checksValue = try object(try f("checks"), sub(p, "checks"), known: CheckName.allCases.map(\.rawValue))
+    let checksValue = try object(try f("checks", 17), sub(p, "checks"), known: Self.checkNames)
     var checks: [CheckName: CheckResult] = [:]
     for m in checksValue.members ?? [] {
       checks[CheckName(rawValue: m.key)!] = try check(m.value, sub(sub(p, "checks"), m.key))
     }
     var eigenSolves: Int?
-    if let e = o["eigen_solves"], !e.isNull { eigenSolves = try integer(e, sub(p, "eigen_solves"), Int.self) }
+    if let e = member(o, "eigen_solves", hint: 19), !e.isNull { eigenSolves = try integer(e, sub(p, "eigen_solves"), Int.self) }
     return CaseResult(
-      id: try string(try f("id"), sub(p, "id")),
-      source: try optionalString(try f("source"), sub(p, "source")),
-      index: try integer(try f("index"), sub(p, "index"), Int.self),
-      family: try optionalString(try f("family"), sub(p, "family")),
-      n: try integer(try f("n"), sub(p, "n"), Int.self),
-      transform: try optionalName(try f("transform"), sub(p, "transform"), TransformKind.self),
-      beta: try optionalNumber(try f("beta"), sub(p, "beta")),
-      spectral: try name(try f("spectral"), sub(p, "spectral"), SpectralKind.self),
-      classification: try optionalName(try f("classification"), sub(p, "classification"), Classification.self),
-      status: try name(try f("status"), sub(p, "status"), Status.self),
-      x: try optionalNumber(try f("x"), sub(p, "x")),
-      lambdaMin: try optionalNumber(try f("lambda_min"), sub(p, "lambda_min")),
-      kappa: try optionalNumber(try f("kappa"), sub(p, "kappa")),
-      eigenvalues: try pairs(try f("eigenvalues"), sub(p, "eigenvalues")).map { ComplexPair($0.0, $0.1) },
-      xCond: try optionalNumber(try f("x_cond"), sub(p, "x_cond")),
-      gradX: try optionalNumber(try f("grad_x"), sub(p, "grad_x")),
+      id: try string(try f("id", 0), sub(p, "id")),
+      source: try optionalString(try f("source", 1), sub(p, "source")),
+      index: try integer(try f("index", 2), sub(p, "index"), Int.self),
+      family: try optionalString(try f("family", 3), sub(p, "family")),
+      n: try integer(try f("n", 4), sub(p, "n"), Int.self),
+      transform: try optionalName(try f("transform", 5), sub(p, "transform"), TransformKind.self),
+      beta: try optionalNumber(try f("beta", 6), sub(p, "beta")),
+      spectral: try name(try f("spectral", 7), sub(p, "spectral"), SpectralKind.self),
+      classification: try optionalName(try f("classification", 8), sub(p, "classification"), Classification.self),
+      status: try name(try f("status", 9), sub(p, "status"), Status.self),
+      x: try optionalNumber(try f("x", 10), sub(p, "x")),
+      lambdaMin: try optionalNumber(try f("lambda_min", 11), sub(p, "lambda_min")),
+      kappa: try optionalNumber(try f("kappa", 12), sub(p, "kappa")),
+      eigenvalues: try pairs(try f("eigenvalues", 13), sub(p, "eigenvalues")).map { ComplexPair($0.0, $0.1) },
+      xCond: try optionalNumber(try f("x_cond", 14), sub(p, "x_cond")),
+      gradX: try optionalNumber(try f("grad_x", 15), sub(p, "grad_x")),
       gradY: gradY,
       checks: checks,
-      repro: try string(try f("repro"), sub(p, "repro")),
+      repro: try string(try f("repro", 18), sub(p, "repro")),
       eigenSolves: eigenSolves)
   }
 
   func check(_ v: JSONValue, _ p: String) throws(ResultsError) -> CheckResult {
-    let o = try object(v, p, known: ["status", "value", "tolerance", "message", "series"])
+    let o = try object(v, p, known: Self.checkKeys)
     var series: [SeriesPoint]?
-    if let s = o["series"], !s.isNull {
+    if let s = member(o, "series", hint: 4), !s.isNull {
       series = try pairs(s, sub(p, "series")).map { SeriesPoint(step: $0.0, error: $0.1) }
     }
     return CheckResult(
-      status: try name(try field(o, p, "status"), sub(p, "status"), Status.self),
-      value: try optionalNumber(try field(o, p, "value"), sub(p, "value")),
-      tolerance: try optionalNumber(try field(o, p, "tolerance"), sub(p, "tolerance")),
-      message: try string(try field(o, p, "message"), sub(p, "message")),
+      status: try name(try field(o, p, "status", hint: 0), sub(p, "status"), Status.self),
+      value: try optionalNumber(try field(o, p, "value", hint: 1), sub(p, "value")),
+      tolerance: try optionalNumber(try field(o, p, "tolerance", hint: 2), sub(p, "tolerance")),
+      message: try string(try field(o, p, "message", hint: 3), sub(p, "message")),
       series: series)
   }
 }

@@ -51,19 +51,86 @@ extension GradCheck {
             repro: "gradcheck eig \(FamilyOptions.repro(g, seed: seed))"))
         }
       }
-      let progress = Progress(total: items.count, label: "eig")
-      let perItem = ParallelRunner(threads: jobs ?? ProcessInfoLite.cores).map(
-        items, progress: { progress.update($0) }, shouldStop: { interruptRequested() }
-      ) { item, _, ev in eigCase(item, &ev) }
-      progress.finish()
-      if interruptRequested() { exitInterrupted(done: perItem.compactMap { $0 }.count, total: items.count) }
-      let cases = perItem.compactMap { $0 }.sorted(by: CaseResult.canonicalOrder)
-      let results = Results(seed: seed, cases: cases)
-      try plan.write(results, title: "gradcheck eig")
-      let worst = cases.compactMap { $0.checks[.solver]?.value }.max() ?? 0
-      try finishRun(results, command: "eig", strict: output.strict, exitZero: output.exitZero,
-                    extra: " (largest solver value \(formatExact((worst * 100).rounded() / 100)) of 20)")
+      let run = try runEig(items, seed: seed, threads: jobs ?? ProcessInfoLite.cores, plan: plan)
+      try finishRun(run.summary, command: "eig", strict: output.strict, exitZero: output.exitZero,
+                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of 20)")
     }
+  }
+}
+
+/// Items per block of `runEig` (one case each, computed one after another by one worker).
+let eigBlock = 8
+
+/// Runs `eigCase` over `items` on the worker threads and writes the outputs of `plan` as
+/// the cases come, in canonical order, through an `OutputStream` (as `runJobs` does for
+/// check and sweep): the items are put in the order of their cases (`eigOrder`) and taken
+/// in blocks of `eigBlock`, and at most `2 * threads` blocks' cases are held at once
+/// (`ParallelRunner.forEachInOrder`), so memory for results does not grow with the number
+/// of cases. The bytes are those of sorting all the cases at the end. Returns the counts
+/// and the largest solver value (0 when none). An interrupt stops the run, removes what
+/// was streamed and exits (130 or 143) with no output file written.
+func runEig(
+  _ items: [EigItem], seed: UInt64, threads: Int, plan: OutputPlan
+) throws -> (summary: Summary, worst: Double) {
+  let order = eigOrder(items)
+  let blocks = stride(from: 0, to: order.count, by: eigBlock).map {
+    Array(order[$0..<min($0 + eigBlock, order.count)])
+  }
+  let progress = Progress(total: items.count, label: "eig")
+  let stream = try OutputStream(plan, seed: seed, title: "gradcheck eig")
+  let finished = JobCount()
+  var worst: Double?  // as `max()` of the values in case order
+  let threads = max(1, threads)
+  let outcome: ParallelRunner.StreamOutcome
+  do {
+    outcome = try ParallelRunner(threads: threads).forEachInOrder(
+      blocks, window: 2 * threads, shouldStop: { interruptRequested() },
+      { block, _, ev in
+        var cases: [CaseResult] = []
+        cases.reserveCapacity(block.count)
+        for k in block { cases.append(eigCase(items[k], &ev)) }
+        progress.update(finished.add(block.count))
+        return cases
+      },
+      consume: { (_, cases: [CaseResult]) throws in
+        for c in cases {
+          try stream.add(c)
+          if let v = c.checks[.solver]?.value, worst.map({ $0 < v }) ?? true { worst = v }
+        }
+      })
+  } catch {
+    progress.finish()
+    stream.discard()
+    throw error
+  }
+  progress.finish()
+  if outcome.stopped || interruptRequested() {
+    stream.discard()
+    exitInterrupted(done: finished.value, total: items.count)
+  }
+  do {
+    try stream.finish()
+  } catch {
+    stream.discard()
+    throw error
+  }
+  return (stream.summary, worst ?? 0)
+}
+
+/// The indices of `items` in the canonical order of their cases (`CaseResult.canonicalOrder`):
+/// an item's case has the item's group (`source ?? family`), N (the matrix order), index
+/// and id, no transform or beta, and the spectral quantity `minRealEigenvalue`, so the
+/// canonical order of the cases is the order of (group, N, index, id); ties keep the
+/// items' order, as the stable sort of all the cases did.
+func eigOrder(_ items: [EigItem]) -> [Int] {
+  items.indices.sorted { a, b in
+    let x = items[a], y = items[b]
+    let gx = x.source ?? x.family ?? "cases", gy = y.source ?? y.family ?? "cases"
+    if gx != gy { return gx < gy }
+    if x.y.rows != y.y.rows { return x.y.rows < y.y.rows }
+    if x.index != y.index { return x.index < y.index }
+    if x.id != y.id { return x.id < y.id }
+    return a < b
   }
 }
 
