@@ -27,6 +27,12 @@ enum JSONWriter {
   /// The body of a JSON string literal: `"` and `\` escaped, control characters as
   /// `\n`, `\t`, ... or `\u00XX`; everything else written as UTF-8.
   static func escaped(_ s: String) -> String {
+    // Most strings (names, messages, numbers) need no escape: one pass over the UTF-8
+    // bytes says so (every byte of a multi-byte scalar is >= 0x80), and the string is
+    // returned as it is, the same text the loop below would build.
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+      return s
+    }
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for scalar in s.unicodeScalars {

@@ -230,3 +230,54 @@ struct JSONTests {
     #expect(JSONWriter.number(-Double.infinity) == "null")
   }
 }
+
+@Suite("JSON string escaping")
+struct JSONEscapeTests {
+  /// The escape rules written out one scalar at a time (the writer's slow path).
+  func reference(_ s: String) -> String {
+    var out = ""
+    for u in s.unicodeScalars {
+      switch u {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case "\u{08}": out += "\\b"
+      case "\u{0C}": out += "\\f"
+      default:
+        if u.value < 0x20 {
+          let hex = String(u.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(u)
+        }
+      }
+    }
+    return out
+  }
+
+  @Test("strings with and without characters to escape: the fast path returns the same text, and it parses back")
+  func escapedMatchesTheRules() throws {
+    let fixed = ["", "plain", "gaussian/n3 x=-2", "λ_min ≈ −1.55 ✓", "a\"b", "back\\slash", "tab\there",
+                 "\u{01}\u{1F}", "line\nbreak\r", "\u{7F} del", "é\u{0301}", "𝔘𝔫𝔦"]
+    var state: UInt64 = 5
+    func next() -> UInt64 {  // a fixed LCG: the same strings every run
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return state >> 33
+    }
+    var random: [String] = []
+    let alphabet: [Unicode.Scalar] = ["a", "Z", " ", "\"", "\\", "\n", "\u{00}", "\u{1F}", "\u{7F}", "é", "λ", "😀"]
+    for _ in 0..<2000 {
+      var s = ""
+      for _ in 0..<Int(next() % 12) { s.unicodeScalars.append(alphabet[Int(next() % UInt64(alphabet.count))]) }
+      random.append(s)
+    }
+    for s in fixed + random {
+      let e = JSONWriter.escaped(s)
+      #expect(e == reference(s), "\(s.debugDescription)")
+      let back = try JSON.parse("\"" + e + "\"")
+      #expect(back.string == s, "\(s.debugDescription)")
+    }
+  }
+}
