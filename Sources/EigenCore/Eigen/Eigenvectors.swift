@@ -336,10 +336,10 @@ extension EigenvectorKernel {
     let mu = Complex(a) - lambda
     let t01 = t[b * n + b + 1], t10 = t[(b + 1) * n + b]
     let (p, q) = left ? (t10, t01) : (t01, t10)
-    // (p, -mu) or (mu, -q), whichever has the larger real entry, scaled by the power of
+    // (p, -mu) if |p| >= |q|, else (mu, -q), scaled by the power of
     // two 2^-e that brings that entry into [1, 2) (DTREVC starts from a vector of unit
     // max-norm: for a block near 1e-280 the raw entries' products with T underflow).
-    // |mu| = w = sqrt|p q| <= max(|p|, |q|), so the vector's max-norm is in [1, 2); the
+    // |mu| = w = sqrt|p q| <= max(|p|, |q|), so the max-norm is in [1, 2) to rounding; the
     // scaling is exact and changes no rounding elsewhere (only under- and overflow).
     if abs(p) >= abs(q) {
       let (s1, s2) = unitScale(p)
