@@ -280,6 +280,18 @@ struct EigenvectorKernel {
     for k in 0..<n { out[k] = Complex(scale * out[k].re, 0) }
   }
 }
+/// `2^-e` for the exponent `e` of a finite nonzero `v` (so `2^-e |v|` is in [1, 2)), as
+/// two powers of two `(s1, s2)` to apply as `s2 * (s1 * y)`: `2^-e` alone is not
+/// representable when `v` is denormal (`e < -1023`). Both factors are exact.
+@inline(__always)
+func unitScale(_ v: Double) -> (Double, Double) {
+  let e = v == 0 || !v.isFinite ? 0 : Int(v.exponent)
+  let k = -e
+  let k1 = min(k, 1023)
+  return (Double(sign: .plus, exponent: k1, significand: 1),
+          Double(sign: .plus, exponent: k - k1, significand: 1))
+}
+
 /// The imaginary parts of a complex buffer, seen as a real vector.
 struct RealInImaginary {
   let base: UnsafeMutablePointer<Complex>
@@ -324,12 +336,19 @@ extension EigenvectorKernel {
     let mu = Complex(a) - lambda
     let t01 = t[b * n + b + 1], t10 = t[(b + 1) * n + b]
     let (p, q) = left ? (t10, t01) : (t01, t10)
+    // (p, -mu) if |p| >= |q|, else (mu, -q), scaled by the power of
+    // two 2^-e that brings that entry into [1, 2) (DTREVC starts from a vector of unit
+    // max-norm: for a block near 1e-280 the raw entries' products with T underflow).
+    // |mu| = w = sqrt|p q| <= max(|p|, |q|), so the max-norm is in [1, 2) to rounding; the
+    // scaling is exact and changes no rounding elsewhere (only under- and overflow).
     if abs(p) >= abs(q) {
-      x[b] = Complex(p)
-      x[b + 1] = -mu
+      let (s1, s2) = unitScale(p)
+      x[b] = Complex(s2 * (s1 * p))
+      x[b + 1] = -(s2 * (s1 * mu))
     } else {
-      x[b] = mu
-      x[b + 1] = Complex(-q)
+      let (s1, s2) = unitScale(q)
+      x[b] = s2 * (s1 * mu)
+      x[b + 1] = Complex(-(s2 * (s1 * q)))
     }
     @inline(__always) func rescaleIfLarge(_ j: Int) {
       if abs(x[j].re) > Self.big || abs(x[j].im) > Self.big {
@@ -473,23 +492,36 @@ extension EigenvectorKernel {
 /// `a / b`, with `b` replaced by `smin` (keeping its direction) when `|b| < smin`.
 @inline(__always)
 func divide(_ a: Complex, _ b: Complex, smin: Double) -> Complex {
-  var d = b
-  let m = d.magnitude
-  if m < smin {
-    d = m == 0 ? Complex(smin) : (smin / m) * d
-  }
-  return a / d
+  a / perturbedPivot(b, smin: smin)
+}
+
+/// A pivot `p` with `|p| < smin` replaced by `smin * (p / |p|)` (`smin` when `p = 0`),
+/// otherwise `p` itself. The unit direction `p / |p|` is formed first: its components are
+/// at most 1 in magnitude, so nothing overflows however small `|p|` is (the factor
+/// `smin / |p|` of the naive form overflows for `smin ~ 1e72`, `|p| ~ 1e-299`, and
+/// `inf * 0` then gave NaN vectors). LAPACK DLALN2 replaces such a pivot by `smin` itself.
+@inline(__always)
+func perturbedPivot(_ p: Complex, smin: Double) -> Complex {
+  let m = p.magnitude
+  guard m < smin else { return p }
+  if m == 0 { return Complex(smin) }
+  return smin * Complex(p.re / m, p.im / m)
+}
+
+/// `perturbedPivot` for a real pivot: `+-smin` with the sign of `p` (`smin` for `p = 0`),
+/// the bits `perturbedPivot` gives with a zero imaginary part.
+@inline(__always)
+func perturbedPivotReal(_ p: Double, smin: Double) -> Double {
+  let m = abs(p)
+  guard m < smin else { return p }
+  if m == 0 { return smin }
+  return smin * (p / m)
 }
 
 /// `divide` for real `a`, `b`: the same operations with zero imaginary parts.
 @inline(__always)
 func divideReal(_ a: Double, _ b: Double, smin: Double) -> Double {
-  var d = b
-  let m = abs(d)
-  if m < smin {
-    d = m == 0 ? smin : (smin / m) * d
-  }
-  return a / d
+  a / perturbedPivotReal(b, smin: smin)
 }
 
 /// Solves the complex 2 x 2 system `[a b; c d] [x0; x1] = [r0; r1]` by Gaussian
@@ -522,8 +554,7 @@ func solve2x2(
   var p11 = m0
   if p11.magnitude < smin { p11 = Complex(smin) }
   let l21 = m2 / p11
-  var u22 = m3 - l21 * m1
-  if u22.magnitude < smin { u22 = u22.magnitude == 0 ? Complex(smin) : (smin / u22.magnitude) * u22 }
+  let u22 = perturbedPivot(m3 - l21 * m1, smin: smin)
   let y1 = (s1 - l21 * s0) / u22
   let y0 = (s0 - m1 * y1) / p11
   return swappedCols ? (y1, y0) : (y0, y1)
@@ -554,8 +585,7 @@ func solve2x2Real(
   var p11 = m0
   if abs(p11) < smin { p11 = smin }
   let l21 = m2 / p11
-  var u22 = m3 - l21 * m1
-  if abs(u22) < smin { u22 = u22 == 0 ? smin : (smin / abs(u22)) * u22 }
+  let u22 = perturbedPivotReal(m3 - l21 * m1, smin: smin)
   let y1 = (s1 - l21 * s0) / u22
   let y0 = (s0 - m1 * y1) / p11
   return swappedCols ? (y1, y0) : (y0, y1)
