@@ -126,10 +126,10 @@ public struct EigenSolver: Sendable {
     // entries are huge or tiny (outside [2^-400, 2^400]) or span more than 2^600. A power of
     // two changes no rounding; only entries below 2^(e-1074) are lost, a perturbation of at
     // most 2^-1074 |A|. The fixed range keeps the absolute thresholds of the later stages
-    // in proportion: the eigenvector solves scale a pivot `t_jj - lambda` below
-    // `smin >= ulp |T| 1e-3` up to smin, by the factor `smin / |t_jj - lambda|`; with
-    // |T| ~ 2^300 and a denormal pivot (only possible when the entries span a wide range)
-    // that factor overflowed into NaN vectors, at |T| <= 2 n it stays below n 2^1013.
+    // (DGEBAL's limits on the scale factors, the deflation tests' smallest numbers) in
+    // proportion to |A|: on a 3 x 3 of norm 2^302 with entries down to 1e-312, balancing
+    // unscaled spanned 2^764 and dropped a coupling that mattered (fuzz finding 7).
+    // (The eigenvector solves' perturbed pivots, `smin * p / |p|`, are safe at any scale.)
     // Matrices of ordinary range are factored as given (bit for bit as before).
     let wide = maxAbs > 0x1p400 || maxAbs < 0x1p-400 || minAbs < maxAbs * 0x1p-600
     scaleExponent = maxAbs > 0 && wide ? Int(maxAbs.exponent) : 0
