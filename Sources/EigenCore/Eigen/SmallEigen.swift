@@ -382,15 +382,10 @@ extension EigenSolver {
         wi[1] = blk.rt2i
         if vectors {
           let cs = blk.cs, sn = blk.sn
-          @inline(__always) func rot(_ x: inout Double, _ y: inout Double) {
-            let a = x, b = y
-            x = cs * a + sn * b
-            y = cs * b - sn * a
-          }
-          rot(&h02, &h12)
-          rot(&z00, &z01)
-          rot(&z10, &z11)
-          rot(&z20, &z21)
+          rotatePair(cs, sn, &h02, &h12)
+          rotatePair(cs, sn, &z00, &z01)
+          rotatePair(cs, sn, &z10, &z11)
+          rotatePair(cs, sn, &z20, &z21)
         }
       }
     } else {
@@ -407,15 +402,10 @@ extension EigenSolver {
       wi[2] = blk.rt2i
       if vectors {
         let cs = blk.cs, sn = blk.sn
-        @inline(__always) func rot(_ x: inout Double, _ y: inout Double) {
-          let a = x, b = y
-          x = cs * a + sn * b
-          y = cs * b - sn * a
-        }
-        rot(&h01, &h02)
-        rot(&z01, &z02)
-        rot(&z11, &z12)
-        rot(&z21, &z22)
+        rotatePair(cs, sn, &h01, &h02)
+        rotatePair(cs, sn, &z01, &z02)
+        rotatePair(cs, sn, &z11, &z12)
+        rotatePair(cs, sn, &z21, &z22)
       }
       wr[0] = h00
       wi[0] = 0
@@ -1167,4 +1157,13 @@ struct SmallOutcome {
   var ihi: Int
   var swaps: Int
   var iterations: Int
+}
+
+/// Applies the plane rotation of a standardised 2 x 2 block to a pair of entries:
+/// `(x, y) <- (cs x + sn y, cs y - sn x)` (DLANV2's rotation, as DROT applies it).
+@inline(__always)
+func rotatePair(_ cs: Double, _ sn: Double, _ x: inout Double, _ y: inout Double) {
+  let a = x, b = y
+  x = cs * a + sn * b
+  y = cs * b - sn * a
 }
