@@ -94,47 +94,19 @@ func runJobs(
   _ jobs: [MatrixJob], options: CommonOptions, label: String, plan: OutputPlan, title: String
 ) throws -> (summary: Summary, solvesNote: String) {
   let engine = CheckEngine(options: options.engineOptions(), referenceCheck: referenceSolverCheck)
-  let progress = Progress(total: jobs.count, label: label)
-  let blocks = canonicalBlocks(jobs)
-  let stream = try OutputStream(plan, seed: options.seed, title: title)
-  let finishedJobs = JobCount()
   var solves = SolveCounter()
-  let threads = max(1, options.threads)
-  let outcome: ParallelRunner.StreamOutcome
-  do {
-    outcome = try ParallelRunner(threads: threads).forEachInOrder(
-      blocks, window: 2 * threads, shouldStop: { interruptRequested() },
-      { block, _, ev in
-        // The block's jobs in their given order, their cases in canonical order.
-        var cases: [CaseResult] = []
-        for j in block { cases += engine.run(jobs[j], evaluator: &ev) }
-        cases.sort(by: CaseResult.canonicalOrder)
-        progress.update(finishedJobs.add(block.count))
-        return cases
-      },
-      consume: { (_, cases: [CaseResult]) throws in
-        for c in cases {
-          try stream.add(c)
-          solves.add(c)
-        }
-      })
-  } catch {
-    progress.finish()
-    stream.discard()
-    throw error
-  }
-  progress.finish()
-  if outcome.stopped || interruptRequested() {
-    stream.discard()
-    exitInterrupted(done: finishedJobs.value, total: jobs.count)
-  }
-  do {
-    try stream.finish()
-  } catch {
-    stream.discard()
-    throw error
-  }
-  return (stream.summary, solves.note)
+  let summary = try streamBlocks(
+    canonicalBlocks(jobs), total: jobs.count, label: label, threads: options.threads, plan: plan,
+    seed: options.seed, title: title,
+    { block, ev in
+      // The block's jobs in their given order, their cases in canonical order.
+      var cases: [CaseResult] = []
+      for j in block { cases += engine.run(jobs[j], evaluator: &ev) }
+      cases.sort(by: CaseResult.canonicalOrder)
+      return cases
+    },
+    seen: { solves.add($0) })
+  return (summary, solves.note)
 }
 
 /// The jobs' indices in blocks whose cases, each block's sorted on its own and the blocks

@@ -76,45 +76,15 @@ func runEig(
   let blocks = stride(from: 0, to: order.count, by: eigBlock).map {
     Array(order[$0..<min($0 + eigBlock, order.count)])
   }
-  let progress = Progress(total: items.count, label: "eig")
-  let stream = try OutputStream(plan, seed: seed, title: "gradcheck eig")
-  let finished = JobCount()
   var worst: Double?  // as `max()` of the values in case order
-  let threads = max(1, threads)
-  let outcome: ParallelRunner.StreamOutcome
-  do {
-    outcome = try ParallelRunner(threads: threads).forEachInOrder(
-      blocks, window: 2 * threads, shouldStop: { interruptRequested() },
-      { block, _, ev in
-        var cases: [CaseResult] = []
-        cases.reserveCapacity(block.count)
-        for k in block { cases.append(eigCase(items[k], &ev)) }
-        progress.update(finished.add(block.count))
-        return cases
-      },
-      consume: { (_, cases: [CaseResult]) throws in
-        for c in cases {
-          try stream.add(c)
-          if let v = c.checks[.solver]?.value, worst.map({ $0 < v }) ?? true { worst = v }
-        }
-      })
-  } catch {
-    progress.finish()
-    stream.discard()
-    throw error
-  }
-  progress.finish()
-  if outcome.stopped || interruptRequested() {
-    stream.discard()
-    exitInterrupted(done: finished.value, total: items.count)
-  }
-  do {
-    try stream.finish()
-  } catch {
-    stream.discard()
-    throw error
-  }
-  return (stream.summary, worst ?? 0)
+  let summary = try streamBlocks(
+    blocks, total: items.count, label: "eig", threads: threads, plan: plan, seed: seed,
+    title: "gradcheck eig",
+    { block, ev in block.map { eigCase(items[$0], &ev) } },
+    seen: { c in
+      if let v = c.checks[.solver]?.value, worst.map({ $0 < v }) ?? true { worst = v }
+    })
+  return (summary, worst ?? 0)
 }
 
 /// The indices of `items` in the canonical order of their cases (`CaseResult.canonicalOrder`):

@@ -1,7 +1,9 @@
 import ArgumentParser
+import GradCheckCore
 import GradcheckIO
 import GradcheckModel
 import Reporting
+import Spectral
 
 /// Where a run writes, checked before any work starts (an output path that
 /// cannot be written is an input error, exit 2, and nothing is computed).
@@ -154,4 +156,57 @@ func finishRun(_ s: Summary, command: String, strict: Bool, exitZero: Bool, extr
   line += failing ? (exitZero ? " (failures reported, --exit-zero)" : " -> FAIL") : " -> OK"
   print(line)
   if failing && !exitZero { throw ExitCode(1) }
+}
+
+/// Runs `blocks` (lists of item indices) on `threads` worker threads with a progress bar
+/// over `total` items, and writes the cases each block returns to the outputs of `plan`
+/// through an `OutputStream`, in block order as they come: at most `2 * threads` blocks'
+/// cases are held at once (`ParallelRunner.forEachInOrder`), so memory does not grow with
+/// the number of cases. `work` must return a block's cases in canonical order and the
+/// blocks must follow one another in it (the caller's ordering, see `canonicalBlocks`);
+/// `seen` sees every case as it is written. An interrupt stops the run, removes what was
+/// streamed and exits (130 or 143) with no output file written; an error does the same
+/// and is rethrown.
+func streamBlocks(
+  _ blocks: [[Int]], total: Int, label: String, threads: Int, plan: OutputPlan, seed: UInt64,
+  title: String,
+  _ work: @escaping @Sendable ([Int], inout SpectralEvaluator) -> [CaseResult],
+  seen: (CaseResult) -> Void
+) throws -> Summary {
+  let progress = Progress(total: total, label: label)
+  let stream = try OutputStream(plan, seed: seed, title: title)
+  let finished = JobCount()
+  let threads = max(1, threads)
+  let outcome: ParallelRunner.StreamOutcome
+  do {
+    outcome = try ParallelRunner(threads: threads).forEachInOrder(
+      blocks, window: 2 * threads, shouldStop: { interruptRequested() },
+      { block, _, ev in
+        let cases = work(block, &ev)
+        progress.update(finished.add(block.count))
+        return cases
+      },
+      consume: { (_, cases: [CaseResult]) throws in
+        for c in cases {
+          try stream.add(c)
+          seen(c)
+        }
+      })
+  } catch {
+    progress.finish()
+    stream.discard()
+    throw error
+  }
+  progress.finish()
+  if outcome.stopped || interruptRequested() {
+    stream.discard()
+    exitInterrupted(done: finished.value, total: total)
+  }
+  do {
+    try stream.finish()
+  } catch {
+    stream.discard()
+    throw error
+  }
+  return stream.summary
 }
