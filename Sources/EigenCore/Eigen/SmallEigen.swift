@@ -792,48 +792,14 @@ extension EigenSolver {
     return tau
   }
 
-  /// DLARFG with the scaled norm and the rescaling of a tiny beta, for the inputs the
-  /// plain form does not take.
+  /// The general path's DLARFG (`householder`: scaled norm, rescaling of a tiny beta) for
+  /// the inputs the plain form does not take, kept out of line so that the specialised
+  /// kernels do not carry a copy of this cold path.
   @inline(never)
   static func scaledReflector(
     alpha: inout Double, x: UnsafeMutablePointer<Double>, count: Int, stride: Int
   ) -> Double {
-    if count <= 0 { return 0 }
-    @inline(__always) func norm() -> Double {
-      var acc = ScaledSumOfSquares()
-      for k in 0..<count { acc.add(x[k * stride]) }
-      return acc.norm
-    }
-    /// `sqrt(a^2 + b^2)` without needless overflow or underflow (DLAPY2).
-    @inline(__always) func pythag(_ a: Double, _ b: Double) -> Double {
-      let w = max(abs(a), abs(b)), z = min(abs(a), abs(b))
-      if z == 0 || w > Double.greatestFiniteMagnitude { return w }
-      let q = z / w
-      return w * (1 + q * q).squareRoot()
-    }
-    let xnorm = norm()
-    if xnorm == 0 { return 0 }
-    var beta = pythag(alpha, xnorm)
-    if alpha.sign != .minus { beta = -beta }
-    let safmin = Machine.safmin / (Machine.ulp / 2)
-    var knt = 0
-    if abs(beta) < safmin {
-      let rsafmn = 1 / safmin
-      repeat {
-        knt += 1
-        for k in 0..<count { x[k * stride] *= rsafmn }
-        beta *= rsafmn
-        alpha *= rsafmn
-      } while abs(beta) < safmin && knt < 20
-      beta = pythag(alpha, norm())
-      if alpha.sign != .minus { beta = -beta }
-    }
-    let tau = (beta - alpha) / beta
-    let f = 1 / (alpha - beta)
-    for k in 0..<count { x[k * stride] *= f }
-    for _ in 0..<knt { beta *= safmin }
-    alpha = beta
-    return tau
+    householder(alpha: &alpha, x: x, count: count, stride: stride)
   }
 
   // MARK: Hessenberg reduction (DGEHD2)
