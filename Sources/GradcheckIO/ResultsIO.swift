@@ -247,12 +247,8 @@ public final class ResultsReader {
         whole = r.cases
         done = true
       }
-    } catch let e as JSONError {
-      throw Self.diagnose(path, input, maxBytes, fallback: ResultsError(file: path, message: e.description))
-    } catch let e as ResultsError {
-      throw Self.diagnose(path, input, maxBytes, fallback: e)
     } catch {
-      throw ResultsError(file: path, message: "\(error)")
+      throw Self.diagnose(error, path, input, maxBytes)
     }
     if let found {
       version = found.version
@@ -299,17 +295,27 @@ public final class ResultsReader {
       summary.add(c.status)
       input.release(upTo: stream.offset)
       return c
-    } catch let e as JSONError {
-      throw Self.diagnose(path, input, maxBytes, fallback: ResultsError(file: path, message: e.description))
-    } catch let e as ResultsError {
-      throw Self.diagnose(path, input, maxBytes, fallback: e)
     } catch {
-      throw ResultsError(file: path, message: "\(error)")
+      throw Self.diagnose(error, path, input, maxBytes)
     }
   }
 
   private static func decodeWhole(_ path: String, _ input: InputBytes, _ maxBytes: Int) throws(ResultsError) -> Results {
     try decodeResults(Array(input.buffer), file: path, maxBytes: maxBytes)
+  }
+
+  /// The error to report for `error`, met while streaming the file: for a JSON or results
+  /// error, the one `loadResults` gives for the whole file (the same error first met, or
+  /// its own should it find none); anything else as it is.
+  private static func diagnose(_ error: any Error, _ path: String, _ input: InputBytes, _ maxBytes: Int) -> ResultsError {
+    switch error {
+    case let e as JSONError:
+      return diagnose(path, input, maxBytes, fallback: ResultsError(file: path, message: e.description))
+    case let e as ResultsError:
+      return diagnose(path, input, maxBytes, fallback: e)
+    default:
+      return ResultsError(file: path, message: "\(error)")
+    }
   }
 
   /// The error `loadResults` gives for the file (`fallback` should it find none).
