@@ -1,4 +1,4 @@
-/// The finite-difference engine of the `gradient` check (SPEC section 4): central
+/// The finite-difference engine (the `gradient` check of gradcheck): central
 /// differences over a geometric step sequence, Richardson extrapolation, and an error
 /// estimate for every derivative (truncation + rounding), numdifftools/GSL style.
 ///
@@ -8,7 +8,6 @@
 #if canImport(Glibc)
   import Glibc
 #endif
-import GradcheckModel
 
 // MARK: - Results
 
@@ -66,16 +65,16 @@ public struct DerivativeEstimate: Sendable, Equatable {
   /// Number of outputs.
   public var outputCount: Int { estimates.count }
 
-  /// Error estimate against step for one output (largest step first), for the
-  /// HTML convergence plot of the `gradient` check.
-  public func series(output: Int) -> [SeriesPoint] {
-    table.map { SeriesPoint(step: $0.step, error: $0.errorEstimates[output]) }
+  /// Error estimate against step for one output (largest step first), for
+  /// convergence plots.
+  public func errorEstimatePoints(output: Int) -> [FDPoint] {
+    table.map { FDPoint(step: $0.step, error: $0.errorEstimates[output]) }
   }
 
   /// Actual error `|central - exact|` against step for one output (largest step
   /// first), when the exact (or analytic) derivative is known.
-  public func centralErrorSeries(output: Int, exact: Double) -> [SeriesPoint] {
-    table.map { SeriesPoint(step: $0.step, error: abs($0.central[output] - exact)) }
+  public func centralErrorPoints(output: Int, exact: Double) -> [FDPoint] {
+    table.map { FDPoint(step: $0.step, error: abs($0.central[output] - exact)) }
   }
 }
 
@@ -446,7 +445,7 @@ public struct CentralDifference: Sendable, Equatable {
 /// The verdict of comparing analytic derivatives with finite-difference ones.
 public struct GradientComparisonResult: Sendable, Equatable {
   /// `pass`, `warn` or `fail` (`skip` when there is nothing to compare).
-  public var status: Status
+  public var status: FDStatus
   /// Largest normalized error `|a_j - n_j| / (tol_j + k * err_j)` (fail above 1).
   public var value: Double
   /// The tolerance `value` is held to: always 1 (the rule is normalized).
@@ -456,17 +455,12 @@ public struct GradientComparisonResult: Sendable, Equatable {
   /// Index of the entry the message names (`nil` when there are no entries).
   public var worstIndex: Int?
 
-  public init(status: Status, value: Double, tolerance: Double, message: String, worstIndex: Int?) {
+  public init(status: FDStatus, value: Double, tolerance: Double, message: String, worstIndex: Int?) {
     self.status = status
     self.value = value
     self.tolerance = tolerance
     self.message = message
     self.worstIndex = worstIndex
-  }
-
-  /// As a `CheckResult` of the results model.
-  public func checkResult(series: [SeriesPoint]? = nil) -> CheckResult {
-    CheckResult(status: status, value: value, tolerance: tolerance, message: message, series: series)
   }
 }
 
@@ -615,42 +609,4 @@ public struct GradientComparison: Sendable, Equatable {
       message: "max normalized error \(formatScientific(maxValue)) at \(detail(worstFail))",
       worstIndex: worstFail)
   }
-}
-
-// MARK: - Formatting
-
-/// `x` in scientific notation with three significant digits (`-1.23e-05`, `0`, `nan`,
-/// `inf`), for one-line messages; deterministic on a given platform.
-func formatScientific(_ x: Double) -> String {
-  if x.isNaN { return "nan" }
-  if x.isInfinite { return x < 0 ? "-inf" : "inf" }
-  if x == 0 { return "0" }
-  let sign = x < 0 ? "-" : ""
-  var v = abs(x)
-  var shift = 0
-  if v < 1e-290 {
-    v *= 1e30
-    shift = -30
-  }
-  var e = Int(log10(v).rounded(.down))
-  var m = v / pow(10, Double(e))
-  if m >= 10 {
-    m /= 10
-    e += 1
-  } else if m < 1 {
-    m *= 10
-    e -= 1
-  }
-  var digits = Int((m * 100).rounded())
-  if digits >= 1000 {
-    digits = 100
-    e += 1
-  }
-  e += shift
-  let d0 = digits / 100
-  let rest = digits % 100
-  let frac = rest < 10 ? "0\(rest)" : "\(rest)"
-  let ae = abs(e)
-  let exp = (e < 0 ? "-" : "+") + (ae < 10 ? "0\(ae)" : "\(ae)")
-  return "\(sign)\(d0).\(frac)e\(exp)"
 }
