@@ -279,92 +279,31 @@ public struct CentralDifference: Sendable, Equatable {
     let levelsK = richardsonLevels
     for o in 0..<outputs {
       // Level 0 and its rounding.
-      var t = Array(repeating: Array(repeating: Double.nan, count: n), count: levelsK + 1)
-      var rho = t
+      var t0 = Array(repeating: Double.nan, count: n)
+      var rho0 = t0
       for i in 0..<n {
         let gp = plus[i][o]
         let gm = minus[i][o]
         let d = (gp - gm) / widths[i]
-        t[0][i] = d
+        t0[i] = d
         central[i][o] = d
-        rho[0][i] =
+        rho0[i] =
           (relativeNoise * (abs(gp) + abs(gm)) + 2 * absoluteNoise) / widths[i]
           + Double.ulpOfOne * abs(d) * inputMag / hs[i]
       }
-      // Richardson levels.
-      var factor = 1.0
-      if levelsK >= 1 {
-        for k in 1...levelsK {
-          factor *= ratio * ratio
-          let a = 1 / (factor - 1)
-          for i in 0..<(n - k) {
-            t[k][i] = t[k - 1][i + 1] + (t[k - 1][i + 1] - t[k - 1][i]) * a
-            rho[k][i] = (1 + a) * rho[k - 1][i + 1] + a * rho[k - 1][i]
-          }
-        }
+      // Richardson levels, error estimates, the best candidate (a row with no usable
+      // candidate still shows its plain central difference).
+      let column = RichardsonColumn(
+        level0: t0, rounding0: rho0, steps: hs, levels: levelsK, factorStep: ratio * ratio,
+        divergenceFactor: Self.divergenceFactor)
+      for i in 0..<n {
+        rowValues[i][o] = column.rowValues[i]
+        rowErrors[i][o] = column.rowErrors[i]
       }
-      // Error estimates and the best candidate.
-      for k in 0...levelsK {
-        let count = n - k
-        for i in 0..<count {
-          let value = t[k][i]
-          var err = Double.infinity
-          if value.isFinite && rho[k][i].isFinite {
-            var trunc = 0.0
-            var usable = true
-            if k >= 1 {
-              let c = abs(value - t[k - 1][i + 1])
-              if c.isFinite { trunc = max(trunc, c) } else { usable = false }
-            }
-            // The two nearest entries of the same level: i-1 and i+1 inside, the two on
-            // the one available side at either end.
-            let neighbours: [Int] =
-              i == 0 ? [1, 2] : (i == count - 1 ? [i - 1, i - 2] : [i - 1, i + 1])
-            for jn in neighbours where jn >= 0 && jn < count {
-              let c = abs(value - t[k][jn])
-              if c.isFinite { trunc = max(trunc, c) } else { usable = false }
-            }
-            // Values at smaller steps are closer to the limit (less truncation) up to
-            // their rounding: a candidate far from any of them is not converged.
-            if i + 2 < count {
-              for jn in (i + 2)..<count {
-                let c = abs(value - t[k][jn]) - rho[k][jn]
-                if c.isFinite { trunc = max(trunc, c) }
-              }
-            }
-            if usable { err = trunc + rho[k][i] }
-          }
-          if err < rowErrors[i][o] {
-            rowErrors[i][o] = err
-            rowValues[i][o] = value
-          }
-          if err < errors[o] {
-            errors[o] = err
-            estimates[o] = value
-            bestSteps[o] = hs[i]
-            levels[o] = k
-          }
-        }
-      }
-      // Divergence: if the plain differences at the three smallest steps move apart
-      // faster and faster (each gap >= 1.5 times the previous one) by far more than
-      // rounding explains (last gap > divergenceFactor * rounding), the sequence is
-      // not converging (a kink or a pole closer than the smallest step makes
-      // D_i ~ 1/h_i): no estimate can be trusted, the error estimate is +infinity.
-      if n >= 4 {
-        let d1 = abs(t[0][n - 3] - t[0][n - 4])
-        let d2 = abs(t[0][n - 2] - t[0][n - 3])
-        let d3 = abs(t[0][n - 1] - t[0][n - 2])
-        if d2 >= 1.5 * d1 && d3 >= 1.5 * d2
-          && d3 > Self.divergenceFactor * (rho[0][n - 1] + rho[0][n - 2])
-        {
-          errors[o] = .infinity
-        }
-      }
-      // A row with no usable candidate still shows its best finite value.
-      for i in 0..<n where rowValues[i][o].isNaN {
-        rowValues[i][o] = t[0][i]
-      }
+      estimates[o] = column.estimate
+      errors[o] = column.error
+      bestSteps[o] = column.step
+      levels[o] = column.level
     }
     let table = (0..<n).map { i in
       DifferenceStep(
