@@ -53,6 +53,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // MARK: - Examples
+    /// The README's library snippets, built and run by a test.
+    .executableTarget(
+      name: "FDLibraryExample", dependencies: ["FiniteDifferences"], path: "Examples/FDLibraryExample"),
+
     // MARK: - Tests
     .testTarget(name: "EigenCoreTests", dependencies: ["EigenCore", "GSLReference"]),
     .testTarget(name: "GSLReferenceTests", dependencies: ["GSLReference", "EigenCore"]),
