@@ -56,7 +56,8 @@ public struct OneSidedEstimate: Sendable, Equatable {
   public var level: Int
   /// The observed exponent `p` of `|g(h) - g(0)| ~ h^p` (median of the local slopes
   /// over the deepest run of usable increments); `nil` when fewer than
-  /// `exponentSlopes + 1` consecutive increments are above rounding.
+  /// `exponentSlopes + 1` consecutive increments are above rounding, or their slopes do
+  /// not settle.
   public var exponent: Double?
   public var regularity: OneSidedRegularity
   /// The sweep, largest step first.
@@ -73,7 +74,8 @@ public struct OneSidedEstimate: Sendable, Equatable {
 ///
 /// Regularity: the increments `|g(h_i) - g(0)|` above `usableFactor` times their rounding
 /// floor give local exponents `log(|Δ_i| / |Δ_(i+1)|) / log r`; the median over the last
-/// `exponentSlopes` of the deepest run is the observed exponent `p`. `p < 0.25`:
+/// `exponentSlopes` of the deepest run is the observed exponent `p` (when they agree
+/// within `settledSpread`; else there is none). `p < 0.25`:
 /// discontinuous; `0.25 <= p < 0.75`: unbounded derivative; else regular (with a
 /// fractional `p`, more than 0.25 from an integer, the error estimate adds the distance
 /// to the last quotient and its geometric tail: the expansion in integer powers does not
@@ -97,11 +99,13 @@ public struct OneSidedDifference: Sendable, Equatable {
   public var usableFactor: Double
   /// Local slopes per exponent fit (the deepest ones); default 3.
   public var exponentSlopes: Int
+  /// The fit needs its slopes within this spread (a power law); default 0.3.
+  public var settledSpread: Double
 
   public init(
     stepFactor: Double = 0x1p-7, scale: Double = 1, ratio: Double = 2, steps: Int = 8,
     richardsonLevels: Int = 3, relativeNoise: Double = Double.ulpOfOne, absoluteNoise: Double = 0,
-    usableFactor: Double = 100, exponentSlopes: Int = 3
+    usableFactor: Double = 100, exponentSlopes: Int = 3, settledSpread: Double = 0.3
   ) {
     precondition(stepFactor > 0 && stepFactor.isFinite, "stepFactor must be positive")
     precondition(scale >= 0 && scale.isFinite, "scale must be non-negative")
@@ -121,6 +125,8 @@ public struct OneSidedDifference: Sendable, Equatable {
     self.absoluteNoise = absoluteNoise
     self.usableFactor = usableFactor
     self.exponentSlopes = exponentSlopes
+    precondition(settledSpread > 0, "settledSpread must be positive")
+    self.settledSpread = settledSpread
   }
 
   /// Below this exponent the line jumps; below `unboundedBelow` its slope is infinite.
@@ -239,7 +245,8 @@ public struct OneSidedDifference: Sendable, Equatable {
   /// The exponent `p` of `|Δ| ~ h^p`: the median of the last `exponentSlopes` local
   /// slopes `log(|Δ_i| / |Δ_(i+1)|) / log r` of the deepest run of consecutive usable
   /// increments (`|Δ_i| > usableFactor floor_i`), with the increment at that run's
-  /// smallest step; `nil` when no run is long enough.
+  /// smallest step; `nil` when no run is long enough or those slopes spread more than
+  /// `settledSpread` (not a power law: an increment passing through zero, noise).
   func observedExponent(increments: [Double], floors: [Double]) -> (Double?, Double) {
     let usable = (0..<increments.count).map {
       increments[$0].isFinite && abs(increments[$0]) > usableFactor * floors[$0]
@@ -253,6 +260,8 @@ public struct OneSidedDifference: Sendable, Equatable {
         let slopes = ((end - exponentSlopes)..<end).map {
           log(abs(increments[$0]) / abs(increments[$0 + 1])) / logR
         }.sorted()
+        // Not a power law (an increment passing through zero, noise): no exponent.
+        guard slopes.last! - slopes.first! <= settledSpread else { return (nil, .nan) }
         let k = slopes.count
         let median = k % 2 == 1 ? slopes[k / 2] : 0.5 * (slopes[k / 2 - 1] + slopes[k / 2])
         return (median, increments[end])

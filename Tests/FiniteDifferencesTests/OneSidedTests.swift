@@ -1,3 +1,4 @@
+import EigenCore
 import Testing
 
 @testable import FiniteDifferences
@@ -172,4 +173,83 @@ func piecewise(_ x: [Double]) -> Double { x[0] >= 0 ? sin(2 * x[0]) + x[0] * x[0
   #expect(abs(e.estimate - 2) <= e.errorEstimate && e.errorEstimate < 1e-8)
   let b = bracketAt([0], along: [1], analytic: 2, f: piecewise)
   #expect(b.side == .right && b.status == .pass && abs(b.left - (-1)) < 1e-8)
+}
+
+// MARK: - Seeded random compositions
+
+@Test func oneSidedEstimatesOfRandomSmoothFunctionsAreWithinTheirErrorEstimates() {
+  // Both sides of 1000 outputs: no false jump or infinite slope, the bracket degenerates
+  // and passes. Measured worst |error| / estimate: 0.81 (this seed), 1.18, 0.96, 0.92
+  // (seeds 1-3), all 1000 pass each time.
+  var rng = SeededRNG(seed: 404)
+  let engine = OneSidedDifference()
+  let rule = GradientComparison()
+  var worst = 0.0
+  var statuses: [FDStatus: Int] = [:]
+  for _ in 0..<500 {
+    let n = 1 + rng.int(below: 4)
+    let f = RandomComposition(rng: &rng, n: n, m: 2)
+    let z = (0..<n).map { _ in rng.uniform(-1, 1) }
+    let w = rng.gaussianVector(n)
+    let ref = f.directional(z, w)
+    let wNorm = w.map(abs).max()!
+    let h0 = 0x1p-7 * max(z.map(abs).max()!, 1) / wNorm
+    func line(_ sign: Double) -> [OneSidedEstimate] {
+      engine.derivatives(initialStep: h0, inputMagnitude: z.map(abs).max()! / wNorm) { h in
+        f.value(zip(z, w).map { $0 + sign * h * $1 })
+      }
+    }
+    let right = line(1)
+    let left = line(-1)
+    for o in 0..<2 {
+      #expect(right[o].regularity == .regular && left[o].regularity == .regular)
+      worst = max(worst, abs(right[o].estimate - ref[o]) / right[o].errorEstimate)
+      worst = max(worst, abs(-left[o].estimate - ref[o]) / left[o].errorEstimate)
+      let b = rule.bracket(analytic: ref[o], right: right[o], left: left[o])
+      statuses[b.status, default: 0] += 1
+      #expect(b.status != .fail, "\(b.message)")
+      #expect(b.degenerate && b.side == .between, "\(b.message)")
+    }
+  }
+  #expect(worst <= rule.errorMultiplier, "worst error / estimate \(worst)")
+  #expect((statuses[.pass] ?? 0) >= 990, "\(statuses)")
+}
+
+@Test func bracketOnRandomMaxOfTwoSmoothPieces() {
+  // f = max(p1, p2) with p2 shifted to equal p1 at z: a kink through z. Either piece's
+  // gradient and their average pass on the right side; a directional derivative outside
+  // the bracket by 1e-4 of its scale fails.
+  var rng = SeededRNG(seed: 505)
+  let engine = OneSidedDifference()
+  let rule = GradientComparison()
+  var sides: [BracketSide: Int] = [:]
+  for _ in 0..<300 {
+    let n = 1 + rng.int(below: 4)
+    let p1 = RandomComposition(rng: &rng, n: n, m: 1)
+    let p2 = RandomComposition(rng: &rng, n: n, m: 1)
+    let z = (0..<n).map { _ in rng.uniform(-1, 1) }
+    let w = rng.gaussianVector(n)
+    let shift = p1.value(z)[0] - p2.value(z)[0]
+    let f: ([Double]) -> Double = { x in max(p1.value(x)[0], p2.value(x)[0] + shift) }
+    let right = engine.derivative(along: w, at: z, f: f)
+    let left = engine.derivative(along: w.map { -$0 }, at: z, f: f)
+    let a1 = p1.directional(z, w)[0]
+    let a2 = p2.directional(z, w)[0]
+    let scale = max(abs(a1), abs(a2), 1e-3)
+    let separated = abs(a1 - a2) > 1e-3 * scale
+    for (a, expected) in [(a1, a1 < a2 ? BracketSide.left : .right), (a2, a2 < a1 ? BracketSide.left : .right)] {
+      let b = rule.bracket(analytic: a, right: right, left: left)
+      #expect(b.status == .pass, "\(b.message)")
+      if separated { #expect(b.side == expected, "\(b.message)") }
+      sides[b.side, default: 0] += 1
+    }
+    let mid = rule.bracket(analytic: 0.5 * (a1 + a2), right: right, left: left)
+    #expect(mid.status == .pass, "\(mid.message)")
+    if separated { #expect(mid.side == .between, "\(mid.message)") }
+    for outside in [max(a1, a2) + 1e-4 * scale, min(a1, a2) - 1e-4 * scale] {
+      let b = rule.bracket(analytic: outside, right: right, left: left)
+      #expect(b.status == .fail && b.side == .neither, "\(b.message)")
+    }
+  }
+  #expect((sides[.left] ?? 0) > 200 && (sides[.right] ?? 0) > 200, "\(sides)")
 }
