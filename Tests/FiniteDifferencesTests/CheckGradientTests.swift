@@ -1,3 +1,4 @@
+import EigenCore
 import Testing
 import _Differentiation
 
@@ -295,4 +296,32 @@ func vectorFunction(_ x: [Double]) -> [Double] { [x[0] * x[1], sin(x[0]) + x[2] 
   #expect(r.taylor.verdict == .fail)
   // At x = 1 the wrong rule happens to agree (3x = 3x^2): the check passes there.
   #expect(checkGradient(of: usesBadCube, at: [1, 1]).comparison.status == .pass)
+}
+
+// MARK: - Seeded random compositions
+
+@Test func randomJacobiansPassAndOneWrongEntryFails() {
+  // 200 random exp/polynomial/sin compositions (all 200 pass with this seed; a warn is
+  // allowed, never a fail); 1e-4 relative on one entry always fails.
+  var rng = SeededRNG(seed: 606)
+  var statuses: [FDStatus: Int] = [:]
+  for k in 0..<200 {
+    let n = 1 + rng.int(below: 4)
+    let m = 1 + rng.int(below: 3)
+    let f = RandomComposition(rng: &rng, n: n, m: m)
+    let z = (0..<n).map { _ in rng.uniform(-1, 1) }
+    let options = GradientCheckOptions(seed: UInt64(k))
+    let r = checkJacobian(of: f.value, jacobian: f.jacobian, at: z, options: options)
+    statuses[r.status, default: 0] += 1
+    #expect(r.status != .fail, "\(r)")
+    // 1e-4 relative on the largest entry of a random row.
+    let o = rng.int(below: m)
+    let j0 = f.jacobian(z)[o]
+    let i = j0.indices.max { abs(j0[$0]) < abs(j0[$1]) }!
+    let bad = checkJacobian(
+      of: f.value, jacobian: { x in var j = f.jacobian(x); j[o][i] *= 1 + 1e-4; return j }, at: z,
+      options: options)
+    #expect(bad.status == .fail && bad.entry(output: o, input: i).status == .fail, "\(bad)")
+  }
+  #expect((statuses[.pass] ?? 0) >= 190, "\(statuses)")
 }
