@@ -65,6 +65,10 @@ public struct TaylorResult: Sendable, Equatable {
 
 /// The Taylor remainder test on a ladder of steps `h_j = h0 * 2^-j`.
 ///
+/// Every step is positive, so the test is one-sided: at a point where `f` is only
+/// piecewise smooth, give it the one-sided slope `f'(z; w)` (a correct one gives order 2
+/// on a piecewise smooth f, the other side's slope order 1).
+///
 /// Algorithm (every evaluation made once, all loops bounded):
 /// 1. `f0 = f(z)`; `h0 = stepFactor * max(|z|_inf, scale) / |w|_inf` (default
 ///    `stepFactor = 2^-4`: the largest displacement is 1/16 of the input scale, where
