@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN_RELEASE := .build/release/gradcheck
 APT_PKGS := libgsl-dev pkg-config
 
-.PHONY: deps test report build release bench clean
+.PHONY: deps test report build release bench clean example
 
 ## deps: install GSL (apt-get when root, otherwise print the exact command and stop)
 deps:
@@ -89,3 +89,9 @@ bench:
 	$(SWIFT) build -c release --package-path Benchmarks
 	@mkdir -p Reports
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 Benchmarks/.build/release/EigenBench --out Reports/bench.json
+
+## example: the README's "Use as a library" snippets built in a new package that depends on this
+## repository by path (Examples/standalone-package.sh; about 40 s on 2 cores, so not in make test,
+## which runs the same snippets as the Examples/FDLibraryExample target)
+example:
+	Examples/standalone-package.sh

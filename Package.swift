@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "gradcheck", targets: ["gradcheck"]),
     .library(name: "EigenCore", targets: ["EigenCore"]),
     .library(name: "GradCheckCore", targets: ["GradCheckCore"]),
+    .library(name: "FiniteDifferences", targets: ["FiniteDifferences"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,10 +29,14 @@ let package = Package(
     .target(name: "GradcheckModel"),
     /// Spectral quantities s(Y), ds/dY, and the transforms T(x, s; beta).
     .target(name: "Spectral", dependencies: ["EigenCore", "GradcheckModel"]),
-    /// Finite-difference engine, checks, classification, case runner, selftest.
+    /// Finite differences with Richardson extrapolation and error estimates, the
+    /// comparison rule, the Taylor remainder test: a library of its own (standard
+    /// library only).
+    .target(name: "FiniteDifferences"),
+    /// Checks, classification, case runner, selftest.
     .target(
       name: "GradCheckCore",
-      dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel"]),
+      dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel", "FiniteDifferences"]),
 
     // MARK: - I/O and rendering
     /// Strict JSON, fixture files, results files, atomic writes.
@@ -48,6 +53,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // MARK: - Examples
+    /// The README's library snippets, built and run by a test.
+    .executableTarget(
+      name: "FDLibraryExample", dependencies: ["FiniteDifferences"], path: "Examples/FDLibraryExample"),
+
     // MARK: - Tests
     .testTarget(name: "EigenCoreTests", dependencies: ["EigenCore", "GSLReference"]),
     .testTarget(name: "GSLReferenceTests", dependencies: ["GSLReference", "EigenCore"]),
@@ -56,7 +66,8 @@ let package = Package(
       exclude: ["reference_transforms.py"]),
     .testTarget(
       name: "GradCheckCoreTests",
-      dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel", "GSLReference"]),
+      dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel", "GSLReference", "FiniteDifferences"]),
+    .testTarget(name: "FiniteDifferencesTests", dependencies: ["FiniteDifferences", "EigenCore"]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),
