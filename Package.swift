@@ -38,6 +38,9 @@ let package = Package(
     .target(name: "GradcheckIO", dependencies: ["GradcheckModel"]),
     /// Pure functions from results to Markdown, HTML and JUnit XML.
     .target(name: "Reporting", dependencies: ["GradcheckModel"]),
+    /// Client of the external evaluator protocol (`gradcheck-exec/1`): the user's program
+    /// as a process speaking JSON lines over stdin/stdout.
+    .target(name: "ExternalEvaluator", dependencies: ["GradcheckModel"]),
 
     // MARK: - Executable
     .executableTarget(
@@ -59,6 +62,10 @@ let package = Package(
       dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel", "GSLReference"]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
+    .testTarget(
+      name: "ExternalEvaluatorTests",
+      dependencies: ["ExternalEvaluator", "GradcheckModel", "Spectral", "EigenCore"],
+      exclude: ["Evaluators"]),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),
   ]
 )
