@@ -51,6 +51,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    /// Throughput of the external evaluator protocol with the NumPy example evaluator.
+    .executableTarget(name: "exec-bench", dependencies: ["ExternalEvaluator"], path: "Sources/ExecBench"),
+
     // MARK: - Tests
     .testTarget(name: "EigenCoreTests", dependencies: ["EigenCore", "GSLReference"]),
     .testTarget(name: "GSLReferenceTests", dependencies: ["GSLReference", "EigenCore"]),
