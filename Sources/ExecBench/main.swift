@@ -5,8 +5,10 @@
 //   .build/release/exec-bench [--n 3] [--batch 4096] [--seconds 3] [--transform softplus] [--dtype float64]
 //
 // Prints points/s for value-only requests (what finite differences send) and for
-// requests with gradients, and the share of the time spent in our encoding and decoding
-// (measured by a program-free loop over the same bytes).
+// requests with gradients. `--script self` replaces the NumPy evaluator by this binary in
+// `--serve` mode, which answers every request with a canned response of the right shape
+// (17-digit numbers, as Python writes them) at almost no cost: that measures our side
+// alone (encoding, the pipe, decoding).
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -42,8 +44,12 @@ func uniforms(_ count: Int, seed: UInt64) -> [Double] {
 let x = uniforms(batch, seed: 1).map { 3 * $0 }
 let y = uniforms(batch * n * n, seed: 2)
 
-let evaluator = try ExternalEvaluator.start(
-  command: "exec python3 \(script) --transform \(transform) --dtype \(dtype)")
+if CommandLine.arguments.contains("--serve") { serve(n: n, batch: batch) }
+
+let command = script == "self"
+  ? "exec '\(CommandLine.arguments[0])' --serve --n \(n) --batch \(batch)"
+  : "exec python3 \(script) --transform \(transform) --dtype \(dtype)"
+let evaluator = try ExternalEvaluator.start(command: command)
 defer { evaluator.close() }
 print("evaluator \(evaluator.name) (\(evaluator.dtype.rawValue)), N = \(n), \(batch) points per request")
 
@@ -59,4 +65,52 @@ for grad in [false, true] {
   let elapsed = now() - start
   let rate = Double(points) / elapsed
   print("grad \(grad): \(points) points in \((elapsed * 100).rounded() / 100) s = \(Int(rate)) points/s")
+}
+
+/// The canned evaluator: reads request lines, answers each with its id and fixed values.
+func serve(n: Int, batch: Int) -> Never {
+  func numbers(_ count: Int) -> String {
+    "[" + uniforms(count, seed: 3).map { "\($0 * 0.123456789)" }.joined(separator: ", ") + "]"
+  }
+  func matrices() -> String {
+    let flat = uniforms(batch * n * n, seed: 4)
+    return "[" + (0..<batch).map { b in
+      "[" + (0..<n).map { i in "[" + (0..<n).map { j in "\(flat[(b * n + i) * n + j])" }.joined(separator: ", ") + "]" }
+        .joined(separator: ", ") + "]"
+    }.joined(separator: ", ") + "]"
+  }
+  let values = Array((", \"x_cond\": \(numbers(batch)), \"lambda_min\": \(numbers(batch))}\n").utf8)
+  let withGrad = Array((", \"x_cond\": \(numbers(batch)), \"lambda_min\": \(numbers(batch)), \"grad_x\": \(numbers(batch)), \"grad_y\": \(matrices())}\n").utf8)
+  let hello = Array("{\"protocol\": \"gradcheck-exec/1\", \"name\": \"canned\"}\n".utf8)
+  var sawHello = false
+  var pending: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 1 << 20)
+  while true {
+    let got = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+    if got <= 0 { exit(0) }
+    pending.append(contentsOf: chunk[..<got])
+    while let newline = pending.firstIndex(of: 10) {
+      let line = pending[..<newline]
+      if !sawHello {
+        sawHello = true
+        hello.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
+        pending.removeSubrange(...newline)
+        continue
+      }
+      // "id": K is the second member; "grad": true|false the last.
+      let idStart = line.firstIndex(of: UInt8(ascii: ":"))! // after "op"
+      var k = line[line.index(after: idStart)...].firstIndex(of: UInt8(ascii: ":"))! + 1
+      while line[k] == 32 { k += 1 }
+      var id = 0
+      while line[k] >= 48 && line[k] <= 57 { id = id * 10 + Int(line[k] - 48); k += 1 }
+      let grad = line.suffix(6).elementsEqual("true}".utf8.suffix(6)) || line.suffix(5).elementsEqual("true}".utf8)
+      var out = Array("{\"id\": \(id)".utf8)
+      out += grad ? withGrad : values
+      out.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count { offset += max(0, write(1, raw.baseAddress! + offset, raw.count - offset)) }
+      }
+      pending.removeSubrange(...newline)
+    }
+  }
 }
