@@ -53,9 +53,25 @@ let evaluator = try ExternalEvaluator.start(command: command)
 defer { evaluator.close() }
 print("evaluator \(evaluator.name) (\(evaluator.dtype.rawValue)), N = \(n), \(batch) points per request")
 
+/// CPU seconds (user + system) of process `pid` so far, from /proc.
+func cpuSeconds(_ pid: Int32) -> Double {
+  guard let file = fopen("/proc/\(pid)/stat", "r") else { return .nan }
+  defer { fclose(file) }
+  var buffer = [CChar](repeating: 0, count: 2048)
+  guard fgets(&buffer, 2048, file) != nil else { return .nan }
+  let text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  guard let close = text.lastIndex(of: ")") else { return .nan }
+  let fields = text[text.index(after: close)...].split(separator: " ")
+  // After the command: state(0) ... utime(11) stime(12), in clock ticks.
+  let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+  return (Double(fields[11])! + Double(fields[12])!) / ticks
+}
+
 for grad in [false, true] {
   _ = try evaluator.evaluate(beta: 5, x: x, y: y, n: n, grad: grad)  // warm-up
   var points = 0
+  let cpuOursStart = cpuSeconds(getpid())
+  let cpuTheirsStart = cpuSeconds(evaluator.pid)
   let start = now()
   while now() - start < seconds {
     let response = try evaluator.evaluate(beta: 5, x: x, y: y, n: n, grad: grad)
@@ -64,7 +80,10 @@ for grad in [false, true] {
   }
   let elapsed = now() - start
   let rate = Double(points) / elapsed
-  print("grad \(grad): \(points) points in \((elapsed * 100).rounded() / 100) s = \(Int(rate)) points/s")
+  let ours = cpuSeconds(getpid()) - cpuOursStart
+  let theirs = cpuSeconds(evaluator.pid) - cpuTheirsStart
+  print("grad \(grad): \(points) points in \((elapsed * 100).rounded() / 100) s = \(Int(rate)) points/s (wall clock)")
+  print("  CPU: ours \((ours * 100).rounded() / 100) s = \(Int(Double(points) / ours)) points per CPU second, the evaluator's \((theirs * 100).rounded() / 100) s = \(Int(Double(points) / theirs)) points per CPU second")
 }
 
 /// The canned evaluator: reads request lines, answers each with its id and fixed values.
