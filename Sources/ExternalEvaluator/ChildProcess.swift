@@ -317,7 +317,14 @@ final class ChildProcess {
     guard let status = waitStatus else { return nil }
     if status == -1 { return "ended (its status was collected elsewhere)" }
     let low = status & 0x7f
-    if low == 0 { return "exited with status \((status >> 8) & 0xff)" }
+    if low == 0 {
+      let code = (status >> 8) & 0xff
+      // A shell that ran the program without exec reports its death by signal N as 128 + N.
+      if code > 128 && code < 128 + 65 && strsignal(code - 128) != nil {
+        return "exited with status \(code) (a shell's report of signal \(signalDescription(code - 128)))"
+      }
+      return "exited with status \(code)"
+    }
     if low != 0x7f { return "was killed by signal \(signalDescription(low))" }
     return "stopped"
   }

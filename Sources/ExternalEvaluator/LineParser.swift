@@ -177,10 +177,12 @@ struct LineParser {
     skipWhitespace()
     guard let c = current else { throw problem("\(path()): expected a number, found the end of the line") }
     if c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) {
+      let begin = i
       guard let value = numberLiteral() else {
         throw problem("\(path()): \(foundHere()) is not a JSON number")
       }
       guard value.isFinite else {
+        i = begin
         throw problem("\(path()): \(foundHere()) is beyond the range of a double; write \"inf\" or \"-inf\"")
       }
       return value

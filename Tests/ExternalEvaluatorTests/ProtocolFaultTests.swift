@@ -105,6 +105,18 @@ struct ProtocolFaultTests {
     #expect(error.description.contains("\n  about to crash"))
   }
 
+  @Test("a crash behind a shell that did not exec is still named")
+  func crashBehindShell() throws {
+    let command = "python3 '\(Programs.evaluators)/misbehaving_evaluator.py' crash; exit $?"
+    let evaluator = try ExternalEvaluator.start(command: command, stderrSink: nil)
+    let (x, y) = smallRequest(points: 1, n: 2)
+    let error = expectFailure { () throws(ExternalEvaluatorError) in
+      _ = try evaluator.evaluate(beta: 1, x: x, y: y, n: 2, grad: false)
+    }
+    #expect(error?.problem.contains("exited with status 139 (a shell's report of signal SIGSEGV") == true, "\(String(describing: error))")
+    #expect(!groupExists(evaluator.pid))
+  }
+
   @Test("abort names SIGABRT")
   func abort() throws {
     let (error, _) = try #require(try failure("abort"))
