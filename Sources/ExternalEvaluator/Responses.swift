@@ -48,11 +48,12 @@ public struct EvaluatorIdentity: Sendable, Equatable {
 /// Decoding of the program's lines.
 enum ResponseDecoder {
   /// The handshake reply: `{"protocol": "gradcheck-exec/1", "name": N, "dtype": D,
-  /// "spectral": S}`; `name` required, `protocol` checked when present, unknown members
-  /// ignored.
+  /// "spectral": S}`; `protocol` (exactly `gradcheck-exec/1`) and `name` required,
+  /// unknown members ignored.
   static func hello(_ line: UnsafeBufferPointer<UInt8>) throws(ResponseProblem) -> EvaluatorIdentity {
     var parser = LineParser(line)
     var name: String?
+    var sawProtocol = false
     var dtype = DType.float64
     var spectral = SpectralKind.minRealEigenvalue
     try parser.object { (p, key) throws(ResponseProblem) in
@@ -62,6 +63,7 @@ enum ResponseDecoder {
         guard value == RequestWriter.protocolName else {
           throw ResponseProblem(message: "the program speaks protocol \"\(value)\", not \"\(RequestWriter.protocolName)\"")
         }
+        sawProtocol = true
       case "name":
         let value = try p.string()
         guard isValidName(value) else {
@@ -86,6 +88,9 @@ enum ResponseDecoder {
       }
     }
     try parser.expectEnd()
+    guard sawProtocol else {
+      throw ResponseProblem(message: "the handshake reply has no \"protocol\" (expected \"\(RequestWriter.protocolName)\")")
+    }
     guard let name else { throw ResponseProblem(message: "the handshake reply has no \"name\"") }
     return EvaluatorIdentity(name: name, dtype: dtype, spectral: spectral)
   }

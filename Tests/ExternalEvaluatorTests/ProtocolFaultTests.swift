@@ -9,15 +9,20 @@ import Testing
 /// process behind.
 @Suite("External evaluator protocol faults")
 struct ProtocolFaultTests {
-  /// Starts `fault`, sends request 1 (2 points, N = 3) and returns the error.
-  func failure(_ fault: String, grad: Bool = true, timeout: Double = 30) throws -> (ExternalEvaluatorError, Int32)? {
+  /// Starts `fault`, sends request 1 (2 points, N = 3) and returns the error and the
+  /// seconds the failed request took (start-up excluded).
+  func failure(_ fault: String, grad: Bool = true, timeout: Double = 30) throws -> (ExternalEvaluatorError, Double)? {
     let command = Programs.misbehaving(fault)
     let evaluator = try ExternalEvaluator.start(command: command, timeout: timeout, stderrSink: nil)
     let pid = evaluator.pid
     let (x, y) = smallRequest(points: 2, n: 3)
-    guard let error = expectFailure({ () throws(ExternalEvaluatorError) in
-      _ = try evaluator.evaluate(beta: 5, x: x, y: y, n: 3, grad: grad)
-    }) else { return nil }
+    var caught: ExternalEvaluatorError?
+    let seconds = timed {
+      caught = expectFailure { () throws(ExternalEvaluatorError) in
+        _ = try evaluator.evaluate(beta: 5, x: x, y: y, n: 3, grad: grad)
+      }
+    }
+    guard let error = caught else { return nil }
     #expect(error.command == command)
     #expect(error.requestID == 1)
     #expect(error.description.contains("external evaluator `\(command)`: request 1: "))
@@ -29,7 +34,7 @@ struct ProtocolFaultTests {
     }
     #expect(again?.kind == .unusable)
     #expect(again?.problem.contains(error.problem) == true)
-    return (error, pid)
+    return (error, seconds)
   }
 
   @Test("a line that is not JSON")
@@ -161,9 +166,7 @@ struct ProtocolFaultTests {
 
   @Test("the timeout fires within bounds and the hung program is ended")
   func timeout() throws {
-    var result: (ExternalEvaluatorError, Int32)?
-    let elapsed = try timedThrowing { result = try failure("hang", timeout: 1) }
-    let (error, _) = try #require(result)
+    let (error, elapsed) = try #require(try failure("hang", timeout: 1))
     #expect(error.kind == .timeout)
     #expect(error.problem == "no response within 1 s")
     // 1 s of waiting, then SIGTERM ends Python at once; generous slack for a loaded machine.
@@ -172,9 +175,7 @@ struct ProtocolFaultTests {
 
   @Test("a hung program that ignores SIGTERM gets SIGKILL")
   func timeoutIgnoringTerm() throws {
-    var result: (ExternalEvaluatorError, Int32)?
-    let elapsed = try timedThrowing { result = try failure("hang-ignore-term", timeout: 1) }
-    let (error, _) = try #require(result)
+    let (error, elapsed) = try #require(try failure("hang-ignore-term", timeout: 1))
     #expect(error.kind == .timeout)
     // 1 s timeout + 2 s between SIGTERM and SIGKILL.
     #expect(elapsed >= 3 && elapsed < 8, "took \(elapsed) s")
@@ -185,6 +186,7 @@ struct ProtocolFaultTests {
     ("bad-name", "name \"has space\" is not made of letters"),
     ("bad-dtype", "dtype \"float16\" is not float64 or float32"),
     ("bad-spectral", "spectral \"max-eigenvalue\" is not one of min-real-eigenvalue"),
+    ("no-protocol", "has no \"protocol\" (expected \"gradcheck-exec/1\")"),
     ("bad-protocol", "speaks protocol \"gradcheck-exec/2\""),
     ("hello-not-json", "invalid handshake reply: expected a JSON object"),
   ])
@@ -210,12 +212,3 @@ struct ProtocolFaultTests {
   }
 }
 
-/// Seconds elapsed while running a throwing `body`.
-func timedThrowing(_ body: () throws -> Void) throws -> Double {
-  var caught: Error?
-  let seconds = timed {
-    do { try body() } catch { caught = error }
-  }
-  if let caught { throw caught }
-  return seconds
-}

@@ -6,7 +6,7 @@
 Until request K (default 1: the first evaluation) it answers correctly with a toy
 transform (x_cond = 2x, grad_x = 2, grad_y = 0, lambda_min = y[b][0][0]); then it commits
 FAULT. Handshake faults (`no-name`, `bad-name`, `bad-dtype`, `bad-spectral`,
-`bad-protocol`, `hello-not-json`) happen in the handshake. `good` never misbehaves.
+`no-protocol`, `bad-protocol`, `hello-not-json`) happen in the handshake. `good` never misbehaves.
 """
 import json
 import os
@@ -43,6 +43,8 @@ def hello():
         reply["dtype"] = "float16"
     elif FAULT == "bad-spectral":
         reply["spectral"] = "max-eigenvalue"
+    elif FAULT == "no-protocol":
+        del reply["protocol"]
     elif FAULT == "bad-protocol":
         reply["protocol"] = "gradcheck-exec/2"
     elif FAULT == "hello-not-json":
