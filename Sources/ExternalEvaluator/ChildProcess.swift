@@ -129,6 +129,7 @@ final class ChildProcess {
   func exchange(
     request: ByteBuffer, response: ByteBuffer, deadline: UInt64, wake: [Int32], maxLineBytes: Int
   ) throws(ExchangeFailure) -> Int {
+    response.compact()  // offsets below stay valid: nothing moves the live bytes again
     var scanned = response.start
     let pipeGuard = SigpipeGuard()
     defer { pipeGuard.restore() }
@@ -173,7 +174,6 @@ final class ChildProcess {
 
   /// One `read` of stdout into `response`; false at end of file.
   private func readSome(into response: ByteBuffer) throws(ExchangeFailure) -> Bool {
-    response.compact()
     response.reserve(1 << 16)
     let space = response.freeSpace
     let n = read(stdoutFD, space.baseAddress, space.count)
