@@ -76,6 +76,21 @@ struct LifecycleTests {
     }
   }
 
+  @Test("a program filling its stderr while we write a large request does not block either side")
+  func chatty() throws {
+    let evaluator = try ExternalEvaluator.start(command: Programs.misbehaving("chatty"), timeout: 60, stderrSink: nil)
+    defer { evaluator.close() }
+    let (x, y) = smallRequest(points: 4096, n: 4)  // about 0.4 MB of request
+    guard case .values(let v) = try evaluator.evaluate(beta: 1, x: x, y: y, n: 4, grad: true) else {
+      Issue.record("expected values")
+      return
+    }
+    #expect(v.xCond.count == 4096)
+    #expect(v.gradY?.count == 4096 * 16)
+    #expect(evaluator.stderrTail.count == 20)
+    #expect(evaluator.stderrTail.last?.hasPrefix("chatter 4095 ") == true)
+  }
+
   @Test("non-finite inputs are refused before anything is sent")
   func invalidRequest() throws {
     let evaluator = try ExternalEvaluator.start(command: Programs.misbehaving("good"), stderrSink: nil)

@@ -126,6 +126,14 @@ def misbehave(request):
 
 
 def main():
+    if FAULT == "chatty":
+        # Fills the stderr pipe (256 KiB) before reading a (large) request: a client that
+        # wrote the request without reading stderr meanwhile would wait forever.
+        sys.stdin.readline()
+        hello()
+        for k in range(4096):
+            sys.stderr.write("chatter %d %s\n" % (k, "." * 56))
+        sys.stderr.flush()
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("op") == "hello":
