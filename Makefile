@@ -23,13 +23,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## test: deps + the whole test suite (as root it also installs Chromium for the
+## test: deps + NumPy (pip, for the external evaluator tests) + the whole test suite (as root it also installs Chromium for the
 ## browser test of the HTML report; without it that test is skipped with the reason)
 test: deps
 	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  echo "make test: installing chromium for the HTML report test"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || echo "make test: chromium not installed; the browser test will be skipped"; \
 	fi
+	@python3 -c 'import numpy' 2>/dev/null || python3 -m pip install -q numpy
 	$(SWIFT) build --build-tests
 	GRADCHECK_BIN=$$(pwd)/.build/debug/gradcheck $(SWIFT) test --skip-build
 

@@ -48,6 +48,9 @@ let package = Package(
     .target(name: "GradcheckIO", dependencies: ["GradcheckModel"]),
     /// Pure functions from results to Markdown, HTML and JUnit XML.
     .target(name: "Reporting", dependencies: ["GradcheckModel"]),
+    /// Client of the external evaluator protocol (`gradcheck-exec/1`): the user's program
+    /// as a process speaking JSON lines over stdin/stdout.
+    .target(name: "ExternalEvaluator", dependencies: ["GradcheckModel"]),
 
     // MARK: - Executable
     .executableTarget(
@@ -62,6 +65,8 @@ let package = Package(
     /// The README's library snippets, built and run by a test.
     .executableTarget(
       name: "FDLibraryExample", dependencies: ["FiniteDifferences"], path: "Examples/FDLibraryExample"),
+    /// Throughput of the external evaluator protocol with the NumPy example evaluator.
+    .executableTarget(name: "exec-bench", dependencies: ["ExternalEvaluator"], path: "Sources/ExecBench"),
 
     // MARK: - Tests
     .testTarget(name: "EigenCoreTests", dependencies: ["EigenCore", "GSLReference"]),
@@ -75,6 +80,10 @@ let package = Package(
     .testTarget(name: "FiniteDifferencesTests", dependencies: ["FiniteDifferences", "EigenCore"]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
+    .testTarget(
+      name: "ExternalEvaluatorTests",
+      dependencies: ["ExternalEvaluator", "GradcheckModel", "Spectral", "EigenCore"],
+      exclude: ["Evaluators"]),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),
   ]
 )
