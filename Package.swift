@@ -32,6 +32,8 @@ let package = Package(
     .target(
       name: "GradCheckCore",
       dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel"]),
+    /// `gradcheck selftest`: deliberately wrong gradient sources the checks must catch.
+    .target(name: "GradcheckSelfTest", dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel"]),
 
     // MARK: - I/O and rendering
     /// Strict JSON, fixture files, results files, atomic writes.
@@ -43,7 +45,7 @@ let package = Package(
     .executableTarget(
       name: "gradcheck",
       dependencies: [
-        "EigenCore", "GSLReference", "Spectral", "GradCheckCore", "GradcheckModel",
+        "EigenCore", "GSLReference", "Spectral", "GradCheckCore", "GradcheckSelfTest", "GradcheckModel",
         "GradcheckIO", "Reporting",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -56,7 +58,9 @@ let package = Package(
       exclude: ["reference_transforms.py"]),
     .testTarget(
       name: "GradCheckCoreTests",
-      dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel", "GSLReference"]),
+      dependencies: [
+        "GradCheckCore", "GradcheckSelfTest", "EigenCore", "Spectral", "GradcheckModel", "GSLReference",
+      ]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),

@@ -40,7 +40,7 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
     return SolverComparison(
       native: [], reference: nil, referenceError: nil, rightRatio: .infinity, leftRatio: .infinity,
       normalizationRatio: .infinity, agreement: nil,
-      check: CheckResult(status: .fail, message: "native solver: \(error)"))
+      check: CheckResult(status: .fail, code: .nativeFailed, message: "native solver: \(error)"))
   }
   let values = pairs.map(\.value)
   let right = rightResidualRatio(a: y, eigenvalues: values, vectors: pairs.map(\.right))
@@ -50,6 +50,11 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
   let nativeWorst = max(right, left, norm)
   var messages = ["native ratios right \(fmt(right)), left \(fmt(left)), norm \(fmt(norm)) (threshold 20)"]
   var status: Status = nativeWorst <= lapackThreshold ? .pass : .fail
+  // The reason code: the first failure's, else the first warning's.
+  var code: ReasonCode = status == .fail ? .residualTooLarge : .agrees
+  func note(_ s: Status, _ c: ReasonCode) {
+    if s == .fail && status != .fail || s == .warn && status == .pass { code = c }
+  }
   var reference: [Complex]? = nil
   var referenceError: String? = nil
   var agreement: SpectrumAgreement? = nil
@@ -85,10 +90,12 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
       }
       if clustered {
         value = max(nativeWorst, lapackThreshold * worstCluster)
+        note(.warn, .multipleEigenvalue)
         if status == .pass { status = .warn }
         messages.append(
           "GSL differs beyond the first-order bound on a multiple eigenvalue (\(fmt(a.worstRatio)) times it), within the bound (20 n ulp)^(1/m) |A| of its cluster (\(fmt(worstCluster)) of it)")
       } else {
+        note(.fail, .disagreement)
         status = .fail
         messages.append(
           "GSL disagrees: eigenvalue \(a.worstIndex.map { "\(values[$0])" } ?? "?") off by \(fmt(a.maxError)), \(fmt(a.worstRatio)) times the bound")
@@ -98,20 +105,24 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
       let what = "real/complex ambiguity at \(values[d.index]): native Im \(fmt(d.nativeImag)), GSL Im \(fmt(d.referenceImag)) (\(fmt(d.imagRelativeToBound)) of the bound)"
       messages.append(what)
       if d.imagRelativeToBound <= 1 || hoelderRatio(d.index, max(abs(d.nativeImag), abs(d.referenceImag))) <= 1 {
+        note(.warn, .ambiguousRealComplex)
         if status == .pass { status = .warn }
       } else {
+        note(.fail, .disagreement)
         status = .fail
       }
     }
   } catch {
     referenceError = error.description
     messages.append("reference failure (not a native failure): \(error.description)")
+    note(.warn, .referenceFailed)
     if status == .pass { status = .warn }
   }
   return SolverComparison(
     native: values, reference: reference, referenceError: referenceError, rightRatio: right,
     leftRatio: left, normalizationRatio: norm, agreement: agreement,
-    check: CheckResult(status: status, value: value, tolerance: lapackThreshold, message: messages.joined(separator: "; ")))
+    check: CheckResult(
+      status: status, code: code, value: value, tolerance: lapackThreshold, message: messages.joined(separator: "; ")))
 }
 
 /// The `solver` check as the engine's hook.

@@ -20,6 +20,8 @@ public struct SeriesPoint: Sendable, Equatable, Hashable {
 /// The result of one check of one case.
 public struct CheckResult: Sendable, Equatable {
   public var status: Status
+  /// The stable reason code (`ReasonCode`, kebab-case); nil in files written before codes.
+  public var code: String?
   /// The measured value (margin, error, order, ...); `nil` when not measured.
   public var value: Double?
   /// The tolerance the value was held to; `nil` when none applies.
@@ -30,10 +32,11 @@ public struct CheckResult: Sendable, Equatable {
   public var series: [SeriesPoint]?
 
   public init(
-    status: Status, value: Double? = nil, tolerance: Double? = nil, message: String,
-    series: [SeriesPoint]? = nil
+    status: Status, code: ReasonCode? = nil, value: Double? = nil, tolerance: Double? = nil,
+    message: String, series: [SeriesPoint]? = nil
   ) {
     self.status = status
+    self.code = code?.rawValue
     self.value = value
     self.tolerance = tolerance
     self.message = message

@@ -1,6 +1,7 @@
 import EigenCore
 import Foundation
-import GradCheckCore
+@testable import GradCheckCore
+import GradcheckSelfTest
 import GradcheckModel
 import Spectral
 import Testing
@@ -18,8 +19,9 @@ private func run(
   name: String = "t"
 ) -> [CaseResult] {
   let options = EngineOptions(transforms: transforms, betas: betas, spectral: spectral, seed: 0)
+  let sources = mutation.map { m in transforms.map { MutatedSource(BuiltinTransformSource($0), mutation: m) } }
   let engine = CheckEngine(
-    options: options, mutation: mutation, referenceCheck: reference ? referenceSolverCheck : nil)
+    options: options, sources: sources, referenceCheck: reference ? referenceSolverCheck : nil)
   var ev = SpectralEvaluator()
   let job = MatrixJob(
     y: y, xs: xs.enumerated().map { XCase(index: $0.offset, x: $0.element) }, name: name, repro: "test")

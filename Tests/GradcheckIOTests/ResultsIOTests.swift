@@ -111,6 +111,23 @@ struct ResultsIOTests {
     #expect(encodeResults(r) == expected)
   }
 
+  @Test("reason codes: written right after status, read back; files without them still read")
+  func reasonCodes() throws {
+    var c = forumCase()
+    c.checks[.constraint]!.code = "kept"
+    let text = encodeResults(Results(seed: 0, cases: [c]))
+    #expect(text.contains(#"{"status": "pass", "code": "kept", "value": 0.0122748"#))
+    let back = try decodeResults(text, file: "r.json")
+    #expect(back.cases[0].checks[.constraint]?.code == "kept")
+    #expect(back.cases[0].checks[.gradient]?.code == nil)
+    #expect(back == Results(seed: 0, cases: [c]))
+    let old = text.replacingOccurrences(of: #""code": "kept", "#, with: "")
+    #expect(old != text)
+    let oldBack = try decodeResults(old, file: "old.json")
+    #expect(oldBack.cases[0].checks[.constraint]?.code == nil)
+    #expect(oldBack.cases[0].checks[.constraint]?.value == 0.0122748)
+  }
+
   @Test("non-finite numbers are written as null")
   func nonFinite() throws {
     var c = forumCase()

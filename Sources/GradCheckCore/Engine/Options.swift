@@ -23,8 +23,6 @@ public struct EngineOptions: Sendable {
   public var randomDirections: Int
   /// `fidelity`: relative tolerance of x_cond against x where 1 + t >= 0.5.
   public var fidelityTolerance: Double
-  /// Cross-check every matrix against the GSL reference (`solver` check).
-  public var reference: Bool
 
   public static let defaultBetas: [Double] = [1, 2, 5, 10, 20, 50]
 
@@ -32,7 +30,7 @@ public struct EngineOptions: Sendable {
     transforms: [TransformKind]? = nil, betas: [Double]? = nil, spectral: SpectralKind? = nil,
     parameters: TransformParameters = TransformParameters(), maxGrad: Double = 1e6,
     sentinel: Double? = nil, seed: UInt64 = 0, jacobianLimit: Int = 16, randomDirections: Int = 6,
-    fidelityTolerance: Double = 1e-2, reference: Bool = true
+    fidelityTolerance: Double = 1e-2
   ) {
     self.transforms = transforms
     self.betas = betas
@@ -44,7 +42,6 @@ public struct EngineOptions: Sendable {
     self.jacobianLimit = jacobianLimit
     self.randomDirections = randomDirections
     self.fidelityTolerance = fidelityTolerance
-    self.reference = reference
   }
 }
 
