@@ -26,12 +26,14 @@ let package = Package(
     .target(name: "GSLReference", dependencies: ["CGSL", "EigenCore"]),
     /// Plain value types shared by the engine, the I/O and the renderers.
     .target(name: "GradcheckModel"),
+    /// The one number formatter family (messages, reports, ids, commands); no dependencies.
+    .target(name: "NumberFormat"),
     /// Spectral quantities s(Y), ds/dY, and the transforms T(x, s; beta).
     .target(name: "Spectral", dependencies: ["EigenCore", "GradcheckModel"]),
     /// Finite-difference engine, checks, classification, case runner, selftest.
     .target(
       name: "GradCheckCore",
-      dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel"]),
+      dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel", "NumberFormat"]),
     /// `gradcheck selftest`: deliberately wrong gradient sources the checks must catch.
     .target(name: "GradcheckSelfTest", dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel"]),
 
@@ -39,14 +41,14 @@ let package = Package(
     /// Strict JSON, fixture files, results files, atomic writes.
     .target(name: "GradcheckIO", dependencies: ["GradcheckModel"]),
     /// Pure functions from results to Markdown, HTML and JUnit XML.
-    .target(name: "Reporting", dependencies: ["GradcheckModel"]),
+    .target(name: "Reporting", dependencies: ["GradcheckModel", "NumberFormat"]),
 
     // MARK: - Executable
     .executableTarget(
       name: "gradcheck",
       dependencies: [
         "EigenCore", "GSLReference", "Spectral", "GradCheckCore", "GradcheckSelfTest", "GradcheckModel",
-        "GradcheckIO", "Reporting",
+        "GradcheckIO", "Reporting", "NumberFormat",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -63,6 +65,7 @@ let package = Package(
       ]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
+    .testTarget(name: "NumberFormatTests", dependencies: ["NumberFormat"]),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),
   ]
 )

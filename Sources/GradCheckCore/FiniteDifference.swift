@@ -9,6 +9,7 @@
   import Glibc
 #endif
 import GradcheckModel
+import NumberFormat
 
 // MARK: - Results
 
@@ -543,7 +544,7 @@ public struct GradientComparison: Sendable, Equatable {
     if let j = analytic.firstIndex(where: { !$0.isFinite }) {
       return GradientComparisonResult(
         status: .fail, value: .infinity, tolerance: 1,
-        message: "\(name(j)): analytic derivative is not finite (\(formatScientific(analytic[j])))",
+        message: "\(name(j)): analytic derivative is not finite (\(formatNumber(analytic[j])))",
         worstIndex: j)
     }
     var s = 0.0
@@ -588,9 +589,9 @@ public struct GradientComparison: Sendable, Equatable {
       let a = analytic[j]
       let n = numeric[j]
       let tol = relativeTolerance * max(abs(a), abs(n)) + absoluteTolerance * s
-      return "\(name(j)): analytic \(formatScientific(a)), numeric \(formatScientific(n))"
-        + " +- \(formatScientific(errorEstimates[j])), |diff| \(formatScientific(abs(a - n)))"
-        + ", tol \(formatScientific(tol))"
+      return "\(name(j)): analytic \(formatNumber(a)), numeric \(formatNumber(n))"
+        + " +- \(formatNumber(errorEstimates[j])), |diff| \(formatNumber(abs(a - n)))"
+        + ", tol \(formatNumber(tol))"
     }
     if worstFail >= 0 && worstFailValue > 1 {
       return GradientComparisonResult(
@@ -601,7 +602,7 @@ public struct GradientComparison: Sendable, Equatable {
       return GradientComparisonResult(
         status: .warn, value: maxValue, tolerance: 1,
         message: "finite differences could not resolve \(name(unresolved)) (numeric "
-          + "\(formatScientific(numeric[unresolved])) +- \(formatScientific(errorEstimates[unresolved])))",
+          + "\(formatNumber(numeric[unresolved])) +- \(formatNumber(errorEstimates[unresolved])))",
         worstIndex: unresolved)
     }
     if worstWarn >= 0 {
@@ -612,45 +613,7 @@ public struct GradientComparison: Sendable, Equatable {
     }
     return GradientComparisonResult(
       status: .pass, value: maxValue, tolerance: 1,
-      message: "max normalized error \(formatScientific(maxValue)) at \(detail(worstFail))",
+      message: "max normalized error \(formatNumber(maxValue)) at \(detail(worstFail))",
       worstIndex: worstFail)
   }
-}
-
-// MARK: - Formatting
-
-/// `x` in scientific notation with three significant digits (`-1.23e-05`, `0`, `nan`,
-/// `inf`), for one-line messages; deterministic on a given platform.
-func formatScientific(_ x: Double) -> String {
-  if x.isNaN { return "nan" }
-  if x.isInfinite { return x < 0 ? "-inf" : "inf" }
-  if x == 0 { return "0" }
-  let sign = x < 0 ? "-" : ""
-  var v = abs(x)
-  var shift = 0
-  if v < 1e-290 {
-    v *= 1e30
-    shift = -30
-  }
-  var e = Int(log10(v).rounded(.down))
-  var m = v / pow(10, Double(e))
-  if m >= 10 {
-    m /= 10
-    e += 1
-  } else if m < 1 {
-    m *= 10
-    e -= 1
-  }
-  var digits = Int((m * 100).rounded())
-  if digits >= 1000 {
-    digits = 100
-    e += 1
-  }
-  e += shift
-  let d0 = digits / 100
-  let rest = digits % 100
-  let frac = rest < 10 ? "0\(rest)" : "\(rest)"
-  let ae = abs(e)
-  let exp = (e < 0 ? "-" : "+") + (ae < 10 ? "0\(ae)" : "\(ae)")
-  return "\(sign)\(d0).\(frac)e\(exp)"
 }

@@ -5,9 +5,10 @@ import EigenCore
 import GSLReference
 import GradcheckModel
 import Spectral
+import NumberFormat
 
-/// LAPACK's threshold for its eigen test ratios.
-public let lapackThreshold = 20.0
+/// LAPACK's threshold for its eigen test ratios (20).
+let lapackThreshold = LAPACKTest.threshold
 
 /// The measurements behind the `solver` check of one matrix.
 public struct SolverComparison: Sendable {
@@ -48,7 +49,7 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
   let norm = max(
     normalizationRatio(vectors: pairs.map(\.right)), normalizationRatio(vectors: pairs.map(\.left)))
   let nativeWorst = max(right, left, norm)
-  var messages = ["native ratios right \(fmt(right)), left \(fmt(left)), norm \(fmt(norm)) (threshold 20)"]
+  var messages = ["native ratios right \(formatNumber(right)), left \(formatNumber(left)), norm \(formatNumber(norm)) (threshold \(formatNumber(lapackThreshold)))"]
   var status: Status = nativeWorst <= lapackThreshold ? .pass : .fail
   // The reason code: the first failure's, else the first warning's.
   var code: ReasonCode = status == .fail ? .residualTooLarge : .agrees
@@ -76,7 +77,7 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
     agreement = a
     value = max(value, lapackThreshold * a.worstRatio)
     if a.withinBound {
-      messages.append("GSL agrees (worst \(fmt(a.worstRatio)) of the bound 20 n ulp |A| kappa)")
+      messages.append("GSL agrees (worst \(formatNumber(a.worstRatio)) of the bound 20 n ulp |A| kappa)")
     } else {
       // A multiple or defective eigenvalue of multiplicity m moves like
       // (eps |A|)^(1/m) |A|^(1 - 1/m), beyond any first-order bound: past the bound,
@@ -93,16 +94,16 @@ public func compareWithReference(_ y: Matrix, _ ev: inout SpectralEvaluator) -> 
         note(.warn, .multipleEigenvalue)
         if status == .pass { status = .warn }
         messages.append(
-          "GSL differs beyond the first-order bound on a multiple eigenvalue (\(fmt(a.worstRatio)) times it), within the bound (20 n ulp)^(1/m) |A| of its cluster (\(fmt(worstCluster)) of it)")
+          "GSL differs beyond the first-order bound on a multiple eigenvalue (\(formatNumber(a.worstRatio)) times it), within the bound (20 n ulp)^(1/m) |A| of its cluster (\(formatNumber(worstCluster)) of it)")
       } else {
         note(.fail, .disagreement)
         status = .fail
         messages.append(
-          "GSL disagrees: eigenvalue \(a.worstIndex.map { "\(values[$0])" } ?? "?") off by \(fmt(a.maxError)), \(fmt(a.worstRatio)) times the bound")
+          "GSL disagrees: eigenvalue \(a.worstIndex.map { "\(values[$0])" } ?? "?") off by \(formatNumber(a.maxError)), \(formatNumber(a.worstRatio)) times the bound")
       }
     }
     for d in a.classificationDisagreements {
-      let what = "real/complex ambiguity at \(values[d.index]): native Im \(fmt(d.nativeImag)), GSL Im \(fmt(d.referenceImag)) (\(fmt(d.imagRelativeToBound)) of the bound)"
+      let what = "real/complex ambiguity at \(values[d.index]): native Im \(formatNumber(d.nativeImag)), GSL Im \(formatNumber(d.referenceImag)) (\(formatNumber(d.imagRelativeToBound)) of the bound)"
       messages.append(what)
       if d.imagRelativeToBound <= 1 || hoelderRatio(d.index, max(abs(d.nativeImag), abs(d.referenceImag))) <= 1 {
         note(.warn, .ambiguousRealComplex)

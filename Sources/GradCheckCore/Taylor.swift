@@ -8,6 +8,7 @@
   import Glibc
 #endif
 import GradcheckModel
+import NumberFormat
 
 /// Outcome of the Taylor remainder test.
 public enum TaylorVerdict: String, Sendable, Equatable, CaseIterable {
@@ -191,10 +192,10 @@ public struct TaylorTest: Sendable, Equatable {
         evaluations: calls, message: msg)
     }
     guard f0.isFinite else {
-      return result(.inconclusive, "f is not finite at the point (\(formatScientific(f0)))")
+      return result(.inconclusive, "f is not finite at the point (\(formatNumber(f0)))")
     }
     guard g.isFinite else {
-      return result(.inconclusive, "analytic directional derivative is not finite (\(formatScientific(g)))")
+      return result(.inconclusive, "analytic directional derivative is not finite (\(formatNumber(g)))")
     }
 
     var points: [Point] = []  // in evaluation order; j unique
@@ -243,11 +244,11 @@ public struct TaylorTest: Sendable, Equatable {
     let sameSign = chosen.points.allSatisfy { $0.signed > 0 } || chosen.points.allSatisfy { $0.signed < 0 }
     let reachesH0 = (chosen.points.last?.j ?? -1) >= 0
     let deepest = chosen.points.last!
-    let range = "steps \(formatScientific(chosen.points.first!.h))..\(formatScientific(deepest.h))"
-    let orderText = formatFixed(order)
+    let range = "steps \(formatNumber(chosen.points.first!.h))..\(formatNumber(deepest.h))"
+    let orderText = formatNumber(order)
     if order >= passOrder {
       return result(
-        .pass, "observed order \(orderText) >= \(formatFixed(passOrder)) over \(range)",
+        .pass, "observed order \(orderText) >= \(formatNumber(passOrder)) over \(range)",
         order: order, points: points, window: windowPoints)
     }
     if settled && order >= 0.5 && order < failOrder && sameSign && reachesH0 {
@@ -255,14 +256,14 @@ public struct TaylorTest: Sendable, Equatable {
       let slope = g + deepest.signed / deepest.h
       return result(
         .fail,
-        "observed order \(orderText) < \(formatFixed(failOrder)) over \(range): remainder is O(h), "
-          + "analytic directional derivative \(formatScientific(g)) is off by about "
-          + "\(formatScientific(g - slope)) ((f(z+hw)-f(z))/h = \(formatScientific(slope)))",
+        "observed order \(orderText) < \(formatNumber(failOrder)) over \(range): remainder is O(h), "
+          + "analytic directional derivative \(formatNumber(g)) is off by about "
+          + "\(formatNumber(g - slope)) ((f(z+hw)-f(z))/h = \(formatNumber(slope)))",
         order: order, points: points, window: windowPoints)
     }
     let reason: String
     if !settled {
-      reason = "remainder never settles in the asymptotic regime (slopes spread \(formatFixed(chosen.spread)))"
+      reason = "remainder never settles in the asymptotic regime (slopes spread \(formatNumber(chosen.spread)))"
     } else if order < 0.5 {
       reason = "remainder does not decrease with the step (noise above the rounding model)"
     } else if order < failOrder && !sameSign {
@@ -270,7 +271,7 @@ public struct TaylorTest: Sendable, Equatable {
     } else if order < failOrder {
       reason = "window found only above the initial step (remainder at rounding level below it)"
     } else {
-      reason = "order between \(formatFixed(failOrder)) and \(formatFixed(passOrder))"
+      reason = "order between \(formatNumber(failOrder)) and \(formatNumber(passOrder))"
     }
     if order < failOrder && !reachesH0 {
       return result(
@@ -335,14 +336,4 @@ public struct TaylorTest: Sendable, Equatable {
     }
     return windows.sorted { ($0.points.last!.j, $0.points.first!.j) < ($1.points.last!.j, $1.points.first!.j) }
   }
-}
-
-/// `x` with two decimals (`2.00`, `-0.35`), for orders in messages.
-func formatFixed(_ x: Double) -> String {
-  if !x.isFinite { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
-  if abs(x) >= 1e15 { return formatScientific(x) }
-  let cents = Int((abs(x) * 100).rounded())
-  let sign = x < 0 && cents != 0 ? "-" : ""
-  let frac = cents % 100
-  return "\(sign)\(cents / 100).\(frac < 10 ? "0" : "")\(frac)"
 }

@@ -72,3 +72,16 @@ public enum Status: String, CaseIterable, Sendable, Codable, Hashable {
     }
   }
 }
+
+extension DType {
+  /// The rounding unit `u` of the `expect` comparisons: the error a correct evaluation in
+  /// this dtype can make, well above its eps to allow for another solver and summation
+  /// order (1e-8 for float64, 1e-4 for float32).
+  public var expectUnit: Double { self == .float64 ? 1e-8 : 1e-4 }
+
+  /// The tolerance of an expected `lambda_min`: `u (|lambda| + kappa |Y|_F)`, the error of a
+  /// backward-stable solver on an eigenvalue of condition number kappa (at least 1).
+  public func lambdaMinTolerance(expected lambda: Double, kappa: Double, normY: Double) -> Double {
+    expectUnit * (abs(lambda) + max(kappa, 1) * normY)
+  }
+}

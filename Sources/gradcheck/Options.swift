@@ -1,5 +1,6 @@
 import ArgumentParser
 import GradCheckCore
+import NumberFormat
 import GradcheckModel
 import Spectral
 

@@ -108,7 +108,7 @@ struct TaylorCase {
   // Wrong derivative of the cubic (0.01 instead of 0): order 1.
   let wrongCubic = t.run(initialStep: 0.1, directionalDerivative: 0.01) { h in h * h * h }
   #expect(wrongCubic.verdict == .fail && abs(wrongCubic.order! - 1) < 0.1)
-  #expect(wrongCubic.message.contains("derivative 1.00e-02 is off by about 1.00e-02"), "\(wrongCubic.message)")
+  #expect(wrongCubic.message.contains("derivative 0.01 is off by about 0.01"), "\(wrongCubic.message)")
 }
 
 @Test func scalesOfInputAndOutput() {
@@ -200,5 +200,5 @@ struct TaylorCase {
   let check = r.checkResult()
   #expect(check.status == .pass && check.value == r.order && check.tolerance == 1.8)
   #expect(check.series == r.series)
-  #expect(r.message.hasPrefix("observed order 2.0"), "\(r.message)")
+  #expect(r.message.hasPrefix("observed order 2 >= 1.8 over steps "), "\(r.message)")
 }

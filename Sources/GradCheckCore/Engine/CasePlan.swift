@@ -1,6 +1,7 @@
 import EigenCore
 import GradcheckModel
 import Spectral
+import NumberFormat
 
 /// One case: an x, a gradient source and a beta.
 struct CaseSpec: Sendable {
@@ -52,7 +53,7 @@ extension CheckEngine {
       let xMove = abs(s) * hx0 * 8
       if abs(1 + t) <= max(sMove, xMove) && abs(1 + t) <= Self.stepFloor * max(1, abs(t)) * 1e6 {
         classification = .nonsmooth
-        reason = "\(transform!.rawValue) has a kink at 1 + x*s = 0; here 1 + x*s = \(fmt(1 + t))"
+        reason = "\(transform!.rawValue) has a kink at 1 + x*s = 0; here 1 + x*s = \(formatNumber(1 + t))"
       }
     }
     var hx = hx0
@@ -63,11 +64,11 @@ extension CheckEngine {
     if hY < plan.floorStep && classification != .nonsmooth {
       skip = CheckSkip(
         code: .stepUnresolvable,
-        message: "|x| kappa = \(fmt(abs(x) * plan.kappa)): t = x*s moves by more than 0.1 within the smallest step a finite difference can resolve (\(fmt(plan.floorStep)))")
+        message: "|x| kappa = \(formatNumber(abs(x) * plan.kappa)): t = x*s moves by more than 0.1 within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
     } else if plan.poleUnresolved && singularAtZero && classification != .nonsmooth {
       skip = CheckSkip(
         code: .nearPole,
-        message: "near-singular: |s| = \(fmt(abs(s))) is too close to the pole of \(transform!.rawValue) at s = 0 for a finite difference to step around it")
+        message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to the pole of \(transform!.rawValue) at s = 0 for a finite difference to step around it")
     } else if classification == .nonsmooth {
       skip = CheckSkip(code: .nonsmooth, message: "nonsmooth: \(reason)")
     }

@@ -1,6 +1,7 @@
 import EigenCore
 import GradcheckModel
 import Spectral
+import NumberFormat
 
 /// Why `gradient` and `taylor` cannot run on a case (decided before evaluation).
 struct CheckSkip: Sendable, Equatable {
@@ -61,22 +62,22 @@ func constraintCheck(_ c: CaseContext) -> CheckResult {
       margin.isNaN ? .marginUndefined : (c.exactMargin.map { $0 > 0 } == true ? .marginRoundsToZero : .constraintViolated)
     return CheckResult(
       status: .fail, code: code, value: margin.isFinite ? margin : nil, tolerance: 0,
-      message: "margin 1 + x_cond*s = \(fmt(margin)) <= 0: the constraint is violated")
+      message: "margin 1 + x_cond*s = \(formatNumber(margin)) <= 0: the constraint is violated")
   }
   if margin <= level {
     return CheckResult(
       status: .warn, code: .marginAtRoundingLevel, value: margin, tolerance: level,
-      message: "margin 1 + x_cond*s = \(fmt(margin)) > 0 but at rounding level (<= 4 ulp of 1)")
+      message: "margin 1 + x_cond*s = \(formatNumber(margin)) > 0 but at rounding level (<= 4 ulp of 1)")
   }
   return CheckResult(
-    status: .pass, code: .kept, value: margin, tolerance: level, message: "margin 1 + x_cond*s = \(fmt(margin)) > 0")
+    status: .pass, code: .kept, value: margin, tolerance: level, message: "margin 1 + x_cond*s = \(formatNumber(margin)) > 0")
 }
 
 /// `finite`: x_cond, grad_x and every entry of grad_y are finite.
 func finiteCheck(_ c: CaseContext) -> CheckResult {
   var bad: [String] = []
-  if !c.value.xCond.isFinite { bad.append("x_cond = \(fmt(c.value.xCond))") }
-  if !c.gradX.isFinite { bad.append("grad_x = \(fmt(c.gradX))") }
+  if !c.value.xCond.isFinite { bad.append("x_cond = \(formatNumber(c.value.xCond))") }
+  if !c.gradX.isFinite { bad.append("grad_x = \(formatNumber(c.gradX))") }
   let badY = c.gradY.filter { !$0.isFinite }.count
   if badY > 0 { bad.append("\(badY) entries of grad_y") }
   if bad.isEmpty {
@@ -164,16 +165,16 @@ func growthCheck(_ c: CaseContext) -> CheckResult {
   if !maxGrad.isFinite || maxGrad > limit {
     return CheckResult(
       status: .fail, code: .exploding, value: maxGrad.isFinite ? maxGrad : nil, tolerance: limit,
-      message: "exploding gradient: max |grad| = \(fmt(maxGrad)) > --max-grad \(fmt(limit))")
+      message: "exploding gradient: max |grad| = \(formatNumber(maxGrad)) > --max-grad \(formatNumber(limit))")
   }
   if 1 + c.t <= 0 && c.gradX == 0 {
     return CheckResult(
       status: .fail, code: .vanishing, value: 0, tolerance: limit,
-      message: "vanishing gradient: dT/dx = 0 where the constraint is active (1 + x*s = \(fmt(1 + c.t)))")
+      message: "vanishing gradient: dT/dx = 0 where the constraint is active (1 + x*s = \(formatNumber(1 + c.t)))")
   }
   return CheckResult(
     status: .pass, code: .healthy, value: maxGrad, tolerance: limit,
-    message: "max |grad| = \(fmt(maxGrad)) <= \(fmt(limit)); dT/dx = \(fmt(c.gradX))")
+    message: "max |grad| = \(formatNumber(maxGrad)) <= \(formatNumber(limit)); dT/dx = \(formatNumber(c.gradX))")
 }
 
 /// `fidelity`: where x is comfortably feasible (`1 + x*s >= 0.5`), `|x_cond - x| / |x|`
@@ -184,17 +185,17 @@ func fidelityCheck(_ c: CaseContext) -> CheckResult {
   let value = c.value.xCond
   guard 1 + c.t >= 0.5 else {
     return CheckResult(
-      status: .skip, code: .notFeasible, message: "x is not comfortably feasible (1 + x*s = \(fmt(1 + c.t)) < 0.5)")
+      status: .skip, code: .notFeasible, message: "x is not comfortably feasible (1 + x*s = \(formatNumber(1 + c.t)) < 0.5)")
   }
   let err = x == 0 ? (value == 0 ? 0 : Double.infinity) : abs(value - x) / abs(x)
   let tol = c.fidelityTolerance
   if err <= tol {
     return CheckResult(
       status: .pass, code: .close, value: err, tolerance: tol,
-      message: "x_cond = \(fmt(value)) stays within \(fmt(tol)) of x = \(fmt(x))")
+      message: "x_cond = \(formatNumber(value)) stays within \(formatNumber(tol)) of x = \(formatNumber(x))")
   }
   let code: ReasonCode = err > 1 && abs(c.t) < 1 ? .divergesNearZero : .departs
   return CheckResult(
     status: .fail, code: code, value: err.isFinite ? err : nil, tolerance: tol,
-    message: "x_cond = \(fmt(value)) departs from x = \(fmt(x)) (relative \(fmt(err))) although x is feasible (1 + x*s = \(fmt(1 + c.t)))")
+    message: "x_cond = \(formatNumber(value)) departs from x = \(formatNumber(x)) (relative \(formatNumber(err))) although x is feasible (1 + x*s = \(formatNumber(1 + c.t)))")
 }

@@ -1,6 +1,7 @@
 import EigenCore
 import GradcheckModel
 import Spectral
+import NumberFormat
 
 extension CheckEngine {
   /// `expect`: compares fixture-supplied values with the source's. The tolerance is the
@@ -18,7 +19,7 @@ extension CheckEngine {
     _ e: ExpectedValues, x: Double, transform: TransformKind?, beta: Double, s: Double, kappa: Double,
     normY: Double, dsdY: Matrix, value: SourceValue
   ) -> CheckResult? {
-    let u = e.dtype == .float64 ? 1e-8 : 1e-4
+    let u = e.dtype.expectUnit
     var worst = 0.0
     var worstName = ""
     var compared: [String] = []
@@ -36,7 +37,9 @@ extension CheckEngine {
     }
     let t = x * s
     let gradX = value.gradX ?? .nan
-    if let l = e.lambdaMin { cmp("lambda_min", [s], [l], [u * (abs(l) + kappa * normY)]) }
+    if let l = e.lambdaMin {
+      cmp("lambda_min", [s], [l], [e.dtype.lambdaMinTolerance(expected: l, kappa: kappa, normY: normY)])
+    }
     let own = (e.transform == nil || e.transform == transform) && (e.beta == nil || e.beta == beta)
     if own {
       if let v = e.xCond { cmp("x_cond", [value.xCond], [v], [u * (abs(v) + (1 + abs(1 + t)) / abs(s))]) }
@@ -52,8 +55,8 @@ extension CheckEngine {
     return CheckResult(
       status: ok ? .pass : .fail, code: ok ? .matchesFixture : .differsFromFixture, value: worst, tolerance: 1,
       message: ok
-        ? "\(compared.joined(separator: ", ")) agree with the fixture's \(e.dtype.rawValue) values (worst \(worstName) at \(fmt(worst)) of its tolerance)"
-        : "\(worstName) differs from the fixture's \(e.dtype.rawValue) value by \(fmt(worst)) times its rounding tolerance (u = \(fmt(u)))")
+        ? "\(compared.joined(separator: ", ")) agree with the fixture's \(e.dtype.rawValue) values (worst \(worstName) at \(formatNumber(worst)) of its tolerance)"
+        : "\(worstName) differs from the fixture's \(e.dtype.rawValue) value by \(formatNumber(worst)) times its rounding tolerance (u = \(formatNumber(u)))")
   }
 
   /// A case's status: the worst of its checks, then the fixture's outcomes

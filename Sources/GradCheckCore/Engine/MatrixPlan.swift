@@ -1,6 +1,7 @@
 import EigenCore
 import GradcheckModel
 import Spectral
+import NumberFormat
 
 /// The classification of one matrix and the finite-difference step its cases share.
 struct MatrixPlan: Sendable {
@@ -36,16 +37,16 @@ extension CheckEngine {
       h0 = limit
       if limit < floorStep && classification == .smooth {
         classification = .illConditioned
-        reason = "kappa = \(fmt(kappa)): \(why), so a finite difference must step below the resolvable \(fmt(floorStep))"
+        reason = "kappa = \(formatNumber(kappa)): \(why), so a finite difference must step below the resolvable \(formatNumber(floorStep))"
       }
     }
     if classification == .smooth && kappa > Self.illConditionedKappa {
       classification = .illConditioned
-      reason = "kappa = \(fmt(kappa)) is too large for a finite difference to resolve"
+      reason = "kappa = \(formatNumber(kappa)) is too large for a finite difference to resolve"
     }
     if classification == .smooth && abs(s) <= Self.nearSingular * max(scaleY, 1) {
       classification = .nearSingular
-      reason = "|s| = \(fmt(abs(s))) is near 0, where transforms dividing by s are at risk"
+      reason = "|s| = \(formatNumber(abs(s))) is near 0, where transforms dividing by s are at risk"
     }
     let sLimit = 0.1 * abs(s) / kappa
     if sLimit > 0 && sLimit < h0 { h0 = sLimit }
@@ -60,24 +61,24 @@ extension CheckEngine {
   /// two smallest candidates, or a complex pair at or below s, within `closeCandidates |Y|`.
   func classifyMinimiser(_ base: SpectralEvaluation, scaleY: Double, kappa: Double) -> (Classification, String) {
     if base.gap.isFinite && base.gap <= Self.closeCandidates * scaleY {
-      return (.nonsmooth, "minimizer not unique within the finite-difference resolution: the two smallest candidates are \(fmt(base.gap)) apart")
+      return (.nonsmooth, "minimizer not unique within the finite-difference resolution: the two smallest candidates are \(formatNumber(base.gap)) apart")
     }
     if base.nearestComplexImag.isFinite && base.nearestComplexImag <= Self.closeCandidates * scaleY {
-      return (.nonsmooth, "a complex pair with |Im| = \(fmt(base.nearestComplexImag)) at or below s may become real under the perturbation")
+      return (.nonsmooth, "a complex pair with |Im| = \(formatNumber(base.nearestComplexImag)) at or below s may become real under the perturbation")
     }
-    return (.smooth, "well separated minimum, kappa \(fmt(kappa))")
+    return (.smooth, "well separated minimum, kappa \(formatNumber(kappa))")
   }
 
   /// Steps that keep a perturbation inside the gap to the next candidate: 5% of it over kappa.
   func gapLimits(_ base: SpectralEvaluation, kappa: Double) -> [(Double, String)] {
     var limits: [(Double, String)] = []
     if base.gap.isFinite {
-      limits.append((0.05 * base.gap / kappa, "the two smallest candidates are \(fmt(base.gap)) apart"))
+      limits.append((0.05 * base.gap / kappa, "the two smallest candidates are \(formatNumber(base.gap)) apart"))
     }
     if base.nearestComplexImag.isFinite {
       limits.append((
         0.05 * base.nearestComplexImag / kappa,
-        "a complex pair with |Im| = \(fmt(base.nearestComplexImag)) lies at or below s"))
+        "a complex pair with |Im| = \(formatNumber(base.nearestComplexImag)) lies at or below s"))
     }
     return limits
   }

@@ -44,10 +44,3 @@ public struct EngineOptions: Sendable {
     self.fidelityTolerance = fidelityTolerance
   }
 }
-
-/// Formats a number exactly, for ids and commands: integers without ".0", else Swift's
-/// shortest round-trip form ("5", "0.5", "1e-08").
-public func formatExact(_ v: Double) -> String {
-  if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
-  return "\(v)"
-}

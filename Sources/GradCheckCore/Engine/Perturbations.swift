@@ -4,6 +4,7 @@ import EigenCore
 #endif
 import GradcheckModel
 import Spectral
+import NumberFormat
 
 /// The perturbed matrices of one matrix and the tool's s at each: `s(Y + h W_d)` for the
 /// finite-difference directions at every step of the shared sweep and of the smaller
@@ -52,10 +53,10 @@ extension CheckEngine {
       if let r = try? evaluator.value(spectral, m, sentinel: options.sentinel), let sh = r.s {
         v = sh
         if detectFlip && r.realCount != base.realCount && p.flip == nil {
-          p.flip = "real/complex classification flips under a perturbation of \(fmt(abs(h))) (\(base.realCount) -> \(r.realCount) real eigenvalues)"
+          p.flip = "real/complex classification flips under a perturbation of \(formatNumber(abs(h))) (\(base.realCount) -> \(r.realCount) real eigenvalues)"
         }
       } else if detectFlip && p.flip == nil {
-        p.flip = "s undefined at step \(fmt(h))"
+        p.flip = "s undefined at step \(formatNumber(h))"
       }
       p.spectra[d][h.bitPattern] = v
     }
@@ -120,4 +121,15 @@ extension CheckEngine {
     p.taylorH0 = h0
     p.taylorSteps = Self.taylorLadder.map { h0 * pow(2, Double(-$0)) }
   }
+}
+
+/// FNV-1a over the UTF-8 bytes of a string: a stable hash (Swift's Hasher is
+/// seeded per process).
+func fnv1a(_ s: String) -> UInt64 {
+  var h: UInt64 = 0xcbf2_9ce4_8422_2325
+  for b in s.utf8 {
+    h ^= UInt64(b)
+    h = h &* 0x100_0000_01b3
+  }
+  return h
 }
