@@ -1,4 +1,4 @@
-/// The finite-difference engine of the `gradient` check (SPEC section 4): central
+/// The finite-difference engine of the `gradient` check (see docs/checks.md): central
 /// differences over a geometric step sequence, Richardson extrapolation, and an error
 /// estimate for every derivative (truncation + rounding), numdifftools/GSL style.
 ///

@@ -22,8 +22,8 @@ public struct SolverComparison: Sendable {
   public var check: CheckResult
 }
 
-/// Native solver against GSL and against LAPACK-style residual ratios (SPEC
-/// section 4, check `solver`):
+/// Native solver against GSL and against LAPACK-style residual ratios (check
+/// `solver`, see docs/checks.md):
 /// - the native right and left residual ratios (DGET22) and the normalisation
 ///   ratio must be at most 20;
 /// - after optimal pairing, every native eigenvalue must be within

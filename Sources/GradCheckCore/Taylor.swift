@@ -1,4 +1,4 @@
-/// The Taylor remainder test of the `taylor` check (SPEC section 4): along a direction
+/// The Taylor remainder test of the `taylor` check (see docs/checks.md): along a direction
 /// `w`, the first-order remainder `r(h) = |f(z + h w) - f(z) - h g|` with
 /// `g = <grad f(z), w>` shrinks like `h^2` when `g` is right and only like `h` when it
 /// is wrong. The test needs no tolerance on the gradient itself (no step-size choice

@@ -1,6 +1,6 @@
 //===--- Transforms.swift -------------------------------------------------===//
 //
-// The four constraint transforms x_cond = T(x, s; beta) of SPEC section 3,
+// The four constraint transforms x_cond = T(x, s; beta) (see docs/checks.md),
 // with their partial derivatives dT/dx and dT/ds, evaluated to a few ulps
 // wherever the result is representable.
 //
@@ -20,7 +20,7 @@ import GradcheckModel
 
 // MARK: - Public types
 
-/// The tunable constants of the transforms (SPEC section 3 and the
+/// The tunable constants of the transforms (see docs/checks.md, and the
 /// `--margin`, `--slope`, `--floor` options of section 5).
 public struct TransformParameters: Sendable, Equatable {
   /// `where`: the offset delta in `-1/s - delta` (`--margin`, default 1e-5).
@@ -31,7 +31,7 @@ public struct TransformParameters: Sendable, Equatable {
   /// (`--floor`, default 1e-6; meaningful in (0, 1)).
   public var floor: Double
 
-  /// Creates parameters; the defaults are those of SPEC section 3.
+  /// Creates parameters; the defaults are the command line's.
   public init(margin: Double = 1e-5, slope: Double = 0.01, floor: Double = 1e-6) {
     self.margin = margin
     self.slope = slope
@@ -43,7 +43,7 @@ public struct TransformParameters: Sendable, Equatable {
 public struct TransformValue: Sendable, Equatable {
   /// x_cond = T(x, s; beta).
   public var value: Double
-  /// dT/dx (the `grad_x` of SPEC section 3).
+  /// dT/dx (`grad_x`).
   public var dx: Double
   /// dT/ds (multiplied by ds/dY it gives `grad_y`).
   public var ds: Double
@@ -81,7 +81,7 @@ public func logistic(_ z: Double) -> Double {
 
 // MARK: - Transforms
 
-/// The transforms `T(x, s; beta)` of SPEC section 3 and their partial
+/// The transforms `T(x, s; beta)` and their partial
 /// derivatives.
 ///
 /// - `where`: `T = x` if `1 + t > 0`, else `-1/s - delta`;
@@ -156,7 +156,7 @@ public enum Transform {
 
   /// The margin `1 + value*s` exactly as a user computes it in float64 (one
   /// rounded product, one rounded sum; no fused multiply-add). This is the
-  /// quantity the `constraint` check of SPEC section 4 judges; it is NaN for
+  /// quantity the `constraint` check judges; it is NaN for
   /// `softplus` at `s = 0` (`inf * 0`).
   public static func floatMargin(value: Double, s: Double) -> Double {
     let product = value * s

@@ -94,15 +94,8 @@ func runEig(
 /// canonical order of the cases is the order of (group, N, index, id); ties keep the
 /// items' order, as the stable sort of all the cases did.
 func eigOrder(_ items: [EigItem]) -> [Int] {
-  items.indices.sorted { a, b in
-    let x = items[a], y = items[b]
-    let gx = x.source ?? x.family ?? "cases", gy = y.source ?? y.family ?? "cases"
-    if gx != gy { return gx < gy }
-    if x.y.rows != y.y.rows { return x.y.rows < y.y.rows }
-    if x.index != y.index { return x.index < y.index }
-    if x.id != y.id { return x.id < y.id }
-    return a < b
-  }
+  let keys = items.map { CaseOrderKey(group: $0.source ?? $0.family ?? "cases", n: $0.y.rows, index: $0.index, id: $0.id) }
+  return items.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
 }
 
 struct EigItem: Sendable {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import GradcheckIO
 
-/// A fixture case like SPEC section 7's example, with every kind of field filled.
+/// A fixture case like the results format's example, with every kind of field filled.
 private func forumCase(index: Int = 1, transform: TransformKind? = .softplus, beta: Double? = 5, status: Status = .pass) -> CaseResult {
   CaseResult(
     id: "forum-example[\(index)] \(transform?.rawValue ?? "-") beta=\(beta ?? 0)",
@@ -66,7 +66,7 @@ struct ResultsIOTests {
     #expect(try decodeResults(encodeResults(empty), file: "e.json") == empty)
   }
 
-  @Test("layout: SPEC field names and order, one line per check, matrix rows per line")
+  @Test("layout: documented field names and order, one line per check, matrix rows per line")
   func layout() {
     let r = Results(seed: 0, cases: [forumCase()])
     let expected = """

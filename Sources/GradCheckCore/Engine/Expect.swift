@@ -63,7 +63,7 @@ extension CheckEngine {
   /// (an expected `fail` that fails is `xfail`, one that does not is `xpass`; an
   /// expected other status that does not occur adds a failing `expect` entry).
   static func status(
-    of checks: inout [CheckName: CheckResult], outcomes: [OutcomeRule], index: Int,
+    of checks: inout [CheckName: CheckResult], outcomes: [Outcome], index: Int,
     transform: TransformKind?, beta: Double?, classification: Classification?
   ) -> Status {
     var expectedFail: Set<CheckName> = []

@@ -1,7 +1,7 @@
 import EigenCore
 import GradcheckModel
 
-/// Values supplied by a fixture for one batch element (SPEC section 6 `expect`),
+/// Values supplied by a fixture for one batch element (its `expect`, see docs/fixture-format.md),
 /// compared for the fixture's own transform and beta.
 public struct ExpectedValues: Sendable, Equatable {
   public var lambdaMin: Double?
@@ -30,28 +30,6 @@ public struct ExpectedValues: Sendable, Equatable {
     self.transform = transform
     self.beta = beta
     self.dtype = dtype
-  }
-}
-
-/// An expected status (SPEC section 6 `outcomes`): all fields but check and
-/// status are optional filters.
-public struct OutcomeRule: Sendable, Equatable {
-  public var index: Int?
-  public var transform: TransformKind?
-  public var beta: Double?
-  public var check: CheckName
-  public var status: Status
-
-  public init(index: Int?, transform: TransformKind?, beta: Double?, check: CheckName, status: Status) {
-    self.index = index
-    self.transform = transform
-    self.beta = beta
-    self.check = check
-    self.status = status
-  }
-
-  func matches(index i: Int, transform t: TransformKind?, beta b: Double?) -> Bool {
-    (index == nil || index == i) && (transform == nil || transform == t) && (beta == nil || beta == b)
   }
 }
 
@@ -109,14 +87,14 @@ public struct MatrixJob: Sendable {
   public var transforms: [TransformKind]?
   public var betas: [Double]?
   public var spectral: SpectralKind?
-  public var outcomes: [OutcomeRule]
+  public var outcomes: [Outcome]
   /// Command prefix reproducing this job ("gradcheck check fixtures/a.json").
   public var repro: String
 
   public init(
     y: Matrix, xs: [XCase], name: String, source: String? = nil, family: String? = nil,
     transforms: [TransformKind]? = nil, betas: [Double]? = nil, spectral: SpectralKind? = nil,
-    outcomes: [OutcomeRule] = [], repro: String
+    outcomes: [Outcome] = [], repro: String
   ) {
     self.y = y
     self.xs = xs

@@ -1,7 +1,9 @@
 import GradcheckModel
 import Spectral
 
-/// Everything a run needs besides its inputs (SPEC section 5's common options).
+/// Everything a run needs besides its inputs (the common options of the command line,
+/// see docs/cli.md). The initialiser's defaults are the one place the command line's
+/// defaults come from (`EngineOptions()`).
 public struct EngineOptions: Sendable {
   /// Transforms to check; nil takes each input's own (fixture) or all.
   public var transforms: [TransformKind]?
@@ -24,6 +26,7 @@ public struct EngineOptions: Sendable {
   /// `fidelity`: relative tolerance of x_cond against x where 1 + t >= 0.5.
   public var fidelityTolerance: Double
 
+  /// The beta grid when neither the command line nor the input names betas.
   public static let defaultBetas: [Double] = [1, 2, 5, 10, 20, 50]
 
   public init(
