@@ -64,17 +64,9 @@ func fixtureJobs(_ f: Fixture, options: CommonOptions) -> [MatrixJob] {
   let ownBeta = f.betas?.count == 1 ? f.betas![0] : nil
   let outcomes = f.outcomes
   return (0..<f.batchCount).map { b in
-    var expect: ExpectedValues? = nil
-    if !f.expect.isEmpty {
-      let hasOwn = ownTransform != nil && ownBeta != nil
-      expect = ExpectedValues(
-        lambdaMin: f.expect.lambdaMin?[b],
-        xCond: hasOwn ? f.expect.xCond?[b] : nil,
-        gradX: hasOwn ? f.expect.gradX?[b] : nil,
-        gradY: hasOwn ? f.expect.gradY.map { Matrix($0[b]) } : nil,
-        transform: ownTransform, beta: ownBeta, dtype: f.dtype,
-        spectral: f.spectral ?? .minRealEigenvalue)
-    }
+    let expect = f.expect.isEmpty ? nil : Expectation(
+      values: f.expect, element: b, transform: ownTransform, beta: ownBeta,
+      spectral: f.spectral ?? .minRealEigenvalue, dtype: f.dtype)
     return MatrixJob(
       y: Matrix(f.y[b]), xs: [XCase(index: b, x: f.x[b], expect: expect)], name: f.name,
       source: f.path, transforms: f.transforms, betas: f.betas, spectral: f.spectral,

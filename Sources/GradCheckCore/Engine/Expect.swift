@@ -16,7 +16,7 @@ extension CheckEngine {
   ///   as autograd computes it, cancels there when 1 + t is large).
   /// nil when the fixture gives nothing to compare for this case.
   static func expectCheck(
-    _ e: ExpectedValues, x: Double, transform: TransformKind?, beta: Double, s: Double, kappa: Double,
+    _ e: Expectation, x: Double, transform: TransformKind?, beta: Double, s: Double, kappa: Double,
     normY: Double, dsdY: Matrix, value: SourceValue
   ) -> CheckResult? {
     let u = e.dtype.expectUnit
@@ -37,14 +37,15 @@ extension CheckEngine {
     }
     let t = x * s
     let gradX = value.gradX ?? .nan
-    if let l = e.lambdaMin {
+    let b = e.element
+    if let l = e.values.lambdaMin?[b] {
       cmp("lambda_min", [s], [l], [e.dtype.lambdaMinTolerance(expected: l, kappa: kappa, normY: normY)])
     }
-    let own = (e.transform == nil || e.transform == transform) && (e.beta == nil || e.beta == beta)
-    if own {
-      if let v = e.xCond { cmp("x_cond", [value.xCond], [v], [u * (abs(v) + (1 + abs(1 + t)) / abs(s))]) }
-      if let v = e.gradX { cmp("grad_x", [gradX], [v], [u * abs(v)]) }
-      if let v = e.gradY, let mine = value.gradY {
+    if e.transform != nil && e.transform == transform && e.beta != nil && e.beta == beta {
+      if let v = e.values.xCond?[b] { cmp("x_cond", [value.xCond], [v], [u * (abs(v) + (1 + abs(1 + t)) / abs(s))]) }
+      if let v = e.values.gradX?[b] { cmp("grad_x", [gradX], [v], [u * abs(v)]) }
+      if let rows = e.values.gradY?[b], let mine = value.gradY {
+        let v = Matrix(rows)
         let terms = (abs(x * gradX) + abs(value.xCond)) / abs(s)
         let allowed = (0..<v.storage.count).map { u * (abs(v.storage[$0]) + abs(dsdY.storage[$0]) * terms) }
         cmp("grad_y", mine.storage, v.storage, allowed)

@@ -1,34 +1,31 @@
 import EigenCore
 import GradcheckModel
 
-/// Values supplied by a fixture for one batch element (its `expect`, see docs/fixture-format.md),
-/// compared for the fixture's own transform and beta.
-public struct ExpectedValues: Sendable, Equatable {
-  public var lambdaMin: Double?
-  public var xCond: Double?
-  public var gradX: Double?
-  public var gradY: Matrix?
-  /// The transform and beta the values were computed for (nil: the lambda only).
+/// What a fixture expects of one batch element: its values (`ExpectedValues`, shared by
+/// the batch) at `element`, and what they were computed for.
+public struct Expectation: Sendable, Equatable {
+  public var values: ExpectedValues
+  /// The batch element.
+  public var element: Int
+  /// The fixture's single transform and beta; x_cond and the gradients are compared only
+  /// when the file names exactly one of each, and only for that case.
   public var transform: TransformKind?
   public var beta: Double?
-  /// The spectral quantity the values were computed for: nothing is compared
-  /// when a run uses another one.
-  public var spectral: SpectralKind = .minRealEigenvalue
+  /// The spectral quantity the values were computed for: nothing is compared when a run
+  /// uses another one.
+  public var spectral: SpectralKind
   /// Precision of the values: sets their tolerance.
   public var dtype: DType
 
   public init(
-    lambdaMin: Double? = nil, xCond: Double? = nil, gradX: Double? = nil, gradY: Matrix? = nil,
-    transform: TransformKind? = nil, beta: Double? = nil, dtype: DType = .float64,
-    spectral: SpectralKind = .minRealEigenvalue
+    values: ExpectedValues, element: Int, transform: TransformKind? = nil, beta: Double? = nil,
+    spectral: SpectralKind = .minRealEigenvalue, dtype: DType = .float64
   ) {
-    self.spectral = spectral
-    self.lambdaMin = lambdaMin
-    self.xCond = xCond
-    self.gradX = gradX
-    self.gradY = gradY
+    self.values = values
+    self.element = element
     self.transform = transform
     self.beta = beta
+    self.spectral = spectral
     self.dtype = dtype
   }
 }
@@ -44,9 +41,9 @@ public struct XCase: Sendable, Equatable {
   public var margin: Double? = nil
   /// Label for ids of generated x edge cases ("boundary", "inside", ...); nil for fixtures.
   public var label: String?
-  public var expect: ExpectedValues?
+  public var expect: Expectation?
 
-  public init(index: Int, x: Double, label: String? = nil, expect: ExpectedValues? = nil) {
+  public init(index: Int, x: Double, label: String? = nil, expect: Expectation? = nil) {
     self.index = index
     self.x = x
     self.label = label
