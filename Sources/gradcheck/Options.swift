@@ -1,5 +1,6 @@
 import ArgumentParser
 import GradCheckCore
+import NumberFormat
 import GradcheckModel
 import Spectral
 
@@ -28,7 +29,7 @@ struct OutputOptions: ParsableArguments {
   var exitZero = false
 }
 
-/// The options shared by every command that runs cases (SPEC section 5).
+/// The options shared by every command that runs cases (see docs/cli.md).
 struct CommonOptions: ParsableArguments {
   @Option(name: .customLong("transform"), help: "Transforms: a comma-separated list of where, softplus, leaky, safe-softplus, or all.")
   var transform: String?
@@ -47,17 +48,17 @@ struct CommonOptions: ParsableArguments {
 
   @OptionGroup var output: OutputOptions
 
-  @Option(help: "where: delta of -1/s - delta (default 1e-5).")
-  var margin: Double = 1e-5
+  @Option(help: "where: delta of -1/s - delta.")
+  var margin: Double = CommonOptions.defaults.parameters.margin
 
-  @Option(help: "leaky: slope alpha (default 0.01).")
-  var slope: Double = 0.01
+  @Option(help: "leaky: slope alpha.")
+  var slope: Double = CommonOptions.defaults.parameters.slope
 
-  @Option(help: "safe-softplus: floor delta (default 1e-6).")
-  var floor: Double = 1e-6
+  @Option(help: "safe-softplus: floor delta.")
+  var floor: Double = CommonOptions.defaults.parameters.floor
 
-  @Option(name: .customLong("max-grad"), help: "growth: largest acceptable |gradient| entry (default 1e6).")
-  var maxGrad: Double = 1e6
+  @Option(name: .customLong("max-grad"), help: "growth: largest acceptable |gradient| entry.")
+  var maxGrad: Double = CommonOptions.defaults.maxGrad
 
   @Option(help: "Mask complex eigenvalues with this finite value instead of +inf.")
   var sentinel: Double?
@@ -81,20 +82,29 @@ struct CommonOptions: ParsableArguments {
   var spectralKind: SpectralKind? { spectral.flatMap { SpectralKind(rawValue: $0) } }
   var threads: Int { jobs ?? ProcessInfoLite.cores }
 
+  /// The engine's defaults: the one place the options' default values come from.
+  static let defaults = EngineOptions()
+
   func engineOptions() -> EngineOptions {
-    EngineOptions(
-      transforms: transforms, betas: betas, spectral: spectralKind,
-      parameters: TransformParameters(margin: margin, slope: slope, floor: floor),
-      maxGrad: maxGrad, sentinel: sentinel, seed: seed)
+    var o = Self.defaults
+    o.transforms = transforms
+    o.betas = betas
+    o.spectral = spectralKind
+    o.parameters = TransformParameters(margin: margin, slope: slope, floor: floor)
+    o.maxGrad = maxGrad
+    o.sentinel = sentinel
+    o.seed = seed
+    return o
   }
 
   /// The options to append to a repro command so that it reproduces the same case.
   var reproSuffix: String {
     var s = ""
-    if margin != 1e-5 { s += " --margin \(formatExact(margin))" }
-    if slope != 0.01 { s += " --slope \(formatExact(slope))" }
-    if floor != 1e-6 { s += " --floor \(formatExact(floor))" }
-    if maxGrad != 1e6 { s += " --max-grad \(formatExact(maxGrad))" }
+    let d = Self.defaults
+    if margin != d.parameters.margin { s += " --margin \(formatExact(margin))" }
+    if slope != d.parameters.slope { s += " --slope \(formatExact(slope))" }
+    if floor != d.parameters.floor { s += " --floor \(formatExact(floor))" }
+    if maxGrad != d.maxGrad { s += " --max-grad \(formatExact(maxGrad))" }
     return s
   }
 }
