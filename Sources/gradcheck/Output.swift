@@ -180,7 +180,7 @@ func streamBlocks(
   let outcome: ParallelRunner.StreamOutcome
   do {
     outcome = try ParallelRunner(threads: threads).forEachInOrder(
-      blocks, window: 2 * threads, shouldStop: { interruptRequested() },
+      blocks, window: 8 * threads, shouldStop: { interruptRequested() },
       { block, _, ev in
         let cases = work(block, &ev)
         progress.update(finished.add(block.count))
