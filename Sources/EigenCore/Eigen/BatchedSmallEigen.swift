@@ -108,12 +108,11 @@ public final class BatchedSmallEigen {
 
   var solver: EigenSolver
   /// Lane storage: H (n^2 vectors), wr, wi, the Householder vector (n each), the first
-  /// column of the shift polynomial (3), the deflation masks (n); 64-byte aligned.
+  /// column of the shift polynomial (3); 64-byte aligned.
   let raw: UnsafeMutableRawPointer
   /// Per-lane scalar scratch: balancing's h (n^2), d (n), a reflector's x (n), spare (n).
   let scratch: UnsafeMutablePointer<Double>
   let swapBuffer: UnsafeMutablePointer<Int>
-  let state: UnsafeMutablePointer<LaneState>
 
   /// A solver for matrices of order `order`, `width` lanes per group (the default is the
   /// faster on the project machine, see Benchmarks/README.md).
@@ -129,15 +128,12 @@ public final class BatchedSmallEigen {
     scratch.initialize(repeating: 0, count: order * order + 4 * order + 4)
     swapBuffer = .allocate(capacity: 2 * order + 2)
     swapBuffer.initialize(repeating: 0, count: 2 * order + 2)
-    state = .allocate(capacity: Width.eight.rawValue)
-    state.initialize(repeating: LaneState(), count: Width.eight.rawValue)
   }
 
   deinit {
     raw.deallocate()
     scratch.deallocate()
     swapBuffer.deallocate()
-    state.deallocate()
   }
 
   /// Solves `count` matrices (see the type's documentation).
@@ -210,7 +206,6 @@ public final class BatchedSmallEigen {
     let base = matrices.baseAddress!
     let H = raw.bindMemory(to: V.self, capacity: n * n + 3 * n + 3)
     let wr = H + n * n, wi = wr + n, hv = wi + n, col = hv + n
-    let masks = UnsafeMutableRawPointer(col + 3).bindMemory(to: SIMDMask<V.MaskStorage>.self, capacity: n)
     let s = scratch
     let p0 = SmallBuffers(
       a: base, h: s, z: s + n * n + n, v: s + n * n + n, d: s + n * n, swapA: swapBuffer,
@@ -228,16 +223,16 @@ public final class BatchedSmallEigen {
           if BatchedSmallEigen.loadAndBalance(p, O.self) { ok = true }
         }
         live[j] = ok
-        state[j] = LaneState(i: n - 1, phase: ok ? .active : (b < count ? .fallback : .idle))
         for k in 0..<(n * n) { H[k][j] = ok ? s[k] : 0 }
       }
+      var done = SIMDMask<V.MaskStorage>()
       if any(live) {
         Self.hessenbergLanes(H, hv, live: live, scratch: s, O.self)
-        Self.francisLanes(H, wr, wi, col, masks, state, scratch: s, O.self)
+        done = Self.francisLanes(H, wr, wi, col, live: live, scratch: s, O.self)
       }
       for j in 0..<w where g + j < count {
         let b = g + j
-        if state[j].phase == .done {
+        if done[j] {
           for i in 0..<n { values[b * n + i] = Complex(wr[i][j], wi[i][j]) }
           outcomes[b] = .solved
         } else {
@@ -322,92 +317,118 @@ public final class BatchedSmallEigen {
 extension BatchedSmallEigen {
   // MARK: - Francis double-shift QR (DLAHQR) in lanes
 
-  /// DLAHQR, eigenvalues only, on every active lane (ilo = 0, ihi = n - 1), the small
-  /// path's `smallFrancis` operation for operation on each lane's window. One round: each
-  /// active lane scans for a negligible subdiagonal entry in its window; a lane whose window
-  /// has shrunk to one or two rows records those eigenvalues (DLANV2) and moves up; the
-  /// others take one double-shift sweep together. A lane whose window does not converge
-  /// within `30 max(10, n)` sweeps goes to the scalar solver.
+  /// DLAHQR, eigenvalues only, on the `live` lanes (ilo = 0, ihi = n - 1), the small
+  /// path's `smallFrancis` operation for operation on each lane's window; returns the lanes
+  /// that found every eigenvalue (the others did not converge within the bound). A round:
+  /// each lane scans its window `[l, i]` for a negligible subdiagonal entry; a lane whose
+  /// window has shrunk to one or two rows records those eigenvalues (DLANV2) and moves up;
+  /// the others take one double-shift sweep together. The lanes' window bounds, iteration
+  /// counts and first rows are kept as doubles (small integers, exact) so that every mask
+  /// is one vector comparison.
   static func francisLanes<O: SmallOrder, V: DoubleLanes>(
     _ H: UnsafeMutablePointer<V>, _ wr: UnsafeMutablePointer<V>, _ wi: UnsafeMutablePointer<V>,
-    _ col: UnsafeMutablePointer<V>, _ negligible: UnsafeMutablePointer<SIMDMask<V.MaskStorage>>,
-    _ st: UnsafeMutablePointer<LaneState>, scratch: UnsafeMutablePointer<Double>, _: O.Type
-  ) {
+    _ col: UnsafeMutablePointer<V>, live: SIMDMask<V.MaskStorage>, scratch: UnsafeMutablePointer<Double>,
+    _: O.Type
+  ) -> SIMDMask<V.MaskStorage> {
     let n = O.n, w = V.scalarCount
     let ulp = Machine.ulp
     let smlnum = Machine.safmin * (Double(n) / ulp)
-    let itmax = 30 &* max(10, n)
-    @inline(__always) func at(_ r: Int, _ c: Int) -> V { H[r &* n &+ c] }
-    while true {
-      var anyActive = false
-      for j in 0..<w where st[j].phase == .active { anyActive = true }
-      if !anyActive { return }
-      for k in 1..<n { negligible[k] = negligibleLanes(H, n: n, k: k, smlnum: smlnum) }
-      // Deflation, convergence and the shifts' 2 x 2 block, lane by lane.
-      var sweeping = SIMDMask<V.MaskStorage>()
-      var h11 = V(), h12 = V(), h21 = V(), h22 = V()
-      var lMin = n, iMax = -1
-      for j in 0..<w where st[j].phase == .active {
-        var s = st[j]
-        defer { st[j] = s }
-        if s.its > itmax {
-          s.phase = .fallback
-          continue
+    let itmax = Double(30 &* max(10, n))
+    var iv = V(repeating: Double(n &- 1)), lv = V(), its = V(), kdefl = V()
+    var active = live
+    var done = SIMDMask<V.MaskStorage>()
+    while any(active) {
+      // The iteration bound: a window still open after itmax + 1 sweeps fails.
+      active = active .& (its .<= itmax)
+      // Deflation: l = the largest k in (l, i] with h[k][k-1] negligible, else l.
+      var lNew = lv
+      for k in 1..<n {
+        let kk = Double(k)
+        let inWindow = active .& (lv .< kk) .& (iv .>= kk)
+        if !any(inWindow) { continue }
+        lNew = select(inWindow .& negligibleLanes(H, n: n, k: k, smlnum: smlnum), V(repeating: kk), lNew)
+      }
+      lv = lNew
+      for k in 1..<n {
+        let at = k &* n &+ k &- 1
+        H[at] = select(active .& (lv .== Double(k)), V(), H[at])
+      }
+      let one = active .& (lv .== iv), two = active .& (lv .== iv - 1)
+      let converged = one .| two
+      if any(converged) {
+        for i in 0..<n {
+          let here = one .& (iv .== Double(i))
+          wr[i] = select(here, H[i &* n &+ i], wr[i])
+          wi[i] = select(here, V(), wi[i])
         }
-        var k = s.i
-        while k > s.l && !negligible[k][j] { k &-= 1 }
-        s.l = k
-        if k > 0 { H[k &* n &+ k &- 1][j] = 0 }
-        if k >= s.i &- 1 {
-          let i = s.i
-          if k == i {
-            wr[i][j] = at(i, i)[j]
-            wi[i][j] = 0
-          } else {
-            let blk = standardize2x2(at(i &- 1, i &- 1)[j], at(i &- 1, i)[j], at(i, i &- 1)[j], at(i, i)[j])
+        if any(two) {
+          for j in 0..<w where two[j] {
+            let i = Int(iv[j])
+            let blk = standardize2x2(
+              H[(i &- 1) &* n &+ i &- 1][j], H[(i &- 1) &* n &+ i][j], H[i &* n &+ i &- 1][j], H[i &* n &+ i][j])
             wr[i &- 1][j] = blk.rt1r
             wi[i &- 1][j] = blk.rt1i
             wr[i][j] = blk.rt2r
             wi[i][j] = blk.rt2i
           }
-          s.kdefl = 0
-          s.its = 0
-          s.i = k &- 1
-          s.l = 0
-          if s.i < 0 { s.phase = .done }
-          continue
         }
-        s.kdefl &+= 1
-        let i = s.i, l = s.l
-        if s.kdefl % 20 == 0 {
-          let e = abs(at(i, i &- 1)[j]) + abs(at(i &- 1, i &- 2)[j])
-          h11[j] = 0.75 * e + at(i, i)[j]
-          h12[j] = -0.4375 * e
-          h21[j] = e
-          h22[j] = h11[j]
-        } else if s.kdefl % 10 == 0 {
-          let e = abs(at(l &+ 1, l)[j]) + abs(at(l &+ 2, l &+ 1)[j])
-          h11[j] = 0.75 * e + at(l, l)[j]
-          h12[j] = -0.4375 * e
-          h21[j] = e
-          h22[j] = h11[j]
-        } else {
-          h11[j] = at(i &- 1, i &- 1)[j]
-          h21[j] = at(i, i &- 1)[j]
-          h12[j] = at(i &- 1, i)[j]
-          h22[j] = at(i, i)[j]
-        }
-        sweeping[j] = true
-        lMin = min(lMin, l)
-        iMax = max(iMax, i)
+        kdefl = select(converged, V(), kdefl)
+        its = select(converged, V(), its)
+        iv = select(converged, lv - 1, iv)
+        lv = select(converged, V(), lv)
+        let finished = converged .& (iv .< 0)
+        done = done .| finished
+        active = active .& .!finished
       }
+      let sweeping = active .& .!converged
       if !any(sweeping) { continue }
+      kdefl = select(sweeping, kdefl + 1, kdefl)
+      // The shifts' 2 x 2 block: the window's trailing block (i >= 2 in a sweeping lane),
+      // or DLAHQR's exceptional block every 10 sweeps without a deflation.
+      var h11 = V(), h12 = V(), h21 = V(), h22 = V()
+      for i in 2..<n {
+        let here = sweeping .& (iv .== Double(i))
+        if !any(here) { continue }
+        h11 = select(here, H[(i &- 1) &* n &+ i &- 1], h11)
+        h12 = select(here, H[(i &- 1) &* n &+ i], h12)
+        h21 = select(here, H[i &* n &+ i &- 1], h21)
+        h22 = select(here, H[i &* n &+ i], h22)
+      }
+      if any(sweeping .& (kdefl .>= 10)) {
+        for j in 0..<w where sweeping[j] {
+          let kd = Int(kdefl[j]), i = Int(iv[j]), l = Int(lv[j])
+          @inline(__always) func at(_ r: Int, _ c: Int) -> Double { H[r &* n &+ c][j] }
+          if kd % 20 == 0 {
+            let e = abs(at(i, i &- 1)) + abs(at(i &- 1, i &- 2))
+            h11[j] = 0.75 * e + at(i, i)
+            h12[j] = -0.4375 * e
+            h21[j] = e
+            h22[j] = h11[j]
+          } else if kd % 10 == 0 {
+            let e = abs(at(l &+ 1, l)) + abs(at(l &+ 2, l &+ 1))
+            h11[j] = 0.75 * e + at(l, l)
+            h12[j] = -0.4375 * e
+            h21[j] = e
+            h22[j] = h11[j]
+          }
+        }
+      }
       let shifts = shiftsLanes(h11, h12, h21, h22)
-      startRows(H, col, st, sweeping: sweeping, shifts: shifts, iMax: iMax, O.self)
-      chase(H, col, st, sweeping: sweeping, lMin: lMin, iMax: iMax, scratch: scratch, O.self)
-      for j in 0..<w where sweeping[j] { st[j].its &+= 1 }
+      let iMax = Int(select(sweeping, iv, V(repeating: -1)).max())
+      let lMin = Int(select(sweeping, lv, V(repeating: Double(n))).min())
+      let mv = startRows(H, col, sweeping: sweeping, iv: iv, lv: lv, shifts: shifts, iMax: iMax, O.self)
+      chase(H, col, sweeping: sweeping, iv: iv, lv: lv, mv: mv, lMin: lMin, iMax: iMax, scratch: scratch, O.self)
+      its = select(sweeping, its + 1, its)
     }
+    return done
   }
+
+  /// `max(a, b)` lane by lane as `Swift.max` takes it (`b >= a ? b : a`).
+  @inline(__always)
+  static func maxLanes<V: DoubleLanes>(_ a: V, _ b: V) -> V { select(b .>= a, b, a) }
+  /// `min(a, b)` lane by lane as `Swift.min` takes it (`b < a ? b : a`).
+  @inline(__always)
+  static func minLanes<V: DoubleLanes>(_ a: V, _ b: V) -> V { select(b .< a, b, a) }
 
   /// DLAHQR's negligibility test of `h[k][k-1]` (Ahues-Tisseur, `smallNegligible`) in every
   /// lane; the divisions only when some lane passes the first test.
@@ -432,13 +453,13 @@ extension BatchedSmallEigen {
     let candidate = .!tiny .& (sub .<= ulp * tst)
     if !any(candidate) { return tiny }
     let b = V.magnitudes(H[(k &- 1) &* n &+ k])
-    let ab = pointwiseMax(sub, b)
-    let ba = pointwiseMin(sub, b)
+    let ab = maxLanes(sub, b)
+    let ba = minLanes(sub, b)
     let diff = V.magnitudes(hk1k1 - hkk)
-    let aa = pointwiseMax(dkk, diff)
-    let bb = pointwiseMin(dkk, diff)
+    let aa = maxLanes(dkk, diff)
+    let bb = minLanes(dkk, diff)
     let s = aa + ab
-    let rhs = pointwiseMax(V(repeating: smlnum), ulp * (bb * (aa / s)))
+    let rhs = maxLanes(V(repeating: smlnum), ulp * (bb * (aa / s)))
     return tiny .| (candidate .& (ba * (ab / s) .<= rhs))
   }
 
@@ -505,21 +526,24 @@ extension BatchedSmallEigen {
   }
 
   /// Each sweeping lane's first row m (DLAHQR: the lowest m >= l, from i - 2 down, where
-  /// two consecutive subdiagonal entries are small enough) and the first column of its
-  /// shift polynomial there, into `col`. All lanes look at the same m at once (so they read
-  /// the same entries); a lane takes part from its own i - 2 down and stops at its own m.
+  /// two consecutive subdiagonal entries are small enough), returned, and the first column
+  /// of its shift polynomial there, into `col`. All lanes look at the same m at once (so
+  /// they read the same entries); a lane takes part from its own i - 2 down and stops at
+  /// its own m.
+  @inline(__always)
   static func startRows<O: SmallOrder, V: DoubleLanes>(
-    _ H: UnsafeMutablePointer<V>, _ col: UnsafeMutablePointer<V>, _ st: UnsafeMutablePointer<LaneState>,
-    sweeping: SIMDMask<V.MaskStorage>, shifts: (V, V, V, V), iMax: Int, _: O.Type
-  ) {
-    let n = O.n, w = V.scalarCount
+    _ H: UnsafeMutablePointer<V>, _ col: UnsafeMutablePointer<V>, sweeping: SIMDMask<V.MaskStorage>,
+    iv: V, lv: V, shifts: (V, V, V, V), iMax: Int, _: O.Type
+  ) -> V {
+    let n = O.n
     let ulp = Machine.ulp
     @inline(__always) func at(_ r: Int, _ c: Int) -> V { H[r &* n &+ c] }
     var searching = sweeping
+    var mv = V()
     var m = iMax &- 2
-    while any(searching) {
-      var here = SIMDMask<V.MaskStorage>()
-      for j in 0..<w where searching[j] && m <= st[j].i &- 2 { here[j] = true }
+    while m >= 0 && any(searching) {
+      let mm = Double(m)
+      let here = searching .& (iv - 2 .>= mm)
       if any(here) {
         let hmm = at(m, m)
         let (v0, v1, v2) = firstColumnLanes(
@@ -528,44 +552,38 @@ extension BatchedSmallEigen {
         col[0] = select(here, v0, col[0])
         col[1] = select(here, v1, col[1])
         col[2] = select(here, v2, col[2])
-        var small = SIMDMask<V.MaskStorage>()
+        var stop = here .& (lv .== mm)
         if m > 0 {
           let h00 = V.magnitudes(at(m, m &- 1)) * (V.magnitudes(v1) + V.magnitudes(v2))
           let h01 = ulp * V.magnitudes(v0)
             * (V.magnitudes(at(m &- 1, m &- 1)) + V.magnitudes(hmm) + V.magnitudes(at(m &+ 1, m &+ 1)))
-          small = h00 .<= h01
+          stop = stop .| (here .& (h00 .<= h01))
         }
-        for j in 0..<w where here[j] && (m == st[j].l || small[j]) {
-          searching[j] = false
-          st[j].m = m
-        }
+        mv = select(stop, V(repeating: mm), mv)
+        searching = searching .& .!stop
       }
       m &-= 1
     }
+    return mv
   }
 
-  /// The double-shift sweep of every sweeping lane: the bulge chased from row m to the
+  /// The double-shift sweep of every sweeping lane: the bulge chased from its row m to the
   /// bottom of its window, rows k...k+2 at step k for every lane whose sweep covers k.
+  @inline(__always)
   static func chase<O: SmallOrder, V: DoubleLanes>(
-    _ H: UnsafeMutablePointer<V>, _ col: UnsafeMutablePointer<V>, _ st: UnsafeMutablePointer<LaneState>,
-    sweeping: SIMDMask<V.MaskStorage>, lMin: Int, iMax: Int, scratch: UnsafeMutablePointer<Double>, _: O.Type
+    _ H: UnsafeMutablePointer<V>, _ col: UnsafeMutablePointer<V>, sweeping: SIMDMask<V.MaskStorage>,
+    iv: V, lv: V, mv: V, lMin: Int, iMax: Int, scratch: UnsafeMutablePointer<Double>, _: O.Type
   ) {
     let n = O.n, w = V.scalarCount
-    var kLo = n
-    for j in 0..<w where sweeping[j] { kLo = min(kLo, st[j].m) }
+    let kLo = Int(select(sweeping, mv, V(repeating: Double(n))).min())
     for k in kLo...(iMax &- 1) {
       // Lanes at step k: part; with a 3-entry reflector: three; at their first row: first.
-      var part = SIMDMask<V.MaskStorage>(), three = part, first = part, interior = part
-      for j in 0..<w where sweeping[j] {
-        let s = st[j]
-        if s.m <= k && k <= s.i &- 1 {
-          part[j] = true
-          three[j] = k <= s.i &- 2
-          first[j] = k == s.m
-          interior[j] = k == s.m && s.m > s.l
-        }
-      }
+      let kk = Double(k)
+      let part = sweeping .& (mv .<= kk) .& (iv .> kk)
       if !any(part) { continue }
+      let three = part .& (iv .> kk + 1)
+      let first = part .& (mv .== kk)
+      let interior = first .& (mv .> lv)
       let hasRow2 = k &+ 2 < n
       var a0 = col[0], a1 = col[1], a2 = col[2]
       if k > 0 {
@@ -632,23 +650,4 @@ extension BatchedSmallEigen {
       }
     }
   }
-}
-
-/// What one lane is doing.
-struct LaneState {
-  enum Phase: UInt8 {
-    /// No matrix (the last group of a batch).
-    case idle
-    /// Iterating on the window `[l, i]`.
-    case active
-    /// Every eigenvalue found.
-    case done
-    /// Handed to the scalar solver.
-    case fallback
-  }
-  /// Bottom and top of the active window; the sweep's first row.
-  var i = 0, l = 0, m = 0
-  /// QR iterations on this window, and since the last deflation (for exceptional shifts).
-  var its = 0, kdefl = 0
-  var phase = Phase.idle
 }
