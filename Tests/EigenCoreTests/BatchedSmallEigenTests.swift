@@ -9,12 +9,12 @@ import Testing
 private func flatten(_ ms: [Matrix]) -> [Double] { ms.flatMap(\.storage) }
 
 /// Eigenvalues and outcomes of the batched path on `ms` (all of one order).
-private func batched(_ ms: [Matrix], width: BatchedSmallEigen.Width) -> (values: [Complex], outcomes: [EigenBatch.Outcome], fallbacks: Int) {
+private func batched(_ ms: [Matrix]) -> (values: [Complex], outcomes: [EigenBatch.Outcome], fallbacks: Int) {
   let n = ms[0].rows
   let flat = flatten(ms)
   var values = [Complex](repeating: Complex(0, 0), count: ms.count * n)
   var outcomes = [EigenBatch.Outcome](repeating: .solved, count: ms.count)
-  let solver = BatchedSmallEigen(order: n, width: width)
+  let solver = BatchedSmallEigen(order: n)
   flat.withUnsafeBufferPointer { a in
     values.withUnsafeMutableBufferPointer { v in
       outcomes.withUnsafeMutableBufferPointer { o in
@@ -57,18 +57,16 @@ struct BatchedSmallEigenTests {
         arguments: [3, 4, 5, 6, 7, 8, 12, 16])
   func agreesWithScalar(n: Int) throws {
     let cases = familyMatrices(n: n, per: 3, seed: 2026 + UInt64(n))
-    for width in BatchedSmallEigen.Width.allCases {
-      let r = batched(cases.map(\.1), width: width)
-      for (b, (name, a)) in cases.enumerated() {
-        let got = Array(r.values[(b * n)..<((b + 1) * n)])
-        switch scalar(a) {
-        case .failure(let e):
-          #expect(r.outcomes[b] == .failed(e), "\(name) width \(width.rawValue)")
-        case .success(let want):
-          #expect(r.outcomes[b] == .solved, "\(name) width \(width.rawValue)")
-          // The lanes take the small path's operations in its order: the same bits.
-          #expect(bits(got) == bits(want), "\(name) width \(width.rawValue): \(got) against \(want)" as Comment)
-        }
+    let r = batched(cases.map(\.1))
+    for (b, (name, a)) in cases.enumerated() {
+      let got = Array(r.values[(b * n)..<((b + 1) * n)])
+      switch scalar(a) {
+      case .failure(let e):
+        #expect(r.outcomes[b] == .failed(e), "\(name)")
+      case .success(let want):
+        #expect(r.outcomes[b] == .solved, "\(name)")
+        // The lanes take the small path's operations in its order: the same bits.
+        #expect(bits(got) == bits(want), "\(name): \(got) against \(want)" as Comment)
       }
     }
   }
@@ -86,21 +84,22 @@ struct BatchedSmallEigenTests {
     var upper = Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n))
     for i in 0..<n { for j in 0..<i { upper[i, j] = 0 } }
     let others = [nan, huge, upper, Matrix(n: n)] + (0..<12).map { _ in Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n)) }
-    for width in BatchedSmallEigen.Width.allCases {
-      let alone = cases.map { bits(batched([$0], width: width).values) }
+    let width = BatchedSmallEigen.width
+    do {
+      let alone = cases.map { bits(batched([$0]).values) }
       // The whole list, reversed, and each matrix at every lane position among others.
-      let whole = batched(cases, width: width).values
-      let reversed = batched(cases.reversed(), width: width).values
+      let whole = batched(cases).values
+      let reversed = batched(cases.reversed()).values
       for b in cases.indices {
         #expect(bits(Array(whole[(b * n)..<((b + 1) * n)])) == alone[b])
         let r = cases.count - 1 - b
         #expect(bits(Array(reversed[(r * n)..<((r + 1) * n)])) == alone[b])
       }
       for b in stride(from: 0, to: cases.count, by: 7) {
-        for position in 0..<width.rawValue {
-          var mix = Array(others.shuffled(using: &rng).prefix(width.rawValue + 3))
+        for position in 0..<width {
+          var mix = Array(others.shuffled(using: &rng).prefix(width + 3))
           mix.insert(cases[b], at: position)
-          let got = batched(mix, width: width).values
+          let got = batched(mix).values
           #expect(bits(Array(got[(position * n)..<((position + 1) * n)])) == alone[b], "case \(b) at lane \(position)")
         }
       }
@@ -113,8 +112,7 @@ struct BatchedSmallEigenTests {
     var rng = SeededRNG(seed: 11, stream: UInt64(n))
     let gauss = (0..<20).map { _ in Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n)) }
     // Ordinary matrices all run in lanes (so the agreement above is the lanes' own).
-    #expect(batched(gauss, width: .four).fallbacks == 0)
-    #expect(batched(gauss, width: .eight).fallbacks == 0)
+    #expect(batched(gauss).fallbacks == 0)
     var nan = gauss[0]
     nan[1, 2] = .infinity
     var wide = gauss[1]
@@ -125,7 +123,7 @@ struct BatchedSmallEigenTests {
     for i in 0..<n { for j in 0..<i { upper[i, j] = 0 } }
     let special = [nan, wide, tiny, upper]
     let mix = [gauss[4]] + special + [gauss[5], gauss[6]]
-    let r = batched(mix, width: .four)
+    let r = batched(mix)
     #expect(r.fallbacks == special.count)
     for (b, a) in mix.enumerated() {
       switch scalar(a) {
@@ -141,7 +139,7 @@ struct BatchedSmallEigenTests {
   func otherOrders(n: Int) {
     var rng = SeededRNG(seed: 12, stream: UInt64(n))
     let ms = (0..<9).map { _ in Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n)) }
-    let r = batched(ms, width: .eight)
+    let r = batched(ms)
     #expect(r.fallbacks == 0)
     for (b, a) in ms.enumerated() {
       guard case .success(let want) = scalar(a) else { Issue.record("scalar failed"); continue }

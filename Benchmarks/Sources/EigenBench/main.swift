@@ -384,8 +384,8 @@ final class BatchedRunner {
   let solver: BatchedSmallEigen
   let values: UnsafeMutableBufferPointer<Complex>
   let outcomes: UnsafeMutableBufferPointer<EigenBatch.Outcome>
-  init(_ b: Batch, width: BatchedSmallEigen.Width = .eight) {
-    solver = BatchedSmallEigen(order: b.n, width: width)
+  init(_ b: Batch) {
+    solver = BatchedSmallEigen(order: b.n)
     values = .allocate(capacity: b.count * b.n)
     values.initialize(repeating: .zero)
     outcomes = .allocate(capacity: b.count)
@@ -561,7 +561,8 @@ if let n = profileBatched {
     sink(runner.pass(b))
     passes += 1
   }
-  print("batched N=\(n): \(fmt(Double(passes * b.count) / (now() - start), 0)) matrices/s")
+  print("batched N=\(n): \(fmt(Double(passes * b.count) / (now() - start), 0)) matrices/s, "
+    + "\(fmt(Double(runner.solver.rounds) / Double(passes * b.count) * Double(BatchedSmallEigen.width), 2)) rounds per group of \(BatchedSmallEigen.width)")
   exit(0)
 }
 
@@ -597,7 +598,7 @@ var allocOthers: [String] = []
 var breakdown: [String] = []
 var batches: [Int: Batch] = [:]
 var factorOnlyRate: [Int: Double] = [:]
-var batchedFour: [Int: Double] = [:]
+var batchedRounds: [Int: Double] = [:]
 var batchedFallbacks: [Int: Int] = [:]
 var allocBatched: [Int: Double] = [:]
 
@@ -627,14 +628,11 @@ for n in sizes {
   }
   if n <= 8 {
     // The same batch through the batched path, beside the same GSL and LAPACK values passes.
-    let four = BatchedRunner(b, width: .four), eight = BatchedRunner(b, width: .eight)
-    four.check(b)
+    let eight = BatchedRunner(b)
     eight.check(b)
-    let r = measure(perPass: b.count, [
-      { eight.pass(b) }, { gsl.pass(b, .values) }, { lapack.pass(b, .values) }, { four.pass(b) },
-    ])
+    let r = measure(perPass: b.count, [{ eight.pass(b) }, { gsl.pass(b, .values) }, { lapack.pass(b, .values) }])
     rows.append(Row(n: n, mode: .valuesBatched, native: r[0], gsl: r[1], lapack: r[2]))
-    batchedFour[n] = r[3]
+    batchedRounds[n] = Double(eight.solver.rounds) / Double(eight.solver.matricesSolved) * Double(BatchedSmallEigen.width)
     batchedFallbacks[n] = eight.solver.fallbacks
     allocBatched[n] = allocationsPerMatrix(perPass: b.count) { eight.pass(b) }
   }
@@ -654,7 +652,7 @@ for n in sizes {
     "N=\(n): values \(fmt(1e6 / rv, 2)) us, factor(vectors: true) \(fmt(1e6 / factorOnly, 2)) us, "
       + "+ left/right vectors of lambda_min \(fmt(1e6 / rvec, 2)) us per matrix; "
       + "\(fmt(Double(iters) / Double(b.count), 1)) QR iterations per matrix"
-      + (rb.map { "; batched values \(fmt(1e6 / $0, 3)) us (8 lanes), \(fmt(1e6 / batchedFour[n]!, 3)) us (4 lanes)" } ?? ""))
+      + (rb.map { "; batched values \(fmt(1e6 / $0, 3)) us, \(fmt(batchedRounds[n]!, 1)) rounds per group of \(BatchedSmallEigen.width)" } ?? ""))
 }
 
 // Parallel: N=8 values through the product's batch API, `EigenBatch.eigenvalues`, on all
@@ -792,7 +790,7 @@ print("  vectors (factor(vectors: true) + left/right eigenvector of lambda_min i
   + sizes.map { "N=\($0) \(fmt(allocVectors[$0]!, 2))" }.joined(separator: ", ")
   + (allocVectorsMax == 0 ? " (none)"
     : " (the rare matrices whose balancing amplifies residuals by more than 4 get the eigenvector residual check, which allocates; see EigenSolver.keepBackwardStableVectors)"))
-print("  values-batched (BatchedSmallEigen, 8 lanes): "
+print("  values-batched (BatchedSmallEigen, \(BatchedSmallEigen.width) lanes): "
   + allocBatched.keys.sorted().map { "N=\($0) \(fmt(allocBatched[$0]!, 2))" }.joined(separator: ", ")
   + "; lanes handed to the scalar solver: "
   + batchedFallbacks.keys.sorted().map { "N=\($0) \(batchedFallbacks[$0]!)" }.joined(separator: ", "))

@@ -3,7 +3,7 @@
 // One matrix's QR iteration is a chain of dependent square roots and divisions (each
 // reflector needs the previous step's bulge, each shift the previous sweep): the small path
 // (SmallEigen.swift) spends most of its time waiting for that chain at N = 3 ... 8. Here
-// `V.scalarCount` matrices of a batch run the same algorithm side by side, lane j of every
+// `Lanes.scalarCount` matrices of a batch run the same algorithm side by side, lane j of every
 // `V` holding matrix j of the group, so that the chains of the lanes overlap.
 //
 // The algorithm of each lane is the small path's, operation for operation: DGEBAL balancing
@@ -69,9 +69,34 @@ extension SIMD8: DoubleLanes where Scalar == Double {
   }
 }
 
+/// The lanes: 8 doubles, 4 SSE2 registers. Measured against `SIMD4<Double>` (same code,
+/// this alias changed): 8 lanes hide more of each chain's latency (Benchmarks/README.md).
+/// The code uses the concrete type, not a generic `SIMD` parameter: the standard library's
+/// comparisons, selects and mask operations become vector instructions only where the
+/// type is concrete (in a generic context, even specialised, they run lane by lane).
+typealias Lanes = SIMD8<Double>
+/// A comparison's result, one lane per matrix.
+typealias LaneMask = SIMDMask<Lanes.MaskStorage>
+
+/// A mask with whether it is all true or all false, so that a select by it can be skipped.
+struct Uniform {
+  let mask: LaneMask
+  let all: Bool
+  let none: Bool
+  @inline(__always)
+  init(_ mask: LaneMask) {
+    self.mask = mask
+    all = Swift.all(mask)
+    none = !any(mask)
+  }
+  /// `a` where the mask is true, else `b`.
+  @inline(__always)
+  func pick(_ a: Lanes, _ b: Lanes) -> Lanes { all ? a : none ? b : select(mask, a, b) }
+}
+
 /// `a` where `mask`, else `b`.
 @inline(__always)
-func select<V: SIMD>(_ mask: SIMDMask<V.MaskStorage>, _ a: V, _ b: V) -> V {
+func select(_ mask: LaneMask, _ a: Lanes, _ b: Lanes) -> Lanes {
   b.replacing(with: a, where: mask)
 }
 
@@ -92,19 +117,18 @@ public final class BatchedSmallEigen {
   /// Largest order solved in lanes.
   public static let maxOrder = EigenSolver.smallOrderLimit
 
-  /// Lanes per group.
-  public enum Width: Int, Sendable, CaseIterable {
-    case four = 4
-    case eight = 8
-  }
-
   /// The order of the matrices.
   public let order: Int
   /// Matrices per group.
-  public let width: Width
+  public static let width = Lanes.scalarCount
   /// Matrices of a lane order (3 ... `maxOrder`) handed to the scalar solver so far (for
   /// tests and the benchmark).
   public private(set) var fallbacks = 0
+  /// Rounds of the lanes' QR iteration so far (a round: every active lane's deflation
+  /// test, and one sweep for those not converged), for the benchmark's analysis.
+  public private(set) var rounds = 0
+  /// Matrices solved so far (in lanes or not).
+  public private(set) var matricesSolved = 0
 
   var solver: EigenSolver
   /// Lane storage: H (n^2 vectors), wr, wi, the Householder vector (n each), the first
@@ -113,13 +137,13 @@ public final class BatchedSmallEigen {
   /// Per-lane scalar scratch: balancing's h (n^2), d (n), a reflector's x (n), spare (n).
   let scratch: UnsafeMutablePointer<Double>
   let swapBuffer: UnsafeMutablePointer<Int>
+  /// The batch index of each lane's matrix.
+  let laneOwner: UnsafeMutablePointer<Int>
 
-  /// A solver for matrices of order `order`, `width` lanes per group (the default is the
-  /// faster on the project machine, see Benchmarks/README.md).
-  public init(order: Int, width: Width = .eight) {
+  /// A solver for matrices of order `order`.
+  public init(order: Int) {
     precondition(order >= 1)
     self.order = order
-    self.width = width
     solver = EigenSolver(capacity: order)
     let vectors = order * order + 3 * order + 3
     raw = .allocate(byteCount: 64 * (vectors + order + 1), alignment: 64)
@@ -128,12 +152,15 @@ public final class BatchedSmallEigen {
     scratch.initialize(repeating: 0, count: order * order + 4 * order + 4)
     swapBuffer = .allocate(capacity: 2 * order + 2)
     swapBuffer.initialize(repeating: 0, count: 2 * order + 2)
+    laneOwner = .allocate(capacity: Lanes.scalarCount)
+    laneOwner.initialize(repeating: 0, count: Lanes.scalarCount)
   }
 
   deinit {
     raw.deallocate()
     scratch.deallocate()
     swapBuffer.deallocate()
+    laneOwner.deallocate()
   }
 
   /// Solves `count` matrices (see the type's documentation).
@@ -144,37 +171,35 @@ public final class BatchedSmallEigen {
   ) {
     let n = order
     precondition(matrices.count >= count * n * n && values.count >= count * n && outcomes.count >= count)
+    matricesSolved += count
     if count == 0 { return }
     guard n >= 3 && n <= Self.maxOrder else {
       for b in 0..<count { scalarSolve(matrices, b, values, outcomes) }
       return
     }
-    switch width {
-    case .four: dispatch(SIMD4<Double>.self, matrices, count, values, outcomes)
-    case .eight: dispatch(SIMD8<Double>.self, matrices, count, values, outcomes)
-    }
+    dispatch(matrices, count, values, outcomes)
   }
 
   /// One specialised copy per order and width.
-  func dispatch<V: DoubleLanes>(
-    _: V.Type, _ m: UnsafeBufferPointer<Double>, _ c: Int, _ v: UnsafeMutableBufferPointer<Complex>,
+  func dispatch(
+    _ m: UnsafeBufferPointer<Double>, _ c: Int, _ v: UnsafeMutableBufferPointer<Complex>,
     _ o: UnsafeMutableBufferPointer<EigenBatch.Outcome>
   ) {
     switch order {
-    case 3: run(SmallOrder3.self, V.self, m, c, v, o)
-    case 4: run(SmallOrder4.self, V.self, m, c, v, o)
-    case 5: run(SmallOrder5.self, V.self, m, c, v, o)
-    case 6: run(SmallOrder6.self, V.self, m, c, v, o)
-    case 7: run(SmallOrder7.self, V.self, m, c, v, o)
-    case 8: run(SmallOrder8.self, V.self, m, c, v, o)
-    case 9: run(SmallOrder9.self, V.self, m, c, v, o)
-    case 10: run(SmallOrder10.self, V.self, m, c, v, o)
-    case 11: run(SmallOrder11.self, V.self, m, c, v, o)
-    case 12: run(SmallOrder12.self, V.self, m, c, v, o)
-    case 13: run(SmallOrder13.self, V.self, m, c, v, o)
-    case 14: run(SmallOrder14.self, V.self, m, c, v, o)
-    case 15: run(SmallOrder15.self, V.self, m, c, v, o)
-    default: run(SmallOrder16.self, V.self, m, c, v, o)
+    case 3: run(SmallOrder3.self, m, c, v, o)
+    case 4: run(SmallOrder4.self, m, c, v, o)
+    case 5: run(SmallOrder5.self, m, c, v, o)
+    case 6: run(SmallOrder6.self, m, c, v, o)
+    case 7: run(SmallOrder7.self, m, c, v, o)
+    case 8: run(SmallOrder8.self, m, c, v, o)
+    case 9: run(SmallOrder9.self, m, c, v, o)
+    case 10: run(SmallOrder10.self, m, c, v, o)
+    case 11: run(SmallOrder11.self, m, c, v, o)
+    case 12: run(SmallOrder12.self, m, c, v, o)
+    case 13: run(SmallOrder13.self, m, c, v, o)
+    case 14: run(SmallOrder14.self, m, c, v, o)
+    case 15: run(SmallOrder15.self, m, c, v, o)
+    default: run(SmallOrder16.self, m, c, v, o)
     }
   }
 
@@ -195,53 +220,52 @@ public final class BatchedSmallEigen {
     }
   }
 
-  /// The groups of `V.scalarCount` matrices: load and balance each lane, reduce and
-  /// iterate the lanes together, write the results; lanes that need the scalar solver
-  /// get it after their group.
-  func run<O: SmallOrder, V: DoubleLanes>(
-    _: O.Type, _: V.Type, _ matrices: UnsafeBufferPointer<Double>, _ count: Int,
+  /// The lanes take matrices in batch order: each is loaded, balanced and reduced to
+  /// Hessenberg form on its own (the small path's code), then iterated in its lane with the
+  /// others; a lane whose matrix is done (or failed) takes the next one at once, so that a
+  /// matrix needing many iterations holds up only its own lane. Matrices that need the
+  /// scalar solver get it when their turn comes.
+  func run<O: SmallOrder>(
+    _: O.Type, _ matrices: UnsafeBufferPointer<Double>, _ count: Int,
     _ values: UnsafeMutableBufferPointer<Complex>, _ outcomes: UnsafeMutableBufferPointer<EigenBatch.Outcome>
   ) {
-    let n = O.n, w = V.scalarCount
+    let n = O.n
     let base = matrices.baseAddress!
-    let H = raw.bindMemory(to: V.self, capacity: n * n + 3 * n + 3)
-    let wr = H + n * n, wi = wr + n, hv = wi + n, col = hv + n
+    let H = raw.bindMemory(to: Lanes.self, capacity: n * n + 3 * n + 3)
+    let wr = H + n * n, wi = wr + n, col = wi + 2 * n
     let s = scratch
-    let p0 = SmallBuffers(
-      a: base, h: s, z: s + n * n + n, v: s + n * n + n, d: s + n * n, swapA: swapBuffer,
-      swapB: swapBuffer + n + 1, wr: s + n * n + 2 * n, wi: s + n * n + 3 * n)
-    var g = 0
-    while g < count {
-      var live = SIMDMask<V.MaskStorage>()
-      for j in 0..<w {
-        let b = g + j
-        var ok = false
-        if b < count {
-          var p = p0
-          p = SmallBuffers(
-            a: base + b * n * n, h: p.h, z: p.z, v: p.v, d: p.d, swapA: p.swapA, swapB: p.swapB, wr: p.wr, wi: p.wi)
-          if BatchedSmallEigen.loadAndBalance(p, O.self) { ok = true }
+    let owner = laneOwner
+    var next = 0
+    Self.francisLanes(
+      H, wr, wi, col, scratch: s, rounds: &rounds, O.self,
+      refill: { j in
+        while next < count {
+          let b = next
+          next += 1
+          let p = SmallBuffers(
+            a: base + b * n * n, h: s, z: s + n * n + n, v: s + n * n + n, d: s + n * n, swapA: swapBuffer,
+            swapB: swapBuffer + n + 1, wr: s + n * n + 3 * n, wi: s + n * n + 3 * n)
+          if Self.loadAndBalance(p, O.self) {
+            EigenSolver.smallHessenberg(p, O.self, ilo: 0, ihi: n - 1, vectors: false)
+            for k in 0..<(n * n) { H[k][j] = s[k] }
+            owner[j] = b
+            return true
+          }
+          fallbacks += 1
+          scalarSolve(matrices, b, values, outcomes)
         }
-        live[j] = ok
-        for k in 0..<(n * n) { H[k][j] = ok ? s[k] : 0 }
-      }
-      var done = SIMDMask<V.MaskStorage>()
-      if any(live) {
-        Self.hessenbergLanes(H, hv, live: live, scratch: s, O.self)
-        done = Self.francisLanes(H, wr, wi, col, live: live, scratch: s, O.self)
-      }
-      for j in 0..<w where g + j < count {
-        let b = g + j
-        if done[j] {
+        return false
+      },
+      finish: { j, converged in
+        let b = owner[j]
+        if converged {
           for i in 0..<n { values[b * n + i] = Complex(wr[i][j], wi[i][j]) }
           outcomes[b] = .solved
         } else {
           fallbacks += 1
           scalarSolve(matrices, b, values, outcomes)
         }
-      }
-      g += w
-    }
+      })
   }
 
   /// The small path's load and balancing on one lane's matrix into `p.h`; false when the
@@ -253,66 +277,7 @@ public final class BatchedSmallEigen {
     return lo == 0 && hi == O.n - 1
   }
 
-  // MARK: - Hessenberg reduction (DGEHD2) in lanes
-
-  /// DGEHD2 on every lane (ilo = 0, ihi = n - 1), the small path's `smallHessenberg`
-  /// operation for operation; a lane not `live`, or whose reflector is the identity
-  /// (tau = 0), keeps its bits.
-  static func hessenbergLanes<O: SmallOrder, V: DoubleLanes>(
-    _ H: UnsafeMutablePointer<V>, _ v: UnsafeMutablePointer<V>, live: SIMDMask<V.MaskStorage>,
-    scratch: UnsafeMutablePointer<Double>, _: O.Type
-  ) {
-    let n = O.n
-    for i in 0..<(n &- 2) {
-      let m = n &- 1 &- i  // length of v = [1; x]
-      let alpha = H[(i &+ 1) &* n &+ i]
-      var ssq = V()
-      for k in 1..<m {
-        let x = H[(i &+ 1 &+ k) &* n &+ i]
-        ssq += x * x
-      }
-      let total = alpha * alpha + ssq
-      let plain = (ssq .>= 0x1p-900) .& (total .<= 0x1p900)
-      let beta = -V.copySign(magnitude: total.squareRoot(), sign: alpha)
-      var tau = (beta - alpha) / beta
-      let f = 1 / (alpha - beta)
-      var newAlpha = beta
-      v[0] = V(repeating: 1)
-      for k in 1..<m { v[k] = H[(i &+ 1 &+ k) &* n &+ i] * f }
-      let scaled = live .& .!plain
-      if any(scaled) {
-        for j in 0..<V.scalarCount where scaled[j] {
-          var a = alpha[j]
-          for k in 1..<m { scratch[k &- 1] = H[(i &+ 1 &+ k) &* n &+ i][j] }
-          tau[j] = householder(alpha: &a, x: scratch, count: m &- 1, stride: 1)
-          newAlpha[j] = a
-          for k in 1..<m { v[k][j] = scratch[k &- 1] }
-        }
-      }
-      for k in 1..<m { H[(i &+ 1 &+ k) &* n &+ i] = select(live, V(), H[(i &+ 1 &+ k) &* n &+ i]) }
-      H[(i &+ 1) &* n &+ i] = select(live, newAlpha, alpha)
-      let apply = live .& (tau .!= 0)
-      if !any(apply) { continue }
-      // From the right: rows 0..<n, columns i+1..<n.
-      for r in 0..<n {
-        let row = H + (r &* n &+ i &+ 1)
-        var s = V()
-        for k in 0..<m { s += row[k] * v[k] }
-        s *= tau
-        for k in 0..<m { row[k] = select(apply, row[k] - s * v[k], row[k]) }
-      }
-      // From the left: rows i+1..<n, columns i+1..<n.
-      let top = H + (i &+ 1) &* n
-      for c in (i &+ 1)..<n {
-        var s = V()
-        for k in 0..<m { s += v[k] * top[k &* n &+ c] }
-        s *= tau
-        for k in 0..<m { top[k &* n &+ c] = select(apply, top[k &* n &+ c] - s * v[k], top[k &* n &+ c]) }
-      }
-    }
-  }
 }
-
 
 extension BatchedSmallEigen {
   // MARK: - Francis double-shift QR (DLAHQR) in lanes
@@ -325,33 +290,48 @@ extension BatchedSmallEigen {
   /// the others take one double-shift sweep together. The lanes' window bounds, iteration
   /// counts and first rows are kept as doubles (small integers, exact) so that every mask
   /// is one vector comparison.
-  static func francisLanes<O: SmallOrder, V: DoubleLanes>(
-    _ H: UnsafeMutablePointer<V>, _ wr: UnsafeMutablePointer<V>, _ wi: UnsafeMutablePointer<V>,
-    _ col: UnsafeMutablePointer<V>, live: SIMDMask<V.MaskStorage>, scratch: UnsafeMutablePointer<Double>,
-    _: O.Type
-  ) -> SIMDMask<V.MaskStorage> {
-    let n = O.n, w = V.scalarCount
+  static func francisLanes<O: SmallOrder>(
+    _ H: UnsafeMutablePointer<Lanes>, _ wr: UnsafeMutablePointer<Lanes>, _ wi: UnsafeMutablePointer<Lanes>,
+    _ col: UnsafeMutablePointer<Lanes>, scratch: UnsafeMutablePointer<Double>, rounds: inout Int, _: O.Type,
+    refill: (Int) -> Bool, finish: (Int, Bool) -> Void
+  ) {
+    let n = O.n, w = Lanes.scalarCount
     let ulp = Machine.ulp
     let smlnum = Machine.safmin * (Double(n) / ulp)
     let itmax = Double(30 &* max(10, n))
-    var iv = V(repeating: Double(n &- 1)), lv = V(), its = V(), kdefl = V()
-    var active = live
-    var done = SIMDMask<V.MaskStorage>()
+    var iv = Lanes(), lv = Lanes(), its = Lanes(), kdefl = Lanes()
+    var active = LaneMask()
+    /// Lane j takes the next matrix, if any: its window is the whole matrix.
+    @inline(__always) func start(_ j: Int) {
+      active[j] = refill(j)
+      iv[j] = Double(n &- 1)
+      lv[j] = 0
+      its[j] = 0
+      kdefl[j] = 0
+    }
+    for j in 0..<w { start(j) }
     while any(active) {
+      rounds &+= 1
       // The iteration bound: a window still open after itmax + 1 sweeps fails.
-      active = active .& (its .<= itmax)
+      let over = active .& (its .> itmax)
+      if any(over) {
+        for j in 0..<w where over[j] {
+          finish(j, false)
+          start(j)
+        }
+      }
       // Deflation: l = the largest k in (l, i] with h[k][k-1] negligible, else l.
       var lNew = lv
       for k in 1..<n {
         let kk = Double(k)
         let inWindow = active .& (lv .< kk) .& (iv .>= kk)
         if !any(inWindow) { continue }
-        lNew = select(inWindow .& negligibleLanes(H, n: n, k: k, smlnum: smlnum), V(repeating: kk), lNew)
+        lNew = select(inWindow .& negligibleLanes(H, n: n, k: k, smlnum: smlnum), Lanes(repeating: kk), lNew)
       }
       lv = lNew
       for k in 1..<n {
         let at = k &* n &+ k &- 1
-        H[at] = select(active .& (lv .== Double(k)), V(), H[at])
+        H[at] = select(active .& (lv .== Double(k)), Lanes(), H[at])
       }
       let one = active .& (lv .== iv), two = active .& (lv .== iv - 1)
       let converged = one .| two
@@ -359,7 +339,7 @@ extension BatchedSmallEigen {
         for i in 0..<n {
           let here = one .& (iv .== Double(i))
           wr[i] = select(here, H[i &* n &+ i], wr[i])
-          wi[i] = select(here, V(), wi[i])
+          wi[i] = select(here, Lanes(), wi[i])
         }
         if any(two) {
           for j in 0..<w where two[j] {
@@ -372,20 +352,25 @@ extension BatchedSmallEigen {
             wi[i][j] = blk.rt2i
           }
         }
-        kdefl = select(converged, V(), kdefl)
-        its = select(converged, V(), its)
+        kdefl = select(converged, Lanes(), kdefl)
+        its = select(converged, Lanes(), its)
         iv = select(converged, lv - 1, iv)
-        lv = select(converged, V(), lv)
+        lv = select(converged, Lanes(), lv)
         let finished = converged .& (iv .< 0)
-        done = done .| finished
-        active = active .& .!finished
+        if any(finished) {
+          for j in 0..<w where finished[j] {
+            finish(j, true)
+            // The new matrix's first deflation test comes in the next round.
+            start(j)
+          }
+        }
       }
       let sweeping = active .& .!converged
       if !any(sweeping) { continue }
       kdefl = select(sweeping, kdefl + 1, kdefl)
       // The shifts' 2 x 2 block: the window's trailing block (i >= 2 in a sweeping lane),
       // or DLAHQR's exceptional block every 10 sweeps without a deflation.
-      var h11 = V(), h12 = V(), h21 = V(), h22 = V()
+      var h11 = Lanes(), h12 = Lanes(), h21 = Lanes(), h22 = Lanes()
       for i in 2..<n {
         let here = sweeping .& (iv .== Double(i))
         if !any(here) { continue }
@@ -414,52 +399,51 @@ extension BatchedSmallEigen {
         }
       }
       let shifts = shiftsLanes(h11, h12, h21, h22)
-      let iMax = Int(select(sweeping, iv, V(repeating: -1)).max())
-      let lMin = Int(select(sweeping, lv, V(repeating: Double(n))).min())
+      let iMax = Int(select(sweeping, iv, Lanes(repeating: -1)).max())
+      let lMin = Int(select(sweeping, lv, Lanes(repeating: Double(n))).min())
       let mv = startRows(H, col, sweeping: sweeping, iv: iv, lv: lv, shifts: shifts, iMax: iMax, O.self)
       chase(H, col, sweeping: sweeping, iv: iv, lv: lv, mv: mv, lMin: lMin, iMax: iMax, scratch: scratch, O.self)
       its = select(sweeping, its + 1, its)
     }
-    return done
   }
 
   /// `max(a, b)` lane by lane as `Swift.max` takes it (`b >= a ? b : a`).
   @inline(__always)
-  static func maxLanes<V: DoubleLanes>(_ a: V, _ b: V) -> V { select(b .>= a, b, a) }
+  static func maxLanes(_ a: Lanes, _ b: Lanes) -> Lanes { select(b .>= a, b, a) }
   /// `min(a, b)` lane by lane as `Swift.min` takes it (`b < a ? b : a`).
   @inline(__always)
-  static func minLanes<V: DoubleLanes>(_ a: V, _ b: V) -> V { select(b .< a, b, a) }
+  static func minLanes(_ a: Lanes, _ b: Lanes) -> Lanes { select(b .< a, b, a) }
 
   /// DLAHQR's negligibility test of `h[k][k-1]` (Ahues-Tisseur, `smallNegligible`) in every
   /// lane; the divisions only when some lane passes the first test.
   @inline(__always)
-  static func negligibleLanes<V: DoubleLanes>(
-    _ H: UnsafeMutablePointer<V>, n: Int, k: Int, smlnum: Double
-  ) -> SIMDMask<V.MaskStorage> {
+  static func negligibleLanes(
+    _ H: UnsafeMutablePointer<Lanes>, n: Int, k: Int, smlnum: Double
+  ) -> LaneMask {
     let ulp = Machine.ulp
     let hkk = H[k &* n &+ k], hk1k1 = H[(k &- 1) &* n &+ k &- 1]
-    let sub = V.magnitudes(H[k &* n &+ k &- 1])
-    let dkk = V.magnitudes(hkk)
-    var tst = V.magnitudes(hk1k1) + dkk
+    let sub = Lanes.magnitudes(H[k &* n &+ k &- 1])
+    let dkk = Lanes.magnitudes(hkk)
+    var tst = Lanes.magnitudes(hk1k1) + dkk
     let zero = tst .== 0
     if any(zero) {
       // The neighbours count only when the diagonal pair is 0 (ilo = 0, ihi = n - 1).
-      var extra = V()
-      if k >= 2 { extra += V.magnitudes(H[(k &- 1) &* n &+ k &- 2]) }
-      if k &+ 1 < n { extra += V.magnitudes(H[(k &+ 1) &* n &+ k]) }
+      var extra = Lanes()
+      if k >= 2 { extra += Lanes.magnitudes(H[(k &- 1) &* n &+ k &- 2]) }
+      if k &+ 1 < n { extra += Lanes.magnitudes(H[(k &+ 1) &* n &+ k]) }
       tst = select(zero, tst + extra, tst)
     }
     let tiny = sub .<= smlnum
     let candidate = .!tiny .& (sub .<= ulp * tst)
     if !any(candidate) { return tiny }
-    let b = V.magnitudes(H[(k &- 1) &* n &+ k])
+    let b = Lanes.magnitudes(H[(k &- 1) &* n &+ k])
     let ab = maxLanes(sub, b)
     let ba = minLanes(sub, b)
-    let diff = V.magnitudes(hk1k1 - hkk)
+    let diff = Lanes.magnitudes(hk1k1 - hkk)
     let aa = maxLanes(dkk, diff)
     let bb = minLanes(dkk, diff)
     let s = aa + ab
-    let rhs = maxLanes(V(repeating: smlnum), ulp * (bb * (aa / s)))
+    let rhs = maxLanes(Lanes(repeating: smlnum), ulp * (bb * (aa / s)))
     return tiny .| (candidate .& (ba * (ab / s) .<= rhs))
   }
 
@@ -468,12 +452,12 @@ extension BatchedSmallEigen {
   /// by `s = |h11| + |h12| + |h21| + |h22|` only in lanes where s is outside
   /// [2^-400, 2^400]. Returns (re s1, im s1, re s2, im s2).
   @inline(__always)
-  static func shiftsLanes<V: DoubleLanes>(
-    _ h11: V, _ h12: V, _ h21: V, _ h22: V
-  ) -> (V, V, V, V) {
-    let s0 = V.magnitudes(h11) + V.magnitudes(h12) + V.magnitudes(h21) + V.magnitudes(h22)
+  static func shiftsLanes(
+    _ h11: Lanes, _ h12: Lanes, _ h21: Lanes, _ h22: Lanes
+  ) -> (Lanes, Lanes, Lanes, Lanes) {
+    let s0 = Lanes.magnitudes(h11) + Lanes.magnitudes(h12) + Lanes.magnitudes(h21) + Lanes.magnitudes(h22)
     var a = h11, b = h12, c = h21, d = h22
-    var back = V(repeating: 1)
+    var back = Lanes(repeating: 1)
     let outside = .!((s0 .>= 0x1p-400) .& (s0 .<= 0x1p400))
     if any(outside) {
       let r0 = 1 / s0
@@ -485,13 +469,13 @@ extension BatchedSmallEigen {
     }
     let tr = (a + d) * 0.5
     let det = (a - tr) * (d - tr) - b * c
-    let rtdisc = V.magnitudes(det).squareRoot()
+    let rtdisc = Lanes.magnitudes(det).squareRoot()
     let up = tr + rtdisc, down = tr - rtdisc
-    let closer = select(V.magnitudes(up - d) .<= V.magnitudes(down - d), up, down)
+    let closer = select(Lanes.magnitudes(up - d) .<= Lanes.magnitudes(down - d), up, down)
     let complexPair = det .>= 0
     let zero = s0 .== 0
-    let rt1r = select(zero, V(), select(complexPair, tr, closer) * back)
-    let rt1i = select(zero .| .!complexPair, V(), rtdisc * back)
+    let rt1r = select(zero, Lanes(), select(complexPair, tr, closer) * back)
+    let rt1i = select(zero .| .!complexPair, Lanes(), rtdisc * back)
     return (rt1r, rt1i, rt1r, -rt1i)
   }
 
@@ -499,11 +483,11 @@ extension BatchedSmallEigen {
   /// (`smallFirstColumn`), scaled by DLAHQR's factors only in lanes where they are outside
   /// [2^-400, 2^400].
   @inline(__always)
-  static func firstColumnLanes<V: DoubleLanes>(
-    hmm: V, h1m: V, hmm1: V, hm1m1: V, hm2m1: V, shifts: (V, V, V, V)
-  ) -> (V, V, V) {
+  static func firstColumnLanes(
+    hmm: Lanes, h1m: Lanes, hmm1: Lanes, hm1m1: Lanes, hm2m1: Lanes, shifts: (Lanes, Lanes, Lanes, Lanes)
+  ) -> (Lanes, Lanes, Lanes) {
     let (rt1r, rt1i, rt2r, rt2i) = shifts
-    let s = V.magnitudes(hmm - rt2r) + V.magnitudes(rt2i) + V.magnitudes(h1m)
+    let s = Lanes.magnitudes(hmm - rt2r) + Lanes.magnitudes(rt2i) + Lanes.magnitudes(h1m)
     var v0 = h1m * hmm1 + (hmm - rt1r) * (hmm - rt2r) - rt1i * rt2i
     var v1 = h1m * (hmm + hm1m1 - rt1r - rt2r)
     var v2 = h1m * hm2m1
@@ -515,7 +499,7 @@ extension BatchedSmallEigen {
       v1 = select(outside, h21s * (hmm + hm1m1 - rt1r - rt2r), v1)
       v2 = select(outside, h21s * hm2m1, v2)
     }
-    let sv = V.magnitudes(v0) + V.magnitudes(v1) + V.magnitudes(v2)
+    let sv = Lanes.magnitudes(v0) + Lanes.magnitudes(v1) + Lanes.magnitudes(v2)
     let scale = .!((sv .>= 0x1p-400) .& (sv .<= 0x1p400))
     if any(scale) {
       v0 = select(scale, v0 / sv, v0)
@@ -531,15 +515,15 @@ extension BatchedSmallEigen {
   /// they read the same entries); a lane takes part from its own i - 2 down and stops at
   /// its own m.
   @inline(__always)
-  static func startRows<O: SmallOrder, V: DoubleLanes>(
-    _ H: UnsafeMutablePointer<V>, _ col: UnsafeMutablePointer<V>, sweeping: SIMDMask<V.MaskStorage>,
-    iv: V, lv: V, shifts: (V, V, V, V), iMax: Int, _: O.Type
-  ) -> V {
+  static func startRows<O: SmallOrder>(
+    _ H: UnsafeMutablePointer<Lanes>, _ col: UnsafeMutablePointer<Lanes>, sweeping: LaneMask,
+    iv: Lanes, lv: Lanes, shifts: (Lanes, Lanes, Lanes, Lanes), iMax: Int, _: O.Type
+  ) -> Lanes {
     let n = O.n
     let ulp = Machine.ulp
-    @inline(__always) func at(_ r: Int, _ c: Int) -> V { H[r &* n &+ c] }
+    @inline(__always) func at(_ r: Int, _ c: Int) -> Lanes { H[r &* n &+ c] }
     var searching = sweeping
-    var mv = V()
+    var mv = Lanes()
     var m = iMax &- 2
     while m >= 0 && any(searching) {
       let mm = Double(m)
@@ -554,12 +538,12 @@ extension BatchedSmallEigen {
         col[2] = select(here, v2, col[2])
         var stop = here .& (lv .== mm)
         if m > 0 {
-          let h00 = V.magnitudes(at(m, m &- 1)) * (V.magnitudes(v1) + V.magnitudes(v2))
-          let h01 = ulp * V.magnitudes(v0)
-            * (V.magnitudes(at(m &- 1, m &- 1)) + V.magnitudes(hmm) + V.magnitudes(at(m &+ 1, m &+ 1)))
+          let h00 = Lanes.magnitudes(at(m, m &- 1)) * (Lanes.magnitudes(v1) + Lanes.magnitudes(v2))
+          let h01 = ulp * Lanes.magnitudes(v0)
+            * (Lanes.magnitudes(at(m &- 1, m &- 1)) + Lanes.magnitudes(hmm) + Lanes.magnitudes(at(m &+ 1, m &+ 1)))
           stop = stop .| (here .& (h00 .<= h01))
         }
-        mv = select(stop, V(repeating: mm), mv)
+        mv = select(stop, Lanes(repeating: mm), mv)
         searching = searching .& .!stop
       }
       m &-= 1
@@ -570,12 +554,12 @@ extension BatchedSmallEigen {
   /// The double-shift sweep of every sweeping lane: the bulge chased from its row m to the
   /// bottom of its window, rows k...k+2 at step k for every lane whose sweep covers k.
   @inline(__always)
-  static func chase<O: SmallOrder, V: DoubleLanes>(
-    _ H: UnsafeMutablePointer<V>, _ col: UnsafeMutablePointer<V>, sweeping: SIMDMask<V.MaskStorage>,
-    iv: V, lv: V, mv: V, lMin: Int, iMax: Int, scratch: UnsafeMutablePointer<Double>, _: O.Type
+  static func chase<O: SmallOrder>(
+    _ H: UnsafeMutablePointer<Lanes>, _ col: UnsafeMutablePointer<Lanes>, sweeping: LaneMask,
+    iv: Lanes, lv: Lanes, mv: Lanes, lMin: Int, iMax: Int, scratch: UnsafeMutablePointer<Double>, _: O.Type
   ) {
-    let n = O.n, w = V.scalarCount
-    let kLo = Int(select(sweeping, mv, V(repeating: Double(n))).min())
+    let n = O.n, w = Lanes.scalarCount
+    let kLo = Int(select(sweeping, mv, Lanes(repeating: Double(n))).min())
     for k in kLo...(iMax &- 1) {
       // Lanes at step k: part; with a 3-entry reflector: three; at their first row: first.
       let kk = Double(k)
@@ -585,18 +569,21 @@ extension BatchedSmallEigen {
       let first = part .& (mv .== kk)
       let interior = first .& (mv .> lv)
       let hasRow2 = k &+ 2 < n
+      // The masks are most often all true or all false (every lane at the same window):
+      // then the selects are skipped (a select by a uniform mask is one of its operands).
+      let p = Uniform(part), t = Uniform(three), fr = Uniform(first)
       var a0 = col[0], a1 = col[1], a2 = col[2]
       if k > 0 {
-        a0 = select(first, a0, H[k &* n &+ k &- 1])
-        a1 = select(first, a1, H[(k &+ 1) &* n &+ k &- 1])
-        if hasRow2 { a2 = select(first, a2, H[(k &+ 2) &* n &+ k &- 1]) }
+        a0 = fr.pick(a0, H[k &* n &+ k &- 1])
+        a1 = fr.pick(a1, H[(k &+ 1) &* n &+ k &- 1])
+        if hasRow2 { a2 = fr.pick(a2, H[(k &+ 2) &* n &+ k &- 1]) }
       }
       // The reflector (smallReflector3): [a0; a1; a2] or [a0; a1] -> [beta; 0; 0].
       let ssq1 = a1 * a1
-      let ssq = select(three, ssq1 + a2 * a2, ssq1)
+      let ssq = t.none ? ssq1 : t.pick(ssq1 + a2 * a2, ssq1)
       let total = a0 * a0 + ssq
       let plain = (ssq .>= 0x1p-900) .& (total .<= 0x1p900)
-      let beta = -V.copySign(magnitude: total.squareRoot(), sign: a0)
+      let beta = -Lanes.copySign(magnitude: total.squareRoot(), sign: a0)
       var t1 = (beta - a0) / beta
       let f = 1 / (a0 - beta)
       var w2 = a1 * f, w3 = a2 * f, alpha = beta
@@ -613,25 +600,29 @@ extension BatchedSmallEigen {
         }
       }
       if k > 0 {
-        let later = part .& .!first
+        let later = Uniform(part .& .!first)
         let at0 = k &* n &+ k &- 1
-        H[at0] = select(later, alpha, select(interior, H[at0] * (1 - t1), H[at0]))
-        H[at0 &+ n] = select(later, V(), H[at0 &+ n])
-        if hasRow2 { H[at0 &+ 2 &* n] = select(later .& three, V(), H[at0 &+ 2 &* n]) }
+        let keep = any(interior) ? select(interior, H[at0] * (1 - t1), H[at0]) : H[at0]
+        H[at0] = later.pick(alpha, keep)
+        if !later.none {
+          H[at0 &+ n] = later.pick(Lanes(), H[at0 &+ n])
+          if hasRow2 { H[at0 &+ 2 &* n] = Uniform(part .& .!first .& three).pick(Lanes(), H[at0 &+ 2 &* n]) }
+        }
       }
       let t2 = t1 * w2, t3 = t1 * w3
+      let row2 = hasRow2 && !t.none
       // Rows k, k+1 (, k+2), columns k...iMax.
       let r0 = H + k &* n, r1 = r0 + n, r2 = r1 + n
       for c in k...iMax {
         let x0 = r0[c], x1 = r1[c]
         var sum = x0 + w2 * x1
-        if hasRow2 {
+        if row2 {
           let x2 = r2[c]
-          sum = select(three, sum + w3 * x2, sum)
-          r2[c] = select(three, x2 - sum * t3, x2)
+          sum = t.pick(sum + w3 * x2, sum)
+          r2[c] = t.pick(x2 - sum * t3, x2)
         }
-        r0[c] = select(part, x0 - sum * t1, x0)
-        r1[c] = select(part, x1 - sum * t2, x1)
+        r0[c] = p.pick(x0 - sum * t1, x0)
+        r1[c] = p.pick(x1 - sum * t2, x1)
       }
       // Columns k, k+1 (, k+2), rows lMin...min(k+3, iMax).
       var r = min(k &+ 3, iMax)
@@ -639,13 +630,13 @@ extension BatchedSmallEigen {
         let row = H + (r &* n &+ k)
         let x0 = row[0], x1 = row[1]
         var sum = x0 + w2 * x1
-        if hasRow2 {
+        if row2 {
           let x2 = row[2]
-          sum = select(three, sum + w3 * x2, sum)
-          row[2] = select(three, x2 - sum * t3, x2)
+          sum = t.pick(sum + w3 * x2, sum)
+          row[2] = t.pick(x2 - sum * t3, x2)
         }
-        row[0] = select(part, x0 - sum * t1, x0)
-        row[1] = select(part, x1 - sum * t2, x1)
+        row[0] = p.pick(x0 - sum * t1, x0)
+        row[1] = p.pick(x1 - sum * t2, x1)
         r &-= 1
       }
     }
