@@ -131,8 +131,8 @@ public final class BatchedSmallEigen {
   public private(set) var matricesSolved = 0
 
   var solver: EigenSolver
-  /// Lane storage: H (n^2 vectors), wr, wi, the Householder vector (n each), the first
-  /// column of the shift polynomial (3); 64-byte aligned.
+  /// Lane storage: H (n^2 vectors), wr, wi, spare (n each), the first column of the shift
+  /// polynomial (3), a copy of H (n^2); 64-byte aligned.
   let raw: UnsafeMutableRawPointer
   /// Per-lane scalar scratch: balancing's h (n^2), d (n), a reflector's x (n), spare (n).
   let scratch: UnsafeMutablePointer<Double>
@@ -145,7 +145,7 @@ public final class BatchedSmallEigen {
     precondition(order >= 1)
     self.order = order
     solver = EigenSolver(capacity: order)
-    let vectors = order * order + 3 * order + 3
+    let vectors = 2 * order * order + 3 * order + 3
     raw = .allocate(byteCount: 64 * (vectors + order + 1), alignment: 64)
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64 * (vectors + order + 1))
     scratch = .allocate(capacity: order * order + 4 * order + 4)
@@ -231,13 +231,13 @@ public final class BatchedSmallEigen {
   ) {
     let n = O.n
     let base = matrices.baseAddress!
-    let H = raw.bindMemory(to: Lanes.self, capacity: n * n + 3 * n + 3)
-    let wr = H + n * n, wi = wr + n, col = wi + 2 * n
+    let H = raw.bindMemory(to: Lanes.self, capacity: 2 * n * n + 3 * n + 3)
+    let wr = H + n * n, wi = wr + n, col = wi + 2 * n, saved = col + 3
     let s = scratch
     let owner = laneOwner
     var next = 0
     Self.francisLanes(
-      H, wr, wi, col, scratch: s, rounds: &rounds, O.self,
+      H, wr, wi, col, saved, scratch: s, rounds: &rounds, O.self,
       refill: { j in
         while next < count {
           let b = next
@@ -292,8 +292,8 @@ extension BatchedSmallEigen {
   /// is one vector comparison.
   static func francisLanes<O: SmallOrder>(
     _ H: UnsafeMutablePointer<Lanes>, _ wr: UnsafeMutablePointer<Lanes>, _ wi: UnsafeMutablePointer<Lanes>,
-    _ col: UnsafeMutablePointer<Lanes>, scratch: UnsafeMutablePointer<Double>, rounds: inout Int, _: O.Type,
-    refill: (Int) -> Bool, finish: (Int, Bool) -> Void
+    _ col: UnsafeMutablePointer<Lanes>, _ saved: UnsafeMutablePointer<Lanes>, scratch: UnsafeMutablePointer<Double>,
+    rounds: inout Int, _: O.Type, refill: (Int) -> Bool, finish: (Int, Bool) -> Void
   ) {
     let n = O.n, w = Lanes.scalarCount
     let ulp = Machine.ulp
@@ -402,7 +402,23 @@ extension BatchedSmallEigen {
       let iMax = Int(select(sweeping, iv, Lanes(repeating: -1)).max())
       let lMin = Int(select(sweeping, lv, Lanes(repeating: Double(n))).min())
       let mv = startRows(H, col, sweeping: sweeping, iv: iv, lv: lv, shifts: shifts, iMax: iMax, O.self)
-      chase(H, col, sweeping: sweeping, iv: iv, lv: lv, mv: mv, lMin: lMin, iMax: iMax, scratch: scratch, O.self)
+      // When every sweeping lane has the same window and first row (most rounds), the sweep
+      // runs unmasked on all lanes and the lanes not sweeping get their H back afterwards:
+      // n^2 selects instead of one per updated entry.
+      var j0 = 0
+      while !sweeping[j0] { j0 &+= 1 }
+      let m0 = mv[j0], i0 = iv[j0], l0 = lv[j0]
+      if all(.!sweeping .| ((mv .== m0) .& (iv .== i0) .& (lv .== l0))) {
+        let everyLane = LaneMask(repeating: true)
+        let allSweep = all(sweeping)
+        if !allSweep { for k in 0..<(n &* n) { saved[k] = H[k] } }
+        chase(
+          H, col, sweeping: everyLane, iv: Lanes(repeating: i0), lv: Lanes(repeating: l0),
+          mv: Lanes(repeating: m0), lMin: lMin, iMax: iMax, scratch: scratch, O.self)
+        if !allSweep { for k in 0..<(n &* n) { H[k] = select(sweeping, H[k], saved[k]) } }
+      } else {
+        chase(H, col, sweeping: sweeping, iv: iv, lv: lv, mv: mv, lMin: lMin, iMax: iMax, scratch: scratch, O.self)
+      }
       its = select(sweeping, its + 1, its)
     }
   }
