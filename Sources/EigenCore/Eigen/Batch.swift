@@ -3,11 +3,9 @@ import Synchronization
 
 /// Eigenvalues of a batch of B matrices of order n, stored contiguously row-major
 /// (`batch[b * n * n + i * n + j]`), in parallel over `threads` workers with one
-/// reusable `EigenSolver` (orders 3 ... `BatchedSmallEigen.maxOrder`: one
-/// `BatchedSmallEigen`, several matrices at once in SIMD lanes) each: after a
-/// worker's first block nothing is allocated per matrix. Results are identical for
-/// every number of threads and the scalar solver's bit for bit (each matrix's
-/// result depends on that matrix only).
+/// reusable `EigenSolver` each: after a worker's first matrix nothing is
+/// allocated per matrix. Results are identical for every number of threads
+/// (each matrix is solved by the same code on its own workspace).
 public enum EigenBatch {
   /// The outcome for one matrix of a batch.
   public enum Outcome: Sendable, Equatable {
@@ -38,19 +36,10 @@ public enum EigenBatch {
       nonisolated(unsafe) let batch = batch
       @Sendable func work() {
         var solver = EigenSolver(capacity: n)
-        let lanes = n >= 3 && n <= BatchedSmallEigen.maxOrder ? BatchedSmallEigen(order: n) : nil
         // Bounded: each turn takes a fresh block, and there are ceil(count / block).
         while true {
           let lo = next.take(block)
           if lo >= count { return }
-          if let lanes {
-            let hi = min(count, lo + block)
-            lanes.eigenvalues(
-              of: UnsafeBufferPointer(rebasing: batch[(lo * n * n)..<(hi * n * n)]), count: hi - lo,
-              into: UnsafeMutableBufferPointer(rebasing: values[(lo * n)..<(hi * n)]),
-              outcomes: UnsafeMutableBufferPointer(rebasing: out[lo..<hi]))
-            continue
-          }
           for b in lo..<min(count, lo + block) {
             let slice = UnsafeBufferPointer(rebasing: batch[(b * n * n)..<((b + 1) * n * n)])
             do throws(EigenError) {

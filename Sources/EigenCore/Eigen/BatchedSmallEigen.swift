@@ -3,34 +3,34 @@
 // One matrix's QR iteration is a chain of dependent square roots and divisions (each
 // reflector needs the previous step's bulge, each shift the previous sweep): the small path
 // (SmallEigen.swift) spends most of its time waiting for that chain at N = 3 ... 8. Here
-// `Lanes.scalarCount` matrices of a batch run the same algorithm side by side, lane j of every
-// `V` holding matrix j of the group, so that the chains of the lanes overlap.
+// `Lanes.scalarCount` matrices of a batch iterate side by side, lane j of every `Lanes`
+// vector holding one matrix, so that the chains of the lanes overlap. Each matrix is loaded,
+// balanced (DGEBAL) and reduced to Hessenberg form (DGEHD2) on its own by the small path's
+// code, then takes a free lane; a lane whose matrix is done takes the next one at once.
 //
-// The algorithm of each lane is the small path's, operation for operation: DGEBAL balancing
-// (done per lane with the small path's own code), DGEHD2 Householder reduction, DLAHQR with
-// the Ahues-Tisseur deflation test, exceptional shifts, `30 max(10, n)` iterations per
-// eigenvalue window, and DLANV2 for the 2 x 2 blocks. Every lane has its own active window
-// `[l, i]`, iteration counts and shifts; a step of the bulge chase at row k updates a lane
-// only where that lane's own sweep covers k (a select, so a lane outside its sweep keeps its
-// bits exactly). Rows and columns are updated over the union of the lanes' windows: a lane
-// then also changes entries right of or above its own window (or zeros below it, which stay
-// zero), entries DLAHQR never reads again for the eigenvalues (later windows lie above and
-// left of the current one). So a lane's eigenvalues depend on its own matrix only: the same
-// bits whatever the other matrices of the batch, and whatever the batch's size.
+// The iteration of each lane is the small path's DLAHQR, operation for operation: the
+// Ahues-Tisseur deflation test, the same shifts and exceptional shifts, `30 max(10, n)`
+// iterations per eigenvalue window, DLANV2 for the 2 x 2 blocks. Every lane has its own
+// active window `[l, i]`, iteration counts and shifts; a step of the bulge chase at row k
+// updates a lane only where that lane's own sweep covers k (a select, so a lane outside its
+// sweep keeps its bits exactly). Rows and columns are updated over the union of the lanes'
+// windows: a lane then also changes entries right of or above its own window (or zeros below
+// it, which stay zero), entries DLAHQR never reads again for the eigenvalues (later windows
+// lie above and left of the current one). When all the sweeping lanes share one window the
+// sweep runs on every lane unmasked and the other lanes get their entries back afterwards.
 //
-// The lanes do take the same floating-point operations in the same order as the small path
-// on the window entries, so the eigenvalues agree with `EigenSolver.factor` bit for bit
-// wherever the small path takes the matrix; where the small path unrolls N = 3 (`small3`) the
-// operations are the same too. They may move in the last bits against the general path (for
-// matrices the small path hands on, see there), never beyond the backward-error bound.
+// So every eigenvalue is `EigenSolver.factor(vectors: false)`'s, bit for bit (the tests check
+// it on every matrix family and order 3 ... 16; nothing moves in the last bits), and a lane's
+// result depends on its own matrix only: the same bits whatever the other matrices of the
+// batch and its size.
 //
-// Lanes that need the general path's care go to a scalar `EigenSolver` (which takes its
-// small path or the general one, with the same errors): an entry that is not finite, above
-// 2^400, a largest entry below 2^-400 or a span past 2^600 (the general path scales those),
-// balancing that isolates an eigenvalue by a permutation (a tiny block) or spans more than
-// `smallBalancingLimit`, a reflector whose norm needs DLARFG's scaling is done per lane with
-// the general path's `householder`, and an eigenvalue window that does not converge within
-// the iteration bound (the general path then reports `didNotConverge`).
+// Matrices that need the general path's care go to a scalar `EigenSolver` (its small path or
+// the general one, with the same errors): an entry that is not finite, above 2^400, a largest
+// entry below 2^-400 or a span past 2^600 (the general path scales those), balancing that
+// isolates an eigenvalue by a permutation (a tiny block) or spans more than
+// `smallBalancingLimit`, and an eigenvalue window that does not converge within the
+// iteration bound (the general path then reports `didNotConverge`). A reflector whose norm
+// needs DLARFG's scaling is computed for its lane alone with the general path's `householder`.
 //
 // Nothing is allocated per matrix: the lanes' storage lives in the workspace.
 
@@ -119,7 +119,7 @@ public final class BatchedSmallEigen {
 
   /// The order of the matrices.
   public let order: Int
-  /// Matrices per group.
+  /// Matrices iterated side by side (lanes).
   public static let width = Lanes.scalarCount
   /// Matrices of a lane order (3 ... `maxOrder`) handed to the scalar solver so far (for
   /// tests and the benchmark).
