@@ -70,7 +70,7 @@ extension SIMD8: DoubleLanes where Scalar == Double {
 }
 
 /// The lanes: 8 doubles, 4 SSE2 registers. Measured against `SIMD4<Double>` (same code,
-/// this alias changed): 8 lanes hide more of each chain's latency (Benchmarks/README.md).
+/// this alias changed): no slower at N = 3, faster at N = 8 (Benchmarks/README.md).
 /// The code uses the concrete type, not a generic `SIMD` parameter: the standard library's
 /// comparisons, selects and mask operations become vector instructions only where the
 /// type is concrete (in a generic context, even specialised, they run lane by lane).
@@ -180,7 +180,7 @@ public final class BatchedSmallEigen {
     dispatch(matrices, count, values, outcomes)
   }
 
-  /// One specialised copy per order and width.
+  /// One specialised copy per order.
   func dispatch(
     _ m: UnsafeBufferPointer<Double>, _ c: Int, _ v: UnsafeMutableBufferPointer<Complex>,
     _ o: UnsafeMutableBufferPointer<EigenBatch.Outcome>
