@@ -74,8 +74,9 @@ test-sanitize: deps
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 
 ## bench: issue 6's side-by-side benchmark (Benchmarks/, a separate package: the product never links
-## LAPACK). Native EigenSolver vs GSL vs LAPACKE dgeev (OpenBLAS, one thread) in one process, release
-## build; prints the table and writes Reports/bench.json. Installs its packages with apt-get when root.
+## LAPACK). Native EigenSolver (and its batched path) vs GSL vs LAPACKE dgeev (OpenBLAS, one thread)
+## in one process, release build, then the default sweep of the release gradcheck with --jobs 1 and
+## all cores; prints the table and writes Reports/bench.json. Installs its packages with apt-get when root.
 BENCH_APT_PKGS := libgsl-dev liblapacke-dev libopenblas0-pthread pkg-config
 bench:
 	@if [ -f /usr/include/gsl/gsl_eigen.h ] && [ -f /usr/include/lapacke.h ] \
@@ -88,6 +89,7 @@ bench:
 	  echo "make bench: missing packages. Run: sudo apt-get install -y $(BENCH_APT_PKGS)"; exit 2; \
 	fi
 	$(SWIFT) build -c release --package-path Benchmarks
+	$(SWIFT) build -c release --product gradcheck
 	@mkdir -p Reports
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 Benchmarks/.build/release/EigenBench --out Reports/bench.json
 

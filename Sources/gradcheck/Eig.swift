@@ -65,7 +65,7 @@ let eigBlock = 8
 /// Runs `eigCase` over `items` on the worker threads and writes the outputs of `plan` as
 /// the cases come, in canonical order, through an `OutputStream` (as `runJobs` does for
 /// check and sweep): the items are put in the order of their cases (`eigOrder`) and taken
-/// in blocks of `eigBlock`, and at most `2 * threads` blocks' cases are held at once
+/// in blocks of `eigBlock`, and at most `8 * threads` blocks' cases are held at once
 /// (`ParallelRunner.forEachInOrder`), so memory for results does not grow with the number
 /// of cases. The bytes are those of sorting all the cases at the end. Returns the counts
 /// and the largest solver value (0 when none). An interrupt stops the run, removes what
