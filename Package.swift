@@ -26,6 +26,8 @@ let package = Package(
     .target(name: "GSLReference", dependencies: ["CGSL", "EigenCore"]),
     /// Plain value types shared by the engine, the I/O and the renderers.
     .target(name: "GradcheckModel"),
+    /// The process's interrupt (SIGINT/SIGTERM): a flag and a wake descriptor for any thread.
+    .target(name: "ProcessControl"),
     /// Spectral quantities s(Y), ds/dY, and the transforms T(x, s; beta).
     .target(name: "Spectral", dependencies: ["EigenCore", "GradcheckModel"]),
     /// Finite-difference engine, checks, classification, case runner, selftest.
@@ -44,7 +46,7 @@ let package = Package(
       name: "gradcheck",
       dependencies: [
         "EigenCore", "GSLReference", "Spectral", "GradCheckCore", "GradcheckModel",
-        "GradcheckIO", "Reporting",
+        "GradcheckIO", "Reporting", "ProcessControl",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -59,6 +61,9 @@ let package = Package(
       dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel", "GSLReference"]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
+    .testTarget(name: "ProcessControlTests", dependencies: ["ProcessControl", "InterruptProbe"]),
+    /// The child process of ProcessControlTests.
+    .executableTarget(name: "InterruptProbe", dependencies: ["ProcessControl"], path: "Tests/InterruptProbe"),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),
   ]
 )

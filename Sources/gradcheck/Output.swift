@@ -2,6 +2,7 @@ import ArgumentParser
 import GradCheckCore
 import GradcheckIO
 import GradcheckModel
+import ProcessControl
 import Reporting
 import Spectral
 
@@ -165,8 +166,8 @@ func finishRun(_ s: Summary, command: String, strict: Bool, exitZero: Bool, extr
 /// the number of cases. `work` must return a block's cases in canonical order and the
 /// blocks must follow one another in it (the caller's ordering, see `canonicalBlocks`);
 /// `seen` sees every case as it is written. An interrupt stops the run, removes what was
-/// streamed and exits (130 or 143) with no output file written; an error does the same
-/// and is rethrown.
+/// streamed and throws `RunInterrupted` (the command exits 130 or 143 with no output file
+/// written); an error does the same and is rethrown.
 func streamBlocks(
   _ blocks: [[Int]], total: Int, label: String, threads: Int, plan: OutputPlan, seed: UInt64,
   title: String,
@@ -195,12 +196,13 @@ func streamBlocks(
   } catch {
     progress.finish()
     stream.discard()
+    if error is Interrupt.Stop { throw RunInterrupted(done: finished.value, total: total) }
     throw error
   }
   progress.finish()
   if outcome.stopped || interruptRequested() {
     stream.discard()
-    exitInterrupted(done: finished.value, total: total)
+    throw RunInterrupted(done: finished.value, total: total)
   }
   do {
     try stream.finish()
