@@ -22,16 +22,23 @@ import Synchronization
 ///    SIGTERM). Nothing is cleaned up from the signal handler and there is no registry of
 ///    cleanup actions: whoever owns a resource releases it where it owns it.
 ///
-/// The handler does only async-signal-safe work: an atomic compare-and-exchange of the
-/// signal number and a `write` of one byte to a non-blocking pipe (errno is preserved).
-/// The first signal is the one reported; later ones change nothing, so a second Ctrl-C
-/// does not kill the process half-way through its cleanup.
+/// Delivery: `install` blocks the signals in the calling thread (every thread started
+/// after inherits the mask; libdispatch's workers block them anyway) and starts a watcher
+/// thread that takes them with `sigwait`, then records the signal (an atomic
+/// compare-and-exchange) and writes one byte to a non-blocking pipe: ordinary thread code,
+/// no signal handler involved. So the signal is seen at once whatever the other threads are
+/// doing; with a handler, ThreadSanitizer defers it until the interrupted thread next calls
+/// into an intercepted function, which never comes when that thread sleeps until the
+/// workers stop. A handler doing the same two async-signal-safe steps is installed as
+/// well, for a thread started before `install` that does not block the signals. The first
+/// signal is the one reported; later ones change nothing, so a second Ctrl-C does not kill
+/// the process half-way through its cleanup.
 ///
 /// Child processes: `exec` resets handled signals to their default action, but the signal
-/// mask is inherited, and a child spawned from a worker thread (whose mask blocks SIGINT
-/// and SIGTERM) would start with them blocked, deaf to the SIGTERM sent to stop it. Spawn
-/// children with `Interrupt.resetSignals(_:)` applied to the spawn attributes. Both ends of
-/// the wake pipe are close-on-exec, so children never hold them.
+/// mask is inherited, and every thread here blocks SIGINT and SIGTERM: a child would start
+/// deaf to the SIGTERM sent to stop it. Spawn children with `Interrupt.resetSignals(_:)`
+/// applied to the spawn attributes. Both ends of the wake pipe are close-on-exec, so
+/// children never hold them.
 ///
 /// Why a target of its own: this is neither maths (`EigenCore`, `Spectral`), nor a value
 /// type (`GradcheckModel`), nor a file format (`GradcheckIO`); it is process state that the
@@ -51,9 +58,9 @@ public enum Interrupt {
   /// The signals `install` handles by default.
   public static let defaultSignals: [Int32] = [SIGINT, SIGTERM]
 
-  /// Creates the wake pipe, installs the handler for `signals` and unblocks them on the
-  /// calling thread (the Swift runtime can start the main thread with SIGINT blocked).
-  /// Call it once, on the main thread, before starting workers; later calls do nothing.
+  /// Creates the wake pipe, blocks `signals` in the calling thread, starts the watcher
+  /// thread that takes them (`sigwait`) and installs the fallback handler. Call it once, on
+  /// the main thread, before starting any other thread; later calls do nothing.
   public static func install(signals: [Int32] = defaultSignals) {
     guard installed.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent)
       .exchanged
@@ -69,6 +76,9 @@ public enum Interrupt {
     }
     // Touches `received` here, so its lazy global initialisation never runs in the handler.
     _ = received.load(ordering: .sequentiallyConsistent)
+    var set = sigset_t()
+    sigemptyset(&set)
+    for sig in signals { sigaddset(&set, sig) }
     var action = sigaction()
     #if canImport(Glibc)
       action.__sigaction_handler.sa_handler = interruptHandler
@@ -76,15 +86,18 @@ public enum Interrupt {
       action.__sigaction_u.__sa_handler = interruptHandler
     #endif
     action.sa_flags = SA_RESTART
-    sigemptyset(&action.sa_mask)
-    for sig in signals { sigaddset(&action.sa_mask, sig) }
-    var set = sigset_t()
-    sigemptyset(&set)
-    for sig in signals {
-      sigaction(sig, &action, nil)
-      sigaddset(&set, sig)
+    action.sa_mask = set
+    for sig in signals { sigaction(sig, &action, nil) }
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+    let watched = UnsafeMutablePointer<sigset_t>.allocate(capacity: 1)  // the watcher's, for good
+    watched.initialize(to: set)
+    var thread = pthread_t()
+    if pthread_create(&thread, nil, watchSignals, watched) == 0 {
+      pthread_detach(thread)
+    } else {
+      // No watcher: let the handler take the signals on this thread.
+      pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
-    pthread_sigmask(SIG_UNBLOCK, &set, nil)
   }
 
   /// Whether an interrupting signal has arrived. Cheap (one atomic load) and safe from any
@@ -145,8 +158,9 @@ public enum Interrupt {
   }
 
   /// Records the signal (the first one wins) and makes the wake pipe readable. Only
-  /// async-signal-safe work: lock-free atomics and `write`; errno is restored.
-  fileprivate static func handle(_ sig: Int32) {
+  /// async-signal-safe work (lock-free atomics and `write`; errno is restored), as the
+  /// fallback handler runs it too.
+  fileprivate static func record(_ sig: Int32) {
     let savedErrno = errno
     _ = received.compareExchange(expected: 0, desired: sig, ordering: .sequentiallyConsistent)
     let fd = writeEnd.load(ordering: .sequentiallyConsistent)
@@ -158,7 +172,26 @@ public enum Interrupt {
   }
 }
 
-/// The C-callable handler `install` registers.
+/// The fallback handler `install` registers.
 private func interruptHandler(_ sig: Int32) {
-  Interrupt.handle(sig)
+  Interrupt.record(sig)
+}
+
+/// The watcher thread: takes the blocked signals of the set `arg` points to, one at a time,
+/// for the life of the process.
+#if canImport(Glibc)
+  private func watchSignals(_ arg: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    watchLoop(arg!.assumingMemoryBound(to: sigset_t.self))
+  }
+#else
+  private func watchSignals(_ arg: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+    watchLoop(arg.assumingMemoryBound(to: sigset_t.self))
+  }
+#endif
+
+private func watchLoop(_ set: UnsafeMutablePointer<sigset_t>) -> Never {
+  while true {
+    var sig: Int32 = 0
+    if sigwait(set, &sig) == 0 { Interrupt.record(sig) }
+  }
 }
