@@ -13,8 +13,8 @@ import Synchronization
 /// 2. Compute loops read `Interrupt.requested` between items (one atomic load, lock-free).
 /// 3. A thread blocked waiting on something else (a child process's pipe in `poll`) adds
 ///    `Interrupt.wakeDescriptor` to its poll set with `POLLIN`: it turns readable when the
-///    signal arrives and stays readable, so every waiter wakes at once, also threads that
-///    never receive the signal (worker threads block signals). Never read from it.
+///    signal arrives and stays readable, so every waiter wakes at once, although no thread
+///    but the watcher (below) ever receives the signal. Never read from it.
 /// 4. The code that saw the interrupt throws `Interrupt.Stop` (`try Interrupt.check()`), or
 ///    returns early; the owners of resources release them on the way out (`defer`: reap
 ///    child processes, remove scratch files), and the entry point, catching the error at
@@ -42,9 +42,9 @@ import Synchronization
 ///
 /// Why a target of its own: this is neither maths (`EigenCore`, `Spectral`), nor a value
 /// type (`GradcheckModel`), nor a file format (`GradcheckIO`); it is process state that the
-/// CLI installs and that library code (the parallel runner, the evaluators that run child
-/// processes) reads. A leaf target with no dependency lets any of them import it without
-/// importing each other.
+/// CLI installs and that library code reads (evaluators that run child processes and wait
+/// on their pipes, any loop that should stop early). A leaf target with no dependency lets
+/// any of them import it without importing each other or the CLI.
 public enum Interrupt {
   /// The first interrupting signal received; 0 while none.
   private static let received = Atomic<Int32>(0)
