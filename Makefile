@@ -58,7 +58,7 @@ clean:
 ## with the committed seed corpora; new inputs go to .build-fuzz/corpus/ (git-ignored), crashes
 ## to .build-fuzz/artifacts/. See Fuzz/README.md.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz test-sanitize
+.PHONY: fuzz test-sanitize test-interrupts
 fuzz:
 	Fuzz/build.sh
 	Fuzz/run.sh $(FUZZ_SECONDS)
@@ -72,6 +72,12 @@ test-sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$$(pwd)/Fuzz/lsan-suppressions.txt GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+
+## test-interrupts: builds the ThreadSanitizer binary (.build-tsan) and interrupts a sweep with
+## SIGINT and with SIGTERM, 30 times each (RUNS=...): every run must exit 130 / 143 with its
+## message, leave no file and no ThreadSanitizer report (scripts/test-interrupts.sh).
+test-interrupts: deps
+	SWIFT=$(SWIFT) scripts/test-interrupts.sh
 
 ## bench: issue 6's side-by-side benchmark (Benchmarks/, a separate package: the product never links
 ## LAPACK). Native EigenSolver (and its batched path) vs GSL vs LAPACKE dgeev (OpenBLAS, one thread)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GradcheckModel
+import ProcessControl
 
 #if canImport(Glibc)
   import Glibc
@@ -25,6 +26,12 @@ enum Main {
     do {
       var command = try GradCheck.parseAsRoot()
       try command.run()
+    } catch let stop as RunInterrupted {
+      writeStderr(stop.message)
+      exit(stop.exitStatus)
+    } catch let stop as Interrupt.Stop {
+      writeStderr("gradcheck: interrupted (\(stop.signalName)); no report was written\n")
+      exit(stop.exitStatus)
     } catch let code as ExitCode {
       exit(code.rawValue)
     } catch let e as InputError {

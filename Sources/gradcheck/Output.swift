@@ -2,6 +2,7 @@ import ArgumentParser
 import GradCheckCore
 import GradcheckIO
 import GradcheckModel
+import ProcessControl
 import Reporting
 import Spectral
 
@@ -169,8 +170,8 @@ func finishRun(_ s: Summary, command: String, strict: Bool, exitZero: Bool, extr
 /// N = 16 block (default sweep 1.3x on 2 cores, now 1.8x; peak RSS 36 -> 55 MB). `work` must return a block's cases in canonical order and the
 /// blocks must follow one another in it (the caller's ordering, see `canonicalBlocks`);
 /// `seen` sees every case as it is written. An interrupt stops the run, removes what was
-/// streamed and exits (130 or 143) with no output file written; an error does the same
-/// and is rethrown.
+/// streamed and throws `RunInterrupted` (the command exits 130 or 143 with no output file
+/// written); an error does the same and is rethrown.
 func streamBlocks(
   _ blocks: [[Int]], total: Int, label: String, threads: Int, plan: OutputPlan, seed: UInt64,
   title: String,
@@ -199,12 +200,13 @@ func streamBlocks(
   } catch {
     progress.finish()
     stream.discard()
+    if error is Interrupt.Stop { throw RunInterrupted(done: finished.value, total: total) }
     throw error
   }
   progress.finish()
   if outcome.stopped || interruptRequested() {
     stream.discard()
-    exitInterrupted(done: finished.value, total: total)
+    throw RunInterrupted(done: finished.value, total: total)
   }
   do {
     try stream.finish()

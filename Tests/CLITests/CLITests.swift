@@ -374,6 +374,28 @@ struct CLITests {
     #expect(String(decoding: e, as: UTF8.self).contains("interrupted"))
     #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
   }
+
+  @Test func sigtermLeavesNoReportAndExits143() throws {
+    let d = try CLI.tempDir()
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = ["sweep", "--family", "all", "--n", "5", "--count", "50", "--jobs", "2", "--out", d.path]
+    p.currentDirectoryURL = CLI.root
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    try p.run()
+    Thread.sleep(forTimeInterval: 2)
+    #expect(p.isRunning)
+    p.terminate()  // SIGTERM
+    let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 143, "\(e)")
+    #expect(e.contains("gradcheck: interrupted (SIGTERM) after "), "\(e)")
+    #expect(e.hasSuffix(" of 1750 matrices; no report was written\n"), "\(e)")
+    #expect(!e.contains("ThreadSanitizer"), "\(e)")
+    #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
+  }
 }
 
 @Suite("HTML report in a real browser")
