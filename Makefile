@@ -79,7 +79,7 @@ test-sanitize: deps
 test-interrupts: deps
 	SWIFT=$(SWIFT) scripts/test-interrupts.sh
 
-## bench: issue 6's side-by-side benchmark (Benchmarks/, a separate package: the product never links
+## bench: the side-by-side benchmark (Benchmarks/, a separate package: the product never links
 ## LAPACK). Native EigenSolver (and its batched path) vs GSL vs LAPACKE dgeev (OpenBLAS, one thread)
 ## in one process, release build, then the default sweep of the release gradcheck with --jobs 1 and
 ## all cores; prints the table and writes Reports/bench.json. Installs its packages with apt-get when root.

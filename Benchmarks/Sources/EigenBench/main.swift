@@ -1,6 +1,5 @@
 /// `make bench`: the native `EigenSolver` against GSL (`gsl_eigen_nonsymm(v)`) and LAPACK
-/// (`LAPACKE_dgeev_work`), in one process, on identical seeded batches, single-threaded
-/// (issue 6).
+/// (`LAPACKE_dgeev_work`), in one process, on identical seeded batches, single-threaded.
 ///
 /// Method:
 /// - one batch per N of standard-normal matrices from `SeededRNG(seed: 6, stream: N)`,
@@ -703,7 +702,7 @@ func loadAverage() -> String {
 
 // MARK: - One full gradient check
 
-/// The SPEC's reference case y[0] with x = -2 and 1, every transform, the 6 default betas,
+/// The reference case y[0] (docs/checks.md) with x = -2 and 1, every transform, the 6 default betas,
 /// no GSL cross-check (`reference: false`): eigen solves and best-of-3 wall time of
 /// `CheckEngine.run` on one thread.
 func gradientCheckCost() -> (solves: Int, cases: Int, seconds: Double) {
@@ -804,7 +803,7 @@ if let a = sweepOne, let b = sweepAll {
   print("  \(a.summary)")
 }
 print(
-  "one full gradient check (SPEC reference y[0], x = -2 and 1, all transforms, 6 betas, \(gradCost.cases) cases, "
+  "one full gradient check (the reference case y[0], x = -2 and 1, all transforms, 6 betas, \(gradCost.cases) cases, "
     + "no GSL cross-check): \(gradCost.solves) eigen solves, \(fmt(gradCost.seconds * 1e3, 2)) ms")
 print("native time per matrix:")
 for line in breakdown { print("  " + line) }
