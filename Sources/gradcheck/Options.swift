@@ -87,16 +87,6 @@ struct CommonOptions: ParsableArguments {
       parameters: TransformParameters(margin: margin, slope: slope, floor: floor),
       maxGrad: maxGrad, sentinel: sentinel, seed: seed)
   }
-
-  /// The options to append to a repro command so that it reproduces the same case.
-  var reproSuffix: String {
-    var s = ""
-    if margin != 1e-5 { s += " --margin \(formatExact(margin))" }
-    if slope != 0.01 { s += " --slope \(formatExact(slope))" }
-    if floor != 1e-6 { s += " --floor \(formatExact(floor))" }
-    if maxGrad != 1e6 { s += " --max-grad \(formatExact(maxGrad))" }
-    return s
-  }
 }
 
 func parseTransforms(_ s: String) throws -> [TransformKind] {

@@ -560,10 +560,9 @@ public struct CheckEngine: Sendable {
       classification: classification)
     let label = spec.x.label.map { " x=\($0)" } ?? ""
     let id = "\(job.name)[\(spec.x.index)]\(label) \(spec.transform.rawValue) beta=\(formatExact(spec.beta))"
-    var repro = "\(job.repro) --transform \(spec.transform.rawValue) --beta \(formatExact(spec.beta))"
-    if spectral != .minRealEigenvalue { repro += " --spectral \(spectral.rawValue)" }
-    if let v = options.sentinel { repro += " --sentinel \(formatExact(v))" }
-    if options.seed != 0 { repro += " --seed \(options.seed)" }
+    let repro = caseRepro(
+      jobPrefix: job.repro, xLabel: spec.x.label, transform: spec.transform, beta: spec.beta,
+      spectral: spectral, options: options)
     return CaseResult(
       id: id, source: job.source, index: spec.x.index, family: job.family, n: job.y.rows,
       transform: spec.transform, beta: spec.beta, spectral: spectral, classification: classification,
