@@ -53,6 +53,9 @@ public struct ReportAccumulator {
     renderHTML(header, builder.finish(), title: title)
   }
 
+  /// The analysis of the cases added so far (tests).
+  var builderAnalysis: Analysis { builder.finish() }
+
   var header: ReportHeader { ReportHeader(format: format, version: version, seed: seed) }
 }
 

@@ -101,7 +101,7 @@ struct BetaRecommendation {
 extension Analysis {
   /// Per transform (eig cases excluded): the properties over every beta.
   func scorecard() -> [(transform: TransformKind?, props: Properties)] {
-    transforms.map { t in
+    transforms.filter { $0 != nil }.map { t in
       var p = Properties()
       for b in betasPresent(t) { if let c = tb[TBKey(transform: t, beta: b)] { p.add(c.props) } }
       return (t, p)

@@ -38,7 +38,8 @@ extension GradCheck {
         .filter { job in index.map { job.xs[0].index == $0 } ?? true }
       let run = try runJobs(jobs, options: options, label: "check", plan: plan, title: "gradcheck check")
       try finishRun(run.summary, command: "check", strict: options.output.strict, exitZero: options.output.exitZero,
-                    extra: run.solvesNote)
+                    extra: run.solvesNote,
+                    baseline: options.output.baseline, results: plan.json)
     }
   }
 }

@@ -148,7 +148,23 @@ func finishRun(_ results: Results, command: String, strict: Bool, exitZero: Bool
 }
 
 /// `finishRun` from the counts alone.
-func finishRun(_ s: Summary, command: String, strict: Bool, exitZero: Bool, extra: String = "") throws {
+///
+/// With a baseline the exit code comes from the comparison of the run's results file
+/// `results` with it (`finishComparison`), not from the run's own failures.
+func finishRun(
+  _ s: Summary, command: String, strict: Bool, exitZero: Bool, extra: String = "",
+  baseline: String? = nil, results: String? = nil
+) throws {
+  if let baseline {
+    guard let results else {
+      throw InputError(message: "--baseline needs the run's results: add --json FILE or --out DIR")
+    }
+    var line = "gradcheck \(command): \(s.cases) cases: \(s.pass) pass, \(s.warn) warn, \(s.fail) fail, \(s.skip) skip"
+    if s.xfail > 0 || s.xpass > 0 { line += ", \(s.xfail) xfail, \(s.xpass) xpass" }
+    print(line + extra)
+    return try finishComparison(
+      compareResults(base: baseline, new: results), command: command, strict: strict, exitZero: exitZero)
+  }
   var line = "gradcheck \(command): \(s.cases) cases: \(s.pass) pass, \(s.warn) warn, \(s.fail) fail, \(s.skip) skip"
   if s.xfail > 0 || s.xpass > 0 { line += ", \(s.xfail) xfail, \(s.xpass) xpass" }
   line += extra

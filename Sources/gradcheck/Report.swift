@@ -58,7 +58,8 @@ extension GradCheck {
           throw InputError(message: "cannot write \(error.description)")
         }
       }
-      try finishRun(stream.summary, command: "report", strict: output.strict, exitZero: output.exitZero)
+      try finishRun(stream.summary, command: "report", strict: output.strict, exitZero: output.exitZero,
+                    baseline: output.baseline, results: result)
     }
   }
 }
