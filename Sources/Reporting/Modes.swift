@@ -204,8 +204,11 @@ extension ModeStats {
   var betaText: String {
     shortList(betas.values.sorted().map { formatNumber($0) }, more: betas.more, limit: 10)
   }
+  /// The bands of s: listed when there are a few, else their count and the outermost two.
   var bandText: String {
-    shortList(bands.values.sorted().map { LambdaBand(order: $0).label }, more: bands.more, limit: 6)
+    let b = bands.values.sorted().map { LambdaBand(order: $0).label }
+    if b.count <= 3 { return b.joined(separator: ", ") }
+    return "\(b.count) bands from \(b.first!) to \(b.last!)"
   }
   var xText: String { shortList(xCases.values, more: xCases.more, limit: 8) }
   var groupText: String { shortList(groups.values, more: groups.more, limit: 5) }

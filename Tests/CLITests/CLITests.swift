@@ -5,6 +5,9 @@ import Testing
 
 /// End-to-end tests of the built `gradcheck` binary: exit codes, output files,
 /// error messages. `make test` builds it first and passes GRADCHECK_BIN.
+/// Number of non-overlapping occurrences of `needle` in `s`.
+func occurrences(of needle: String, in s: String) -> Int { s.components(separatedBy: needle).count - 1 }
+
 enum CLI {
   static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
@@ -393,6 +396,39 @@ struct CLITests {
     #expect(r.status == 0, "\(r.stderr)")
     let html = try String(contentsOfFile: path("index.html"), encoding: .utf8)
     #expect(html.contains("(of \(all.cases) cases)"))
+  }
+
+  /// The default sweep's families, transforms, betas and x cases at N = 2 and 3 (a third of
+  /// its cases): the Markdown report leads with the conclusions, lists every failure mode,
+  /// stays under 100 KiB and is cut only in its case lists.
+  @Test func defaultSweepReportReadsAsAJobSummary() throws {
+    let d = try CLI.tempDir()
+    let out = d.appendingPathComponent("rep").path
+    let r = try CLI.run(["sweep", "--n", "2,3", "--out", out, "--exit-zero"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+    #expect(md.utf8.count <= 100 * 1024)
+    let headings = md.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { String($0.prefix(18)) }
+    #expect(headings.first == "## Scorecard")
+    let order = ["## Scorecard", "## Failure modes (", "## Beta recommendation", "## By transform and beta",
+                 "## Classification", "## Failed cases (", "## Warned cases ("]
+    let at = try order.map { h in try #require(md.range(of: h), "\(h)").lowerBound }
+    #expect(at == at.sorted())
+    // Every mode is listed, each with its minimal case's repro.
+    let count = try #require(Int(md.split(separator: "## Failure modes (")[1].prefix { $0.isNumber }))
+    let modes = String(md[at[1]..<at[2]])
+    #expect(occurrences(of: "\n### ", in: modes) == count && occurrences(of: "```sh\n", in: modes) == count)
+    // The first screen names every transform with its share of kept constraints and a beta.
+    let firstScreen = md.split(separator: "\n").prefix(16).joined(separator: "\n")
+    for t in TransformKind.allCases { #expect(firstScreen.contains("| \(t.rawValue) | ")) }
+    #expect(firstScreen.contains("recommended β"))
+    // The case lists end whole, with how many are not listed.
+    #expect(md.hasSuffix("case with its repro command._\n\n"))
+    // The HTML report has the same order.
+    let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+    let ids = try ["scorecard", "modes", "beta", "charts", "tables", "failures", "warnings"]
+      .map { try #require(html.range(of: "<section id=\"\($0)\""), "\($0)").lowerBound }
+    #expect(ids == ids.sorted())
   }
 
   @Test func reportRendersFromResultsAlone() throws {
