@@ -114,18 +114,12 @@ public func renderBaselineMarkdown(_ c: BaselineComparison, base: String, new: S
   return o
 }
 
-/// The comparison as a self-contained HTML page (the report's style).
-public func renderBaselineHTML(_ c: BaselineComparison, base: String, new: String) -> String {
-  let failing = c.failsRun(strict: false)
-  var o = htmlHead(title: "gradcheck diff")
-  o += "<header>\n<h1>gradcheck diff</h1>\n<p class=\"verdict \(failing ? "fail" : "pass")\">"
-    + (failing ? "✗ REGRESSED" : "✓ NO REGRESSION") + "<span> — baseline "
-    + "\(xmlEscape(base)), this run \(xmlEscape(new))</span></p>\n</header>\n<main>\n"
-  o += "<table><thead><tr>" + c.counts.map { "<th scope=\"col\" class=\"n\">\($0.name)</th>" }.joined()
-    + "</tr></thead><tbody><tr>" + c.counts.map { "<td class=\"n\">\($0.count)</td>" }.joined()
-    + "</tr></tbody></table>\n"
+/// The lists of a comparison as HTML sections (regressed, fixed, new, gone; the first 200
+/// of each).
+func htmlBaselineLists(_ c: BaselineComparison) -> String {
+  var o = ""
   for (name, list) in [("Regressed", c.regressed), ("Fixed", c.fixed), ("New", c.new), ("Gone", c.gone)] where !list.isEmpty {
-    o += "<section><h2>\(name) (\(list.count))</h2>\n<table><thead><tr><th scope=\"col\">case</th>"
+    o += "<h3>\(name) (\(list.count))</h3>\n<table><thead><tr><th scope=\"col\">case</th>"
       + "<th scope=\"col\">baseline</th><th scope=\"col\">this run</th></tr></thead><tbody>\n"
     for ch in list.prefix(baselineListCap) {
       o += "<tr><td class=\"id\">\(xmlEscape(ch.id))</td><td>\(ch.before.map(badge) ?? "–")</td>"
@@ -133,9 +127,32 @@ public func renderBaselineHTML(_ c: BaselineComparison, base: String, new: Strin
     }
     o += "</tbody></table>\n"
     if list.count > baselineListCap {
-      o += "<p class=\"note\">\(list.count - baselineListCap) more in the JSON comparison.</p>\n"
+      o += "<p class=\"note\">\(list.count - baselineListCap) more in results.json.</p>\n"
     }
-    o += "</section>\n"
   }
+  return o
+}
+
+/// The counts table of a comparison.
+func htmlBaselineCounts(_ c: BaselineComparison) -> String {
+  "<table><thead><tr>" + c.counts.map { "<th scope=\"col\" class=\"n\">\($0.name)</th>" }.joined()
+    + "</tr></thead><tbody><tr>" + c.counts.map { "<td class=\"n\">\($0.count)</td>" }.joined()
+    + "</tr></tbody></table>\n"
+}
+
+/// The section a report leads with when it is compared with a baseline.
+func htmlBaselineSection(_ c: BaselineComparison, base: String) -> String {
+  "<section id=\"baseline\">\n<h2>Against the baseline</h2>\n<p>Baseline <code>\(xmlEscape(base))</code>.</p>\n"
+    + htmlBaselineCounts(c) + htmlBaselineLists(c) + "</section>\n"
+}
+
+/// The comparison as a self-contained HTML page (the report's style).
+public func renderBaselineHTML(_ c: BaselineComparison, base: String, new: String) -> String {
+  let failing = c.failsRun(strict: false)
+  var o = htmlHead(title: "gradcheck diff")
+  o += "<header>\n<h1>gradcheck diff</h1>\n<p class=\"verdict \(failing ? "fail" : "pass")\">"
+    + (failing ? "✗ REGRESSED" : "✓ NO REGRESSION") + "<span> — baseline "
+    + "\(xmlEscape(base)), this run \(xmlEscape(new))</span></p>\n</header>\n<main>\n"
+  o += htmlBaselineCounts(c) + htmlBaselineLists(c)
   return o + "</main>\n</body>\n</html>\n"
 }

@@ -35,7 +35,7 @@ public func renderHTML(_ r: Results, title: String = "gradcheck report") -> Stri
 }
 
 /// The HTML report from an analysis.
-func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String) -> String {
+func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String, leading: String = "") -> String {
   var o = htmlHead(title: title)
   o += "<header>\n<h1>\(xmlEscape(title))</h1>\n"
   o += "<p class=\"verdict \(a.verdict.cssClass)\">\(a.verdict.label)"
@@ -48,6 +48,7 @@ func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String) -> String {
     + "<a href=\"#charts\">Pictures</a> · <a href=\"#tables\">Tables</a> · "
     + "<a href=\"#failures\">Failed cases</a> · <a href=\"#warnings\">Warned cases</a> · "
     + "<a href=\"#cases\">All cases</a></nav>\n</header>\n<main>\n"
+  o += leading
   o += htmlScorecard(a)
   o += htmlModes(a)
   o += htmlRecommendation(a)

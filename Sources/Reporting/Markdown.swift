@@ -31,8 +31,10 @@ func renderMarkdown(_ r: Results, title: String, byteLimit: Int) -> String {
 }
 
 /// The Markdown report from an analysis.
-func renderMarkdown(_ h: ReportHeader, _ a: Analysis, title: String, byteLimit: Int) -> String {
-  var out = markdownHead(h, a, title: title)
+func renderMarkdown(
+  _ h: ReportHeader, _ a: Analysis, title: String, byteLimit: Int, leading: String = ""
+) -> String {
+  var out = markdownHead(h, a, title: title) + leading
   out += markdownScorecard(a)
   out += markdownModes(a)
   out += markdownRecommendation(a)

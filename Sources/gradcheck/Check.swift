@@ -39,7 +39,7 @@ extension GradCheck {
       let run = try runJobs(jobs, options: options, label: "check", plan: plan, title: "gradcheck check")
       try finishRun(run.summary, command: "check", strict: options.output.strict, exitZero: options.output.exitZero,
                     extra: run.solvesNote,
-                    baseline: options.output.baseline, results: plan.json)
+                    baseline: plan.baseline)
     }
   }
 }

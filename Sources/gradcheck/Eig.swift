@@ -53,7 +53,8 @@ extension GradCheck {
       }
       let run = try runEig(items, seed: seed, threads: jobs ?? ProcessInfoLite.cores, plan: plan)
       try finishRun(run.summary, command: "eig", strict: output.strict, exitZero: output.exitZero,
-                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of 20)")
+                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of 20)",
+                    baseline: plan.baseline)
     }
   }
 }

@@ -55,7 +55,7 @@ extension GradCheck {
         summary = merged.summary
       }
       try finishRun(summary, command: "merge", strict: output.strict, exitZero: output.exitZero,
-                    baseline: output.baseline, results: plan.json)
+                    baseline: plan.baseline)
     }
 
     /// Merges parts whose cases are each in canonical order, streaming: a k-way merge

@@ -27,7 +27,7 @@ struct OutputOptions: ParsableArguments {
   @Flag(name: .customLong("exit-zero"), help: "Report only: exit 0 even when checks fail.")
   var exitZero = false
 
-  @Option(help: "Compare with this baseline results file: exit 1 only when a case regressed or a new case fails (needs the run's results: --json or --out).")
+  @Option(help: "Compare with this baseline results file: exit 1 only when a case regressed or a new case fails; reports lead with the regressions.")
   var baseline: String?
 }
 

@@ -59,7 +59,7 @@ extension GradCheck {
         }
       }
       try finishRun(stream.summary, command: "report", strict: output.strict, exitZero: output.exitZero,
-                    baseline: output.baseline, results: result)
+                    baseline: plan.baseline)
     }
   }
 }

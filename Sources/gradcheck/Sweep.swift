@@ -69,7 +69,7 @@ extension GradCheck {
       let run = try runJobs(jobs, options: options, label: "sweep", plan: plan, title: "gradcheck sweep")
       try finishRun(run.summary, command: "sweep", strict: options.output.strict, exitZero: options.output.exitZero,
                     extra: run.solvesNote,
-                    baseline: options.output.baseline, results: plan.json)
+                    baseline: plan.baseline)
     }
   }
 }

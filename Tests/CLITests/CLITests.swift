@@ -364,8 +364,14 @@ struct CLITests {
     let cleaner = try injectFix(path("baseline.json"), path("cleaner.json"))
     let bad = try CLI.run(run + ["--out", path("Reports2"), "--baseline", path("cleaner.json")])
     #expect(bad.status == 1 && bad.stdout.contains("regressed: \(cleaner)"), "\(bad.stdout)")
-    // --baseline needs the run's results.
-    #expect(try CLI.run(run + ["--baseline", path("baseline.json")]).status == 2)
+    // The reports lead with the comparison, regressions first.
+    let md = try String(contentsOfFile: path("Reports2/report.md"), encoding: .utf8)
+    let lead = try #require(md.range(of: "## Against the baseline")).lowerBound
+    #expect(lead < (try #require(md.range(of: "## Scorecard")).lowerBound))
+    #expect(md.contains("### Regressed (1)\n\n- `\(cleaner)`: ✓ pass → ✗ fail"))
+    // A run without output files compares too; a missing baseline is an input error.
+    #expect(try CLI.run(run + ["--baseline", path("baseline.json")]).status == 0)
+    #expect(try CLI.run(run + ["--baseline", path("missing.json")]).status == 2)
   }
 
   /// Copies a results file with one failing case turned into a pass (summary adjusted).
