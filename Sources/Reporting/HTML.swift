@@ -179,6 +179,7 @@ let htmlStyle = """
   .legend span{display:inline-flex;align-items:center;gap:4px}
   .sw{display:inline-block;width:16px;height:12px;border:1px solid #999}
   table.score td,table.score th{padding:5px 10px}
+  table.score th[scope=row]{white-space:nowrap}
   .short{color:#6d2a00;font-weight:600}
   article.mode{background:#fff;border:1px solid var(--line);border-left:8px solid var(--verm);border-radius:6px;padding:6px 14px;margin:0 0 10px}
   article.mode.warn{border-left-color:var(--orange)}
