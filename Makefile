@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN_RELEASE := .build/release/gradcheck
 APT_PKGS := libgsl-dev pkg-config
 
-.PHONY: deps test report build release bench clean
+.PHONY: deps test report build release bench clean example
 
 ## deps: install GSL (apt-get when root, otherwise print the exact command and stop)
 deps:
@@ -23,13 +23,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## test: deps + the whole test suite (as root it also installs Chromium for the
+## test: deps + NumPy (pip, for the external evaluator tests) + the whole test suite (as root it also installs Chromium for the
 ## browser test of the HTML report; without it that test is skipped with the reason)
 test: deps
 	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  echo "make test: installing chromium for the HTML report test"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || echo "make test: chromium not installed; the browser test will be skipped"; \
 	fi
+	@python3 -c 'import numpy' 2>/dev/null || python3 -m pip install -q numpy
 	$(SWIFT) build --build-tests
 	GRADCHECK_BIN=$$(pwd)/.build/debug/gradcheck $(SWIFT) test --skip-build
 
@@ -89,3 +90,9 @@ bench:
 	$(SWIFT) build -c release --package-path Benchmarks
 	@mkdir -p Reports
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 Benchmarks/.build/release/EigenBench --out Reports/bench.json
+
+## example: the README's "Use as a library" snippets built in a new package that depends on this
+## repository by path (Examples/standalone-package.sh; about 40 s on 2 cores, so not in make test,
+## which runs the same snippets as the Examples/FDLibraryExample target)
+example:
+	Examples/standalone-package.sh

@@ -8,9 +8,11 @@ let package = Package(
     .executable(name: "gradcheck", targets: ["gradcheck"]),
     .library(name: "EigenCore", targets: ["EigenCore"]),
     .library(name: "GradCheckCore", targets: ["GradCheckCore"]),
+    .library(name: "FiniteDifferences", targets: ["FiniteDifferences"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
   ],
   targets: [
     // MARK: - C module (the only C in the package)
@@ -27,17 +29,28 @@ let package = Package(
     /// Plain value types shared by the engine, the I/O and the renderers.
     .target(name: "GradcheckModel"),
     /// Spectral quantities s(Y), ds/dY, and the transforms T(x, s; beta).
-    .target(name: "Spectral", dependencies: ["EigenCore", "GradcheckModel"]),
-    /// Finite-difference engine, checks, classification, case runner, selftest.
+    .target(
+      name: "Spectral",
+      dependencies: [
+        "EigenCore", "GradcheckModel", .product(name: "RealModule", package: "swift-numerics"),
+      ]),
+    /// Finite differences with Richardson extrapolation and error estimates, the
+    /// comparison rule, the Taylor remainder test: a library of its own (standard
+    /// library only).
+    .target(name: "FiniteDifferences"),
+    /// Checks, classification, case runner, selftest.
     .target(
       name: "GradCheckCore",
-      dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel"]),
+      dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel", "FiniteDifferences"]),
 
     // MARK: - I/O and rendering
     /// Strict JSON, fixture files, results files, atomic writes.
     .target(name: "GradcheckIO", dependencies: ["GradcheckModel"]),
     /// Pure functions from results to Markdown, HTML and JUnit XML.
     .target(name: "Reporting", dependencies: ["GradcheckModel"]),
+    /// Client of the external evaluator protocol (`gradcheck-exec/1`): the user's program
+    /// as a process speaking JSON lines over stdin/stdout.
+    .target(name: "ExternalEvaluator", dependencies: ["GradcheckModel"]),
 
     // MARK: - Executable
     .executableTarget(
@@ -48,17 +61,29 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // MARK: - Examples
+    /// The README's library snippets, built and run by a test.
+    .executableTarget(
+      name: "FDLibraryExample", dependencies: ["FiniteDifferences"], path: "Examples/FDLibraryExample"),
+    /// Throughput of the external evaluator protocol with the NumPy example evaluator.
+    .executableTarget(name: "exec-bench", dependencies: ["ExternalEvaluator"], path: "Sources/ExecBench"),
+
     // MARK: - Tests
     .testTarget(name: "EigenCoreTests", dependencies: ["EigenCore", "GSLReference"]),
     .testTarget(name: "GSLReferenceTests", dependencies: ["GSLReference", "EigenCore"]),
     .testTarget(
       name: "SpectralTests", dependencies: ["Spectral", "EigenCore", "GradcheckModel"],
-      exclude: ["reference_transforms.py"]),
+      exclude: ["reference_transforms.py", "reference_transforms_float32.py"]),
     .testTarget(
       name: "GradCheckCoreTests",
-      dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel", "GSLReference"]),
+      dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel", "GSLReference", "FiniteDifferences"]),
+    .testTarget(name: "FiniteDifferencesTests", dependencies: ["FiniteDifferences", "EigenCore"]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
+    .testTarget(
+      name: "ExternalEvaluatorTests",
+      dependencies: ["ExternalEvaluator", "GradcheckModel", "Spectral", "EigenCore"],
+      exclude: ["Evaluators"]),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),
   ]
 )

@@ -1,8 +1,9 @@
 //===--- Transforms.swift -------------------------------------------------===//
 //
-// The four constraint transforms x_cond = T(x, s; beta) of SPEC section 3,
-// with their partial derivatives dT/dx and dT/ds, evaluated to a few ulps
-// wherever the result is representable.
+// The four constraint transforms x_cond = T(x, s; beta), with their partial
+// derivatives dT/dx and dT/ds, evaluated to a few ulps wherever the result is
+// representable. One generic implementation serves float64 (Double) and
+// float32 (Float): the same stable forms, in the arithmetic of the type.
 //
 // Notation: t = x*s, u = 1 + t, a = beta*u, tau = beta*t,
 // sp_beta(z) = log(1 + exp(beta*z)) / beta, sigma the logistic function,
@@ -11,53 +12,62 @@
 //===----------------------------------------------------------------------===//
 
 import GradcheckModel
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import RealModule
 
 // MARK: - Public types
 
-/// The tunable constants of the transforms (SPEC section 3 and the
-/// `--margin`, `--slope`, `--floor` options of section 5).
+/// The tunable constants of the transforms (the `--margin`, `--slope` and
+/// `--floor` options). They are float64 numbers; a float32 evaluation rounds
+/// them to float32 first, like every other input.
 public struct TransformParameters: Sendable, Equatable {
   /// `where`: the offset delta in `-1/s - delta` (`--margin`, default 1e-5).
   public var margin: Double
   /// `leaky`: the negative-side slope alpha of `lrelu_alpha` (`--slope`, default 0.01).
   public var slope: Double
   /// `safe-softplus`: the floor delta of the margin, `1 + T*s >= delta`
-  /// (`--floor`, default 1e-6; meaningful in (0, 1)).
+  /// (`--floor`, default `defaultFloor(for:)` of the dtype; meaningful in (0, 1)).
   public var floor: Double
 
-  /// Creates parameters; the defaults are those of SPEC section 3.
+  /// Creates parameters; the defaults are the float64 defaults.
   public init(margin: Double = 1e-5, slope: Double = 0.01, floor: Double = 1e-6) {
     self.margin = margin
     self.slope = slope
     self.floor = floor
   }
+
+  /// The default parameters of a dtype: the same `margin` and `slope`, and the
+  /// floor `defaultFloor(for: dtype)`.
+  public init(defaultsFor dtype: DType) {
+    self.init(floor: Self.defaultFloor(for: dtype))
+  }
 }
 
-/// A transform's value and its two partial derivatives at one point.
-public struct TransformValue: Sendable, Equatable {
+/// A transform's value and its two partial derivatives at one point, in the
+/// precision `T` they were computed in.
+public struct TransformEvaluation<F: TransformScalar>: Sendable, Equatable {
   /// x_cond = T(x, s; beta).
-  public var value: Double
-  /// dT/dx (the `grad_x` of SPEC section 3).
-  public var dx: Double
+  public var value: F
+  /// dT/dx (the `grad_x` of a case).
+  public var dx: F
   /// dT/ds (multiplied by ds/dY it gives `grad_y`).
-  public var ds: Double
+  public var ds: F
 
   /// Creates a value from its three components.
-  public init(value: Double, dx: Double, ds: Double) {
+  public init(value: F, dx: F, ds: F) {
     self.value = value
     self.dx = dx
     self.ds = ds
   }
 
   /// All three components NaN: the result for invalid input.
-  static let nan = TransformValue(value: .nan, dx: .nan, ds: .nan)
+  static var nan: Self { Self(value: .nan, dx: .nan, ds: .nan) }
 }
+
+/// A float64 evaluation (value, dT/dx, dT/ds).
+public typealias TransformValue = TransformEvaluation<Double>
+
+/// A float32 evaluation (value, dT/dx, dT/ds).
+public typealias TransformValue32 = TransformEvaluation<Float>
 
 // MARK: - Scalar building blocks
 
@@ -66,23 +76,22 @@ public struct TransformValue: Sendable, Equatable {
 ///
 /// Precondition (not checked): `beta > 0`. For `beta*z` far below zero the
 /// result underflows to 0 like the true value `exp(beta*z)/beta`.
-public func softplusBeta(_ z: Double, beta: Double) -> Double {
-  max(z, 0) + log1p(exp(-beta * z.magnitude)) / beta
+public func softplusBeta<F: TransformScalar>(_ z: F, beta: F) -> F {
+  max(z, 0) + F.log(onePlus: F.exp(-beta * z.magnitude)) / beta
 }
 
 /// The logistic function `sigma(z) = 1 / (1 + exp(-z))`, evaluated as
 /// `1 / (1 + exp(-z))` for `z >= 0` and `exp(z) / (1 + exp(z))` for `z < 0`,
 /// so it neither overflows nor loses its relative accuracy for either sign.
-public func logistic(_ z: Double) -> Double {
-  if z >= 0 { return 1 / (1 + exp(-z)) }
-  let e = exp(z)
+public func logistic<F: TransformScalar>(_ z: F) -> F {
+  if z >= 0 { return 1 / (1 + F.exp(-z)) }
+  let e = F.exp(z)
   return e / (1 + e)
 }
 
 // MARK: - Transforms
 
-/// The transforms `T(x, s; beta)` of SPEC section 3 and their partial
-/// derivatives.
+/// The transforms `T(x, s; beta)` and their partial derivatives.
 ///
 /// - `where`: `T = x` if `1 + t > 0`, else `-1/s - delta`;
 ///   `dT/dx = 1` or `0`, `dT/ds = 0` or `1/s^2`.
@@ -96,7 +105,7 @@ public func logistic(_ z: Double) -> Double {
 /// with `t = x*s`, `c = sp_beta(1)`, `phi(t) = sp_beta(1 + t)/c - 1`.
 ///
 /// Conventions:
-/// - `t = x*s` and `1 + t` are carried in double-double precision (with `fma`),
+/// - `t = x*s` and `1 + t` are carried in doubled precision (with `fma`),
 ///   so branch decisions use the exact sign of `1 + x*s`, and `beta*(1 + t)`
 ///   keeps its digits even for `beta = 1000`. At `1 + x*s = 0` exactly the
 ///   active (else) branch of `where` and `leaky` is taken, with its derivatives.
@@ -111,60 +120,79 @@ public func logistic(_ z: Double) -> Double {
 ///   `beta > 0` finite and `x*s` finite (no overflow of the product); otherwise
 ///   every component is NaN, never a made-up value. `where` and `leaky` ignore `beta`.
 ///
-/// Accuracy: a few ulps relative wherever the result is a normal float64,
+/// Accuracy: a few ulps relative wherever the result is a normal number of its
+/// type (float64 or float32),
 /// except where the function itself is ill-conditioned (at a zero of T or of
 /// a derivative the error is relative to the size of the cancelling terms).
 public enum Transform {
-  /// Evaluates `T(x, s; beta)` and its partial derivatives for one point.
+  /// Evaluates `T(x, s; beta)` and its partial derivatives for one point in float64.
   public static func evaluate(
     _ kind: TransformKind, x: Double, s: Double, beta: Double,
     parameters: TransformParameters = .init()
   ) -> TransformValue {
+    evaluateInPrecision(kind, x: x, s: s, beta: beta, parameters: parameters)
+  }
+
+  /// Evaluates `T(x, s; beta)` and its partial derivatives for one point in the
+  /// arithmetic of `F` (`Float`: float32; the parameters are rounded to `F`). Calls
+  /// from other modules reach code specialized for `F` (through `F.evaluateTransform`).
+  public static func evaluate<F: TransformScalar>(
+    _ kind: TransformKind, x: F, s: F, beta: F,
+    parameters: TransformParameters = .init(defaultsFor: F.dtype)
+  ) -> TransformEvaluation<F> {
+    F.evaluateTransform(kind, x: x, s: s, beta: beta, parameters: parameters)
+  }
+
+  /// The implementation of `evaluate` in the arithmetic of `F` (the parameters rounded
+  /// to `F`).
+  static func evaluateInPrecision<F: TransformScalar>(
+    _ kind: TransformKind, x: F, s: F, beta: F, parameters: TransformParameters
+  ) -> TransformEvaluation<F> {
     guard x.isFinite, s.isFinite else { return .nan }
     switch kind {
     case .where:
       let g = TransformArguments(x: x, s: s, beta: 1)
-      return whereTransform(g, x: x, s: s, delta: parameters.margin)
+      return whereTransform(g, x: x, s: s, delta: F(parameters.margin))
     case .leaky:
       let g = TransformArguments(x: x, s: s, beta: 1)
-      return leaky(g, x: x, s: s, alpha: parameters.slope)
+      return leaky(g, x: x, s: s, alpha: F(parameters.slope))
     case .softplus:
       guard beta > 0, beta.isFinite, (x * s).isFinite else { return .nan }
       return softplus(TransformArguments(x: x, s: s, beta: beta), x: x, s: s)
     case .safeSoftplus:
       guard beta > 0, beta.isFinite, (x * s).isFinite else { return .nan }
       return safeSoftplus(
-        TransformArguments(x: x, s: s, beta: beta), x: x, beta: beta, delta: parameters.floor)
+        TransformArguments(x: x, s: s, beta: beta), x: x, beta: beta, delta: F(parameters.floor))
     }
   }
 
   /// Evaluates `T` elementwise over a batch: `result[b] = evaluate(kind, x[b], s[b])`.
   ///
   /// Precondition: `x.count == s.count`.
-  public static func evaluateBatch(
-    _ kind: TransformKind, x: [Double], s: [Double], beta: Double,
-    parameters: TransformParameters = .init()
-  ) -> [TransformValue] {
+  public static func evaluateBatch<F: TransformScalar>(
+    _ kind: TransformKind, x: [F], s: [F], beta: F,
+    parameters: TransformParameters = .init(defaultsFor: F.dtype)
+  ) -> [TransformEvaluation<F>] {
     precondition(x.count == s.count, "evaluateBatch: x has \(x.count) elements, s has \(s.count)")
-    var result: [TransformValue] = []
+    var result: [TransformEvaluation<F>] = []
     result.reserveCapacity(x.count)
     for b in 0..<x.count {
-      result.append(evaluate(kind, x: x[b], s: s[b], beta: beta, parameters: parameters))
+      result.append(evaluateInPrecision(kind, x: x[b], s: s[b], beta: beta, parameters: parameters))
     }
     return result
   }
 
-  /// The margin `1 + value*s` exactly as a user computes it in float64 (one
-  /// rounded product, one rounded sum; no fused multiply-add). This is the
-  /// quantity the `constraint` check of SPEC section 4 judges; it is NaN for
-  /// `softplus` at `s = 0` (`inf * 0`).
-  public static func floatMargin(value: Double, s: Double) -> Double {
+  /// The margin `1 + value*s` exactly as a user computes it in the precision of `F`
+  /// (one rounded product, one rounded sum; no fused multiply-add). This is the
+  /// quantity the `constraint` check judges; it is NaN for `softplus` at `s = 0`
+  /// (`inf * 0`).
+  public static func floatMargin<F: TransformScalar>(value: F, s: F) -> F {
     let product = value * s
     return 1 + product
   }
 
   /// The exact margin `1 + T*s` of the exact transform value (before the
-  /// rounding of `T` and of the product), evaluated stably:
+  /// rounding of `T` and of the product), evaluated stably in the precision of `F`:
   ///
   /// | kind | `1 + T*s` |
   /// |---|---|
@@ -172,34 +200,34 @@ public enum Transform {
   /// | `softplus` | `sp_beta(1 + t)` (NaN at `s = 0`, where `T` is undefined) |
   /// | `leaky` | `1 + t` if `1 + t > 0`, else `alpha*(1 + t)` |
   /// | `safe-softplus` | `delta + (1 - delta) sp_beta(1 + t)/sp_beta(1)`, always `>= delta` |
-  public static func exactMargin(
-    _ kind: TransformKind, x: Double, s: Double, beta: Double,
-    parameters: TransformParameters = .init()
-  ) -> Double {
+  public static func exactMargin<F: TransformScalar>(
+    _ kind: TransformKind, x: F, s: F, beta: F,
+    parameters: TransformParameters = .init(defaultsFor: F.dtype)
+  ) -> F {
     guard x.isFinite, s.isFinite else { return .nan }
     switch kind {
     case .where:
       let g = TransformArguments(x: x, s: s, beta: 1)
-      return g.uIsPositive ? g.u.value : -parameters.margin * s
+      return g.uIsPositive ? g.u.value : -F(parameters.margin) * s
     case .leaky:
       let g = TransformArguments(x: x, s: s, beta: 1)
-      return g.uIsPositive
-        ? g.u.value : parameters.slope * g.u.hi + parameters.slope * g.u.lo
+      let slope = F(parameters.slope)
+      return g.uIsPositive ? g.u.value : slope * g.u.hi + slope * g.u.lo
     case .softplus:
       guard beta > 0, beta.isFinite, s != 0 else { return .nan }
       return TransformArguments(x: x, s: s, beta: beta).softplusOfU
     case .safeSoftplus:
       guard beta > 0, beta.isFinite else { return .nan }
-      return safeSoftplusMargin(x: x, s: s, beta: beta, floor: parameters.floor)
+      return safeSoftplusMargin(x: x, s: s, beta: beta, floor: F(parameters.floor))
     }
   }
 
   /// The exact `safe-softplus` margin
   /// `1 + T*s = delta + (1 - delta) * sp_beta(1 + t) / sp_beta(1) >= delta`
   /// (delta = `floor`), finite for every finite `x`, `s` and positive `beta`.
-  public static func safeSoftplusMargin(x: Double, s: Double, beta: Double, floor: Double = 1e-6)
-    -> Double
-  {
+  public static func safeSoftplusMargin<F: TransformScalar>(
+    x: F, s: F, beta: F, floor: F = F(TransformParameters.defaultFloor(for: F.dtype))
+  ) -> F {
     guard x.isFinite, s.isFinite, beta > 0, beta.isFinite else { return .nan }
     let g = TransformArguments(x: x, s: s, beta: beta)
     let c = softplusBeta(1, beta: beta)
@@ -209,13 +237,13 @@ public enum Transform {
   // MARK: where
 
   /// `where`: `T = x` if `1 + t > 0`, else `-1/s - delta`.
-  static func whereTransform(_ g: TransformArguments, x: Double, s: Double, delta: Double)
-    -> TransformValue
+  static func whereTransform<F: TransformScalar>(_ g: TransformArguments<F>, x: F, s: F, delta: F)
+    -> TransformEvaluation<F>
   {
-    if g.uIsPositive { return TransformValue(value: x, dx: 1, ds: 0) }
+    if g.uIsPositive { return TransformEvaluation<F>(value: x, dx: 1, ds: 0) }
     // 1 + t <= 0 implies s != 0.
     let inverse = 1 / s
-    return TransformValue(value: -inverse - delta, dx: 0, ds: inverse / s)
+    return TransformEvaluation<F>(value: -inverse - delta, dx: 0, ds: inverse / s)
   }
 
   // MARK: leaky
@@ -223,13 +251,13 @@ public enum Transform {
   /// `leaky`: `T = (lrelu_alpha(1 + t) - 1)/s`, i.e. `x` if `1 + t > 0`, else
   /// `(alpha*(1 + t) - 1)/s = alpha x + (alpha - 1)/s` with
   /// `dT/dx = alpha`, `dT/ds = (1 - alpha)/s^2`.
-  static func leaky(_ g: TransformArguments, x: Double, s: Double, alpha: Double)
-    -> TransformValue
+  static func leaky<F: TransformScalar>(_ g: TransformArguments<F>, x: F, s: F, alpha: F)
+    -> TransformEvaluation<F>
   {
-    if g.uIsPositive { return TransformValue(value: x, dx: 1, ds: 0) }
+    if g.uIsPositive { return TransformEvaluation<F>(value: x, dx: 1, ds: 0) }
     // alpha*(1 + t) - 1 with 1 + t in double-double: one fused rounding, then a tiny correction.
-    let numerator = (-1.0).addingProduct(alpha, g.u.hi) + alpha * g.u.lo
-    return TransformValue(value: numerator / s, dx: alpha, ds: ((1 - alpha) / s) / s)
+    let numerator = F(-1).addingProduct(alpha, g.u.hi) + alpha * g.u.lo
+    return TransformEvaluation<F>(value: numerator / s, dx: alpha, ds: ((1 - alpha) / s) / s)
   }
 
   // MARK: softplus
@@ -247,11 +275,11 @@ public enum Transform {
   /// For `u <= 0`, with `E = exp(a) <= 1`:
   /// `T = (log1p(E)/beta - 1)/s`, `dT/dx = E/(1 + E)`,
   /// `dT/ds = K/s^2`, `K = sigma(-a) - (|a| sigma(a) + log1p(E))/beta`.
-  static func softplus(_ g: TransformArguments, x: Double, s: Double) -> TransformValue {
+  static func softplus<F: TransformScalar>(_ g: TransformArguments<F>, x: F, s: F) -> TransformEvaluation<F> {
     let beta = g.beta
     if s == 0 {
       // sp_beta(1) - 1 = log1p(exp(-beta))/beta > 0: T = +-inf, dT/ds -> -inf from both sides.
-      return TransformValue(
+      return TransformEvaluation<F>(
         value: s.sign == .minus ? -.infinity : .infinity, dx: logistic(beta), ds: -.infinity)
     }
     if g.uIsPositive {
@@ -263,26 +291,26 @@ public enum Transform {
       let e = sMagnitude.exponent
       let significand = sMagnitude.significand  // s = +-significand * 2^e, significand in [1, 2)
       // L/s = sign(s) * m * (log1p(w)/w) / (beta * significand) * 2^(k - e)
-      let ratio = w == 0 ? 1 : log1p(w) / w
+      let ratio = w == 0 ? 1 : F.log(onePlus: w) / w
       let quotientMagnitude = scaled(m * ratio / (beta * significand), k - e)
       let quotient = s < 0 ? -quotientMagnitude : quotientMagnitude
       let value = x + quotient
-      guard m != 0 else { return TransformValue(value: value, dx: dx, ds: -0.0) }
+      guard m != 0 else { return TransformEvaluation<F>(value: value, dx: dx, ds: -F.zero) }
       // M / s^2 = m [(1 + beta t)/(1 + w) + w S(v)/(1 + w)^2] / (beta significand^2)
       //           * 2^(k - 2e)
       let v = w / onePlusW
       let bracket = g.onePlusTau / onePlusW + w * logSeriesTail(v) / (onePlusW * onePlusW)
       let ds = -scaled(m * bracket / (beta * significand * significand), k - 2 * e)
-      return TransformValue(value: value, dx: dx, ds: ds)
+      return TransformEvaluation<F>(value: value, dx: dx, ds: ds)
     } else {
       let bigE = expDD(hi: g.a.hi, lo: g.a.lo)  // exp(a), a <= 0
       let onePlusE = 1 + bigE
-      let log1pE = log1p(bigE)
+      let log1pE = F.log(onePlus: bigE)
       let value = (log1pE / beta - 1) / s
       let sigmaA = bigE / onePlusE
       let sigmaMinusA = 1 / onePlusE
       let k = sigmaMinusA - ((-g.a.value) * sigmaA + log1pE) / beta
-      return TransformValue(value: value, dx: sigmaA, ds: (k / s) / s)
+      return TransformEvaluation<F>(value: value, dx: sigmaA, ds: (k / s) / s)
     }
   }
 
@@ -298,8 +326,8 @@ public enum Transform {
   /// - `dT/ds = (1 - delta)/c * beta * x^2 * H(tau)`,
   ///   `H(tau) = (tau ell'(tau) - ell(tau))/tau^2 = G'(tau) = integral_0^1 v rho(beta + v tau) dv`,
   ///   `rho(z) = sigma(z) sigma(-z) > 0`, so `H > 0` and `H(0) = rho(beta)/2`.
-  static func safeSoftplus(_ g: TransformArguments, x: Double, beta: Double, delta: Double)
-    -> TransformValue
+  static func safeSoftplus<F: TransformScalar>(_ g: TransformArguments<F>, x: F, beta: F, delta: F)
+    -> TransformEvaluation<F>
   {
     let c = softplusBeta(1, beta: beta)
     let scale = (1 - delta) / c
@@ -308,14 +336,14 @@ public enum Transform {
     let sigmaA = logisticDD(hi: g.a.hi, lo: g.a.lo)
     // dT/ds = scale * beta * x^2 * H, assembled from x = +-xm 2^xe and H = m 2^k so
     // that it neither underflows in H (a factor exp(-beta)) nor overflows in x^2 early.
-    let ds: Double
+    let ds: F
     if x == 0 || h.m == 0 {
       ds = 0
     } else {
       let xm = x.magnitude.significand
       ds = scaled(((scale * beta) * h.m) * (xm * xm), h.k + 2 * x.magnitude.exponent)
     }
-    return TransformValue(value: (scale * gValue) * x, dx: scale * sigmaA, ds: ds)
+    return TransformEvaluation<F>(value: (scale * gValue) * x, dx: scale * sigmaA, ds: ds)
   }
 
   /// `G(tau) = ell(tau)/tau`, `ell(tau) = log1p(sigma(beta) expm1(tau))`, using the
@@ -326,21 +354,21 @@ public enum Transform {
   /// - `q < -1/2` (`1 + q` would cancel): `1 + q = (exp(-beta) + exp(tau))/(1 + exp(-beta))`,
   ///   `ell = max(-beta, tau) + log1p(exp(-|a|)) - log1p(exp(-beta))`, all `|ell| >= log 2`.
   /// The low part of `tau` enters through `G' = H` (`h`).
-  static func safeG(_ g: TransformArguments, h: Double) -> Double {
+  static func safeG<F: TransformScalar>(_ g: TransformArguments<F>, h: F) -> F {
     let beta = g.beta
     let tau = g.tau.hi
     let sigmaBeta = logistic(beta)
-    let base: Double
-    if tau.magnitude < 1e-100 {
+    let base: F
+    if tau.magnitude < F.tinyTau {
       return sigmaBeta + h * (tau + g.tau.lo)
     } else if tau > 30 {
-      base = (tau + log1p(exp(-g.a.hi)) - log1p(exp(-beta))) / tau
+      base = (tau + F.log(onePlus: F.exp(-g.a.hi)) - F.log(onePlus: F.exp(-beta))) / tau
     } else {
-      let q = sigmaBeta * expm1(tau)
+      let q = sigmaBeta * F.expMinusOne(tau)
       if q >= -0.5 {
-        base = log1p(q) / tau
+        base = F.log(onePlus: q) / tau
       } else {
-        let ell = max(-beta, tau) + log1p(exp(-g.a.hi.magnitude)) - log1p(exp(-beta))
+        let ell = max(-beta, tau) + F.log(onePlus: F.exp(-g.a.hi.magnitude)) - F.log(onePlus: F.exp(-beta))
         base = ell / tau
       }
     }
@@ -363,17 +391,17 @@ public enum Transform {
   ///   `y = -exp(-a) expm1(tau)/(1 + exp(-beta))`;
   ///   and for `a <= 0`: `D = beta sigma(-a) + log1p(exp(-beta)) - (|a| sigma(a) + log1p(exp(a)))`.
   ///   These cancel by at most a small factor when `|tau| > 2`. Then `H = D/tau^2`.
-  static func safeH(_ g: TransformArguments) -> (m: Double, k: Int) {
+  static func safeH<F: TransformScalar>(_ g: TransformArguments<F>) -> (m: F, k: Int) {
     let beta = g.beta
     let tau = g.tau.hi
     if tau.magnitude <= 2 {
       let (mBeta, kBeta) = scaledExp(hi: -beta, lo: 0)
       let expMinusBeta = scaled(mBeta, kBeta)
-      let rule = gaussLegendre20
-      var sum = 0.0
+      let rule = F.gaussLegendre20
+      var sum: F = 0
       for i in 0..<rule.nodes.count {
         let v = rule.nodes[i]
-        let decay = exp(-v * tau)
+        let decay = F.exp(-v * tau)
         let onePlusE = 1 + expMinusBeta * decay
         sum += rule.weights[i] * v * ((mBeta * decay) / (onePlusE * onePlusE))
       }
@@ -383,19 +411,19 @@ public enum Transform {
       let (mBeta, kBeta) = scaledExp(hi: -beta, lo: 0)
       let expMinusBeta = scaled(mBeta, kBeta)
       let onePlusWa = 1 + expDD(hi: -g.a.hi, lo: -g.a.lo)
-      let rise = -expm1(-tau)  // 1 - exp(-tau)
+      let rise = -F.expMinusOne(-tau)  // 1 - exp(-tau)
       let y = expMinusBeta * rise / onePlusWa
-      let ratio = y == 0 ? 1 : log1p(y) / y
-      let dScaled = (rise * ratio - tau * exp(-tau)) / onePlusWa
+      let ratio = y == 0 ? 1 : F.log(onePlus: y) / y
+      let dScaled = (rise * ratio - tau * F.exp(-tau)) / onePlusWa
       return (mBeta * ((dScaled / tau) / tau), kBeta)
     }
     if g.a.hi > 0 {
       let (mA, kA) = scaledExp(hi: -g.a.hi, lo: -g.a.lo)
       let wa = scaled(mA, kA)
-      let onePlusWb = 1 + exp(-beta)
-      let rise = -expm1(tau)  // 1 - exp(tau)
+      let onePlusWb = 1 + F.exp(-beta)
+      let rise = -F.expMinusOne(tau)  // 1 - exp(tau)
       let y = wa * rise / onePlusWb
-      let ratio = y == 0 ? 1 : log1p(y) / y
+      let ratio = y == 0 ? 1 : F.log(onePlus: y) / y
       let dScaled = (-tau) / (1 + wa) - ratio * rise / onePlusWb
       return (mA * ((dScaled / tau) / tau), kA)
     }
@@ -403,176 +431,7 @@ public enum Transform {
     let onePlusE = 1 + bigE
     let sigmaA = bigE / onePlusE
     let sigmaMinusA = 1 / onePlusE
-    let d = (beta * sigmaMinusA + log1p(exp(-beta))) - ((-g.a.value) * sigmaA + log1p(bigE))
+    let d = (beta * sigmaMinusA + F.log(onePlus: F.exp(-beta))) - ((-g.a.value) * sigmaA + F.log(onePlus: bigE))
     return ((d / tau) / tau, 0)
   }
-}
-
-// MARK: - Internals
-
-/// A double-double number `hi + lo`, `|lo| <= ulp(hi)/2` (unnormalized after
-/// non-finite steps, where `lo` is 0).
-struct TransformDD: Sendable, Equatable {
-  var hi: Double
-  var lo: Double
-  /// `hi + lo` rounded.
-  var value: Double { hi + lo }
-}
-
-/// Error-free sum: `a + b = s + err` exactly (Knuth); `err = 0` if `s` is not finite.
-@inline(__always)
-func transformTwoSum(_ a: Double, _ b: Double) -> TransformDD {
-  let s = a + b
-  guard s.isFinite else { return TransformDD(hi: s, lo: 0) }
-  let bb = s - a
-  let err = (a - (s - bb)) + (b - bb)
-  return TransformDD(hi: s, lo: err)
-}
-
-/// Error-free product via fma: `a * b = p + err` (exact unless `p` is subnormal);
-/// `err = 0` if `p` is not finite.
-@inline(__always)
-func transformTwoProduct(_ a: Double, _ b: Double) -> TransformDD {
-  let p = a * b
-  guard p.isFinite else { return TransformDD(hi: p, lo: 0) }
-  return TransformDD(hi: p, lo: (-p).addingProduct(a, b))
-}
-
-/// The arguments every transform derives from `(x, s, beta)`, in double-double:
-/// `t = x*s`, `u = 1 + t`, `tau = beta*t`, `a = beta*u = beta + tau`.
-struct TransformArguments {
-  let beta: Double
-  let t: TransformDD
-  let u: TransformDD
-  let tau: TransformDD
-  let a: TransformDD
-
-  init(x: Double, s: Double, beta: Double) {
-    self.beta = beta
-    t = transformTwoProduct(x, s)
-    var u = transformTwoSum(1, t.hi)
-    u.lo += t.lo
-    self.u = u
-    var tau = transformTwoProduct(beta, t.hi)
-    tau.lo += beta * t.lo
-    self.tau = tau
-    var a = transformTwoSum(beta, tau.hi)
-    a.lo += tau.lo
-    self.a = a
-  }
-
-  /// The exact sign test `1 + x*s > 0`.
-  var uIsPositive: Bool { u.hi > 0 || (u.hi == 0 && u.lo > 0) }
-
-  /// `1 + beta*t` (the bracket of softplus's dT/ds), rounded once from double-double.
-  var onePlusTau: Double {
-    let sum = transformTwoSum(1, tau.hi)
-    return sum.hi + (sum.lo + tau.lo)
-  }
-
-  /// `sp_beta(u) = u_+ + log1p(exp(-|a|))/beta` with `u` and `a` in double-double.
-  var softplusOfU: Double {
-    if uIsPositive {
-      let w = expDD(hi: -a.hi, lo: -a.lo)
-      return u.hi + (u.lo + log1p(w) / beta)
-    }
-    return log1p(expDD(hi: a.hi, lo: a.lo)) / beta
-  }
-}
-
-/// `exp(hi + lo)` for `|lo|` at most an ulp of `hi`: `exp(hi) * (1 + lo)`.
-@inline(__always)
-func expDD(hi: Double, lo: Double) -> Double {
-  let e = exp(hi)
-  return e + e * lo
-}
-
-/// `sigma(hi + lo) = sigma(hi) + sigma(hi) sigma(-hi) lo` for a tiny `lo`.
-@inline(__always)
-func logisticDD(hi: Double, lo: Double) -> Double {
-  let p = logistic(hi)
-  let q = logistic(-hi)
-  return p + (p * q) * lo
-}
-
-/// `m * 2^k` (rounded once, overflowing to infinity and underflowing gradually).
-@inline(__always)
-func scaled(_ m: Double, _ k: Int) -> Double {
-  Double(sign: .plus, exponent: k, significand: m)
-}
-
-/// `exp(hi + lo) = m * 2^k` with `m` in about `[0.7, 1.42]`, never overflowing or
-/// underflowing: `k = round(hi/ln 2)`, `r = (hi - k ln2Hi) - k ln2Lo + lo`, `m = exp(r)`
-/// (Cody-Waite reduction with fdlibm's split of ln 2; `k*ln2Hi` is exact for
-/// `|k| < 2^21`). For `hi < -10^6` returns `(0, 0)`: then `exp` is below `2^-1.4e6`,
-/// beyond any scaling by a finite double. For `hi > 10^6` returns `(inf, 0)`.
-func scaledExp(hi: Double, lo: Double) -> (m: Double, k: Int) {
-  if hi < -1e6 { return (0, 0) }
-  if hi > 1e6 { return (.infinity, 0) }
-  let ln2Hi = 6.93147180369123816490e-01
-  let ln2Lo = 1.90821492927058770002e-10
-  let k = (hi / 0.69314718055994530942).rounded()
-  let r = (hi - k * ln2Hi) - k * ln2Lo + lo
-  return (exp(r), Int(k))
-}
-
-/// `S(v) = sum_{k>=2} v^(k-2)/k = (-log1p(-v) - v)/v^2` for `0 <= v <= 1/2`, summed
-/// as a series of positive terms (no cancellation). At most 64 terms:
-/// `(1/2)^62/64 < 2^-67`.
-func logSeriesTail(_ v: Double) -> Double {
-  var sum = 0.5
-  var power = 1.0
-  var k = 3.0
-  while k < 67 {
-    power *= v
-    let term = power / k
-    if term <= 0x1p-60 * sum { break }
-    sum += term
-    k += 1
-  }
-  return sum
-}
-
-/// Gauss-Legendre rule with 20 nodes on [0, 1] (nodes increasing), computed once by
-/// Newton's method on the Legendre polynomial (at most 100 iterations per node).
-let gaussLegendre20: (nodes: [Double], weights: [Double]) = gaussLegendreRule(count: 20)
-
-/// Nodes and weights of the `n`-point Gauss-Legendre rule mapped to [0, 1].
-func gaussLegendreRule(count n: Int) -> (nodes: [Double], weights: [Double]) {
-  var nodes = [Double](repeating: 0, count: n)
-  var weights = [Double](repeating: 0, count: n)
-  let pi = 3.14159265358979323846
-  for i in 0..<((n + 1) / 2) {
-    var z = cos(pi * (Double(i) + 0.75) / (Double(n) + 0.5))
-    var derivative = 0.0
-    for _ in 0..<100 {
-      var p0 = 1.0
-      var p1 = z
-      for j in 2...n {
-        let p2 = ((2 * Double(j) - 1) * z * p1 - (Double(j) - 1) * p0) / Double(j)
-        p0 = p1
-        p1 = p2
-      }
-      derivative = Double(n) * (z * p1 - p0) / (z * z - 1)
-      let step = p1 / derivative
-      z -= step
-      if step.magnitude <= 1e-17 { break }
-    }
-    // Recompute P_n' at the converged node for the weight.
-    var p0 = 1.0
-    var p1 = z
-    for j in 2...n {
-      let p2 = ((2 * Double(j) - 1) * z * p1 - (Double(j) - 1) * p0) / Double(j)
-      p0 = p1
-      p1 = p2
-    }
-    derivative = Double(n) * (z * p1 - p0) / (z * z - 1)
-    let weight = 2 / ((1 - z * z) * derivative * derivative)
-    // z is the i-th largest root; map x -> (1 + x)/2 on [0, 1].
-    nodes[n - 1 - i] = (1 + z) / 2
-    nodes[i] = (1 - z) / 2
-    weights[n - 1 - i] = weight / 2
-    weights[i] = weight / 2
-  }
-  return (nodes, weights)
 }

@@ -1,4 +1,5 @@
 import EigenCore
+import FiniteDifferences
 #if canImport(Glibc)
   import Glibc
 #endif

@@ -1,4 +1,4 @@
-/// The Taylor remainder test of the `taylor` check (SPEC section 4): along a direction
+/// The Taylor remainder test (the `taylor` check of gradcheck): along a direction
 /// `w`, the first-order remainder `r(h) = |f(z + h w) - f(z) - h g|` with
 /// `g = <grad f(z), w>` shrinks like `h^2` when `g` is right and only like `h` when it
 /// is wrong. The test needs no tolerance on the gradient itself (no step-size choice
@@ -7,7 +7,6 @@
 #if canImport(Glibc)
   import Glibc
 #endif
-import GradcheckModel
 
 /// Outcome of the Taylor remainder test.
 public enum TaylorVerdict: String, Sendable, Equatable, CaseIterable {
@@ -23,7 +22,7 @@ public enum TaylorVerdict: String, Sendable, Equatable, CaseIterable {
   case inconclusive
 
   /// The check status: `inconclusive` maps to `skip` (never a false failure).
-  public var status: Status {
+  public var status: FDStatus {
     switch self {
     case .pass: .pass
     case .warn: .warn
@@ -40,9 +39,9 @@ public struct TaylorResult: Sendable, Equatable {
   /// window); `nil` when inconclusive.
   public var order: Double?
   /// Every evaluated step with a finite remainder: `(h, r(h))`, largest step first.
-  public var series: [SeriesPoint]
+  public var series: [FDPoint]
   /// The points whose slopes gave `order`, largest step first (empty when none).
-  public var window: [SeriesPoint]
+  public var window: [FDPoint]
   /// The starting step `h0` (in units of the direction).
   public var initialStep: Double
   /// Number of calls of `f`: 1 (at `z`) + one per step of the ladder.
@@ -51,7 +50,7 @@ public struct TaylorResult: Sendable, Equatable {
   public var message: String
 
   public init(
-    verdict: TaylorVerdict, order: Double?, series: [SeriesPoint], window: [SeriesPoint],
+    verdict: TaylorVerdict, order: Double?, series: [FDPoint], window: [FDPoint],
     initialStep: Double, evaluations: Int, message: String
   ) {
     self.verdict = verdict
@@ -62,17 +61,13 @@ public struct TaylorResult: Sendable, Equatable {
     self.evaluations = evaluations
     self.message = message
   }
-
-  /// As a `CheckResult`: value = observed order, tolerance = `passOrder`, series =
-  /// remainder against step.
-  public func checkResult(passOrder: Double = TaylorTest().passOrder) -> CheckResult {
-    CheckResult(
-      status: verdict.status, value: order, tolerance: passOrder, message: message,
-      series: series)
-  }
 }
 
 /// The Taylor remainder test on a ladder of steps `h_j = h0 * 2^-j`.
+///
+/// Every step is positive, so the test is one-sided: at a point where `f` is only
+/// piecewise smooth, give it the one-sided slope `f'(z; w)` (a correct one gives order 2
+/// on a piecewise smooth f, the other side's slope order 1).
 ///
 /// Algorithm (every evaluation made once, all loops bounded):
 /// 1. `f0 = f(z)`; `h0 = stepFactor * max(|z|_inf, scale) / |w|_inf` (default
@@ -183,9 +178,9 @@ public struct TaylorTest: Sendable, Equatable {
     let f0 = line(0)
     var calls = 1
     func result(_ v: TaylorVerdict, _ msg: String, order: Double? = nil,
-                points: [Point] = [], window: [SeriesPoint] = []) -> TaylorResult {
+                points: [Point] = [], window: [FDPoint] = []) -> TaylorResult {
       let series = points.sorted { $0.j < $1.j }.filter { $0.r.isFinite }
-        .map { SeriesPoint(step: $0.h, error: $0.r) }
+        .map { FDPoint(step: $0.h, error: $0.r) }
       return TaylorResult(
         verdict: v, order: order, series: series, window: window, initialStep: h0,
         evaluations: calls, message: msg)
@@ -239,7 +234,7 @@ public struct TaylorTest: Sendable, Equatable {
     let chosen = windows.last(where: { $0.spread <= settledSpread }) ?? windows.last!
     let settled = chosen.spread <= settledSpread
     let order = chosen.median
-    let windowPoints = chosen.points.map { SeriesPoint(step: $0.h, error: $0.r) }
+    let windowPoints = chosen.points.map { FDPoint(step: $0.h, error: $0.r) }
     let sameSign = chosen.points.allSatisfy { $0.signed > 0 } || chosen.points.allSatisfy { $0.signed < 0 }
     let reachesH0 = (chosen.points.last?.j ?? -1) >= 0
     let deepest = chosen.points.last!
@@ -335,14 +330,4 @@ public struct TaylorTest: Sendable, Equatable {
     }
     return windows.sorted { ($0.points.last!.j, $0.points.first!.j) < ($1.points.last!.j, $1.points.first!.j) }
   }
-}
-
-/// `x` with two decimals (`2.00`, `-0.35`), for orders in messages.
-func formatFixed(_ x: Double) -> String {
-  if !x.isFinite { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
-  if abs(x) >= 1e15 { return formatScientific(x) }
-  let cents = Int((abs(x) * 100).rounded())
-  let sign = x < 0 && cents != 0 ? "-" : ""
-  let frac = cents % 100
-  return "\(sign)\(cents / 100).\(frac < 10 ? "0" : "")\(frac)"
 }

@@ -1,8 +1,7 @@
 import EigenCore
-import GradcheckModel
 import Testing
 
-@testable import GradCheckCore
+@testable import FiniteDifferences
 
 #if canImport(Glibc)
   import Glibc
@@ -197,8 +196,5 @@ struct TaylorCase {
     #expect(abs(p.error - (expm1(p.step) - p.step)) <= 1e-15 + 1e-9 * p.error)
   }
   #expect(r.window.count == TaylorTest().windowSlopes + 1)
-  let check = r.checkResult()
-  #expect(check.status == .pass && check.value == r.order && check.tolerance == 1.8)
-  #expect(check.series == r.series)
   #expect(r.message.hasPrefix("observed order 2.0"), "\(r.message)")
 }

@@ -1,8 +1,7 @@
 import EigenCore
-import GradcheckModel
 import Testing
 
-@testable import GradCheckCore
+@testable import FiniteDifferences
 
 #if canImport(Glibc)
   import Glibc
@@ -208,7 +207,7 @@ func knownFunction(_ c: KnownCase) throws {
     #expect(est.errorEstimates[o] <= 1e-9 * abs(exact[o]), "output \(o)")
   }
   #expect(est.table.count == 6)
-  #expect(est.series(output: 1).count == 6)
+  #expect(est.errorEstimatePoints(output: 1).count == 6)
   #expect(est.table.map(\.step) == engine.stepSequence(initialStep: 0.01))
 }
 
@@ -391,7 +390,7 @@ func seededJacobians(_ rng: inout SeededRNG, n: Int, m: Int) -> (exact: [Double]
 @Test func correctGradientsPass() {
   var rng = SeededRNG(seed: 11)
   let rule = GradientComparison()
-  var statuses: [Status: Int] = [:]
+  var statuses: [FDStatus: Int] = [:]
   var worst = 0.0
   for _ in 0..<500 {
     let n = 1 + rng.int(below: 5)
@@ -497,8 +496,6 @@ func seededJacobians(_ rng: inout SeededRNG, n: Int, m: Int) -> (exact: [Double]
   let p = rule.compare(analytic: [1, 1 + 1e-7], numeric: [1, 1], errorEstimates: [0, 0])
   #expect(p.status == .pass && p.worstIndex == 1)
   #expect(p.message.hasPrefix("max normalized error 9."), "\(p.message)")
-  let check = p.checkResult()
-  #expect(check.status == .pass && check.tolerance == 1 && check.value == p.value)
 }
 
 @Test func nonFiniteAndEmpty() {

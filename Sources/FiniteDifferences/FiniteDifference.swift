@@ -1,4 +1,4 @@
-/// The finite-difference engine of the `gradient` check (SPEC section 4): central
+/// The finite-difference engine (the `gradient` check of gradcheck): central
 /// differences over a geometric step sequence, Richardson extrapolation, and an error
 /// estimate for every derivative (truncation + rounding), numdifftools/GSL style.
 ///
@@ -8,7 +8,6 @@
 #if canImport(Glibc)
   import Glibc
 #endif
-import GradcheckModel
 
 // MARK: - Results
 
@@ -66,16 +65,16 @@ public struct DerivativeEstimate: Sendable, Equatable {
   /// Number of outputs.
   public var outputCount: Int { estimates.count }
 
-  /// Error estimate against step for one output (largest step first), for the
-  /// HTML convergence plot of the `gradient` check.
-  public func series(output: Int) -> [SeriesPoint] {
-    table.map { SeriesPoint(step: $0.step, error: $0.errorEstimates[output]) }
+  /// Error estimate against step for one output (largest step first), for
+  /// convergence plots.
+  public func errorEstimatePoints(output: Int) -> [FDPoint] {
+    table.map { FDPoint(step: $0.step, error: $0.errorEstimates[output]) }
   }
 
   /// Actual error `|central - exact|` against step for one output (largest step
   /// first), when the exact (or analytic) derivative is known.
-  public func centralErrorSeries(output: Int, exact: Double) -> [SeriesPoint] {
-    table.map { SeriesPoint(step: $0.step, error: abs($0.central[output] - exact)) }
+  public func centralErrorPoints(output: Int, exact: Double) -> [FDPoint] {
+    table.map { FDPoint(step: $0.step, error: abs($0.central[output] - exact)) }
   }
 }
 
@@ -280,92 +279,31 @@ public struct CentralDifference: Sendable, Equatable {
     let levelsK = richardsonLevels
     for o in 0..<outputs {
       // Level 0 and its rounding.
-      var t = Array(repeating: Array(repeating: Double.nan, count: n), count: levelsK + 1)
-      var rho = t
+      var t0 = Array(repeating: Double.nan, count: n)
+      var rho0 = t0
       for i in 0..<n {
         let gp = plus[i][o]
         let gm = minus[i][o]
         let d = (gp - gm) / widths[i]
-        t[0][i] = d
+        t0[i] = d
         central[i][o] = d
-        rho[0][i] =
+        rho0[i] =
           (relativeNoise * (abs(gp) + abs(gm)) + 2 * absoluteNoise) / widths[i]
           + Double.ulpOfOne * abs(d) * inputMag / hs[i]
       }
-      // Richardson levels.
-      var factor = 1.0
-      if levelsK >= 1 {
-        for k in 1...levelsK {
-          factor *= ratio * ratio
-          let a = 1 / (factor - 1)
-          for i in 0..<(n - k) {
-            t[k][i] = t[k - 1][i + 1] + (t[k - 1][i + 1] - t[k - 1][i]) * a
-            rho[k][i] = (1 + a) * rho[k - 1][i + 1] + a * rho[k - 1][i]
-          }
-        }
+      // Richardson levels, error estimates, the best candidate (a row with no usable
+      // candidate still shows its plain central difference).
+      let column = RichardsonColumn(
+        level0: t0, rounding0: rho0, steps: hs, levels: levelsK, factorStep: ratio * ratio,
+        divergenceFactor: Self.divergenceFactor)
+      for i in 0..<n {
+        rowValues[i][o] = column.rowValues[i]
+        rowErrors[i][o] = column.rowErrors[i]
       }
-      // Error estimates and the best candidate.
-      for k in 0...levelsK {
-        let count = n - k
-        for i in 0..<count {
-          let value = t[k][i]
-          var err = Double.infinity
-          if value.isFinite && rho[k][i].isFinite {
-            var trunc = 0.0
-            var usable = true
-            if k >= 1 {
-              let c = abs(value - t[k - 1][i + 1])
-              if c.isFinite { trunc = max(trunc, c) } else { usable = false }
-            }
-            // The two nearest entries of the same level: i-1 and i+1 inside, the two on
-            // the one available side at either end.
-            let neighbours: [Int] =
-              i == 0 ? [1, 2] : (i == count - 1 ? [i - 1, i - 2] : [i - 1, i + 1])
-            for jn in neighbours where jn >= 0 && jn < count {
-              let c = abs(value - t[k][jn])
-              if c.isFinite { trunc = max(trunc, c) } else { usable = false }
-            }
-            // Values at smaller steps are closer to the limit (less truncation) up to
-            // their rounding: a candidate far from any of them is not converged.
-            if i + 2 < count {
-              for jn in (i + 2)..<count {
-                let c = abs(value - t[k][jn]) - rho[k][jn]
-                if c.isFinite { trunc = max(trunc, c) }
-              }
-            }
-            if usable { err = trunc + rho[k][i] }
-          }
-          if err < rowErrors[i][o] {
-            rowErrors[i][o] = err
-            rowValues[i][o] = value
-          }
-          if err < errors[o] {
-            errors[o] = err
-            estimates[o] = value
-            bestSteps[o] = hs[i]
-            levels[o] = k
-          }
-        }
-      }
-      // Divergence: if the plain differences at the three smallest steps move apart
-      // faster and faster (each gap >= 1.5 times the previous one) by far more than
-      // rounding explains (last gap > divergenceFactor * rounding), the sequence is
-      // not converging (a kink or a pole closer than the smallest step makes
-      // D_i ~ 1/h_i): no estimate can be trusted, the error estimate is +infinity.
-      if n >= 4 {
-        let d1 = abs(t[0][n - 3] - t[0][n - 4])
-        let d2 = abs(t[0][n - 2] - t[0][n - 3])
-        let d3 = abs(t[0][n - 1] - t[0][n - 2])
-        if d2 >= 1.5 * d1 && d3 >= 1.5 * d2
-          && d3 > Self.divergenceFactor * (rho[0][n - 1] + rho[0][n - 2])
-        {
-          errors[o] = .infinity
-        }
-      }
-      // A row with no usable candidate still shows its best finite value.
-      for i in 0..<n where rowValues[i][o].isNaN {
-        rowValues[i][o] = t[0][i]
-      }
+      estimates[o] = column.estimate
+      errors[o] = column.error
+      bestSteps[o] = column.step
+      levels[o] = column.level
     }
     let table = (0..<n).map { i in
       DifferenceStep(
@@ -439,218 +377,4 @@ public struct CentralDifference: Sendable, Equatable {
     }
     return JacobianEstimate(estimates: est, errorEstimates: err, columns: columns, evaluations: calls)
   }
-}
-
-// MARK: - Comparison rule
-
-/// The verdict of comparing analytic derivatives with finite-difference ones.
-public struct GradientComparisonResult: Sendable, Equatable {
-  /// `pass`, `warn` or `fail` (`skip` when there is nothing to compare).
-  public var status: Status
-  /// Largest normalized error `|a_j - n_j| / (tol_j + k * err_j)` (fail above 1).
-  public var value: Double
-  /// The tolerance `value` is held to: always 1 (the rule is normalized).
-  public var tolerance: Double
-  /// One line naming the worst entry.
-  public var message: String
-  /// Index of the entry the message names (`nil` when there are no entries).
-  public var worstIndex: Int?
-
-  public init(status: Status, value: Double, tolerance: Double, message: String, worstIndex: Int?) {
-    self.status = status
-    self.value = value
-    self.tolerance = tolerance
-    self.message = message
-    self.worstIndex = worstIndex
-  }
-
-  /// As a `CheckResult` of the results model.
-  public func checkResult(series: [SeriesPoint]? = nil) -> CheckResult {
-    CheckResult(status: status, value: value, tolerance: tolerance, message: message, series: series)
-  }
-}
-
-/// The pass/warn/fail rule for analytic against numeric derivatives.
-///
-/// For entry `j` with analytic `a`, numeric `n` and FD error estimate `e`:
-///
-///     tol_j = relativeTolerance * max(|a|, |n|) + absoluteTolerance * S
-///     fail  when |a - n| >  tol_j + errorMultiplier * e
-///     warn  when tol_j < |a - n| <= tol_j + errorMultiplier * e
-///           (agrees only within the FD error bar: the FD cannot resolve the tolerance)
-///     pass  when |a - n| <= tol_j
-///
-/// `S` is the gradient scale, by default `max_j max(|a_j|, |n_j|)`; for directional
-/// derivatives `<grad, w>` pass `S = max_d sum_i |a_i w_di|` (the size of the terms,
-/// which may cancel). Non-finite analytic entries fail; a non-finite numeric entry or
-/// error estimate (with a finite analytic one) is a warn (the FD could not evaluate:
-/// that proves nothing against the gradient). `fail` takes precedence over `warn`.
-///
-/// Policy constants (defaults) and reasons:
-/// - `relativeTolerance = 1e-6`: the Richardson FD is accurate to about 1e-10 relative on
-///   smooth cases and analytic eigenvalue gradients to about `eps * kappa` (< 1e-10 for
-///   the conditioning classified `smooth`), so 1e-6 leaves four orders of margin against
-///   false failures while a 1e-4 relative error in one entry is still 100x over it.
-/// - `absoluteTolerance = 1e-8` (times `S`): FD errors are absolute, set by the scale of
-///   the function, not by the size of the entry; an entry that is zero or tiny relative to
-///   the gradient cannot be resolved relative to itself. 1e-8 of the largest entry is far
-///   above the FD error (~1e-12 S) and far below the errors a wrong formula makes.
-///   Consequence: an error smaller than 1e-8 S in an entry much smaller than S is not seen.
-/// - `errorMultiplier = 3`: the error estimate is built from differences of neighbouring
-///   extrapolants plus a rounding model (`eps |f|` per value by default), which
-///   understates the rounding of functions that cancel large terms. Measured on 24 000
-///   seeded outputs of random exp/polynomial/sin compositions: error above the estimate
-///   in 0.05 % of them, never by more than 2.0x (never at all when the engine is given the
-///   function's own rounding bound). 3 covers that without hiding real errors, since the
-///   estimate is ~1e-12 relative on smooth cases.
-public struct GradientComparison: Sendable, Equatable {
-  /// Relative tolerance; default 1e-6.
-  public var relativeTolerance: Double
-  /// Absolute tolerance as a fraction of the gradient scale `S`; default 1e-8.
-  public var absoluteTolerance: Double
-  /// Multiple of the FD error estimate added to the tolerance before failing; default 3.
-  public var errorMultiplier: Double
-
-  public init(relativeTolerance: Double = 1e-6, absoluteTolerance: Double = 1e-8, errorMultiplier: Double = 3) {
-    precondition(relativeTolerance >= 0 && absoluteTolerance >= 0 && errorMultiplier >= 0)
-    self.relativeTolerance = relativeTolerance
-    self.absoluteTolerance = absoluteTolerance
-    self.errorMultiplier = errorMultiplier
-  }
-
-  /// Compares analytic with numeric derivatives entry by entry.
-  ///
-  /// - Parameters:
-  ///   - analytic: analytic derivatives (flattened).
-  ///   - numeric: finite-difference estimates, same order.
-  ///   - errorEstimates: FD error estimates, same order.
-  ///   - scale: gradient scale `S` for the absolute floor (default: largest |entry|).
-  ///   - labels: names of the entries for the message (default `entry j`).
-  public func compare(
-    analytic: [Double], numeric: [Double], errorEstimates: [Double], scale: Double? = nil,
-    labels: [String]? = nil
-  ) -> GradientComparisonResult {
-    precondition(analytic.count == numeric.count && numeric.count == errorEstimates.count,
-      "analytic, numeric and errorEstimates differ in length")
-    if let labels { precondition(labels.count == analytic.count, "labels differ in length") }
-    func name(_ j: Int) -> String { labels?[j] ?? "entry \(j)" }
-    let count = analytic.count
-    guard count > 0 else {
-      return GradientComparisonResult(
-        status: .skip, value: 0, tolerance: 1, message: "no derivatives to compare", worstIndex: nil)
-    }
-    // Non-finite analytic entries fail outright.
-    if let j = analytic.firstIndex(where: { !$0.isFinite }) {
-      return GradientComparisonResult(
-        status: .fail, value: .infinity, tolerance: 1,
-        message: "\(name(j)): analytic derivative is not finite (\(formatScientific(analytic[j])))",
-        worstIndex: j)
-    }
-    var s = 0.0
-    if let scale, scale.isFinite {
-      s = abs(scale)
-    } else {
-      for j in 0..<count {
-        s = max(s, abs(analytic[j]))
-        if numeric[j].isFinite { s = max(s, abs(numeric[j])) }
-      }
-    }
-    var worstFail = -1
-    var worstFailValue = -1.0
-    var worstWarn = -1
-    var worstWarnRatio = 1.0
-    var unresolved = -1
-    var maxValue = 0.0
-    for j in 0..<count {
-      let a = analytic[j]
-      let n = numeric[j]
-      let e = errorEstimates[j]
-      guard n.isFinite && e.isFinite else {
-        if unresolved < 0 { unresolved = j }
-        continue
-      }
-      let diff = abs(a - n)
-      let tol = relativeTolerance * max(abs(a), abs(n)) + absoluteTolerance * s
-      let bound = tol + errorMultiplier * abs(e)
-      let normalized = bound > 0 ? diff / bound : (diff == 0 ? 0 : .infinity)
-      if normalized > worstFailValue {
-        worstFailValue = normalized
-        worstFail = j
-      }
-      maxValue = max(maxValue, normalized)
-      let ratio = tol > 0 ? diff / tol : (diff == 0 ? 0 : .infinity)
-      if normalized <= 1 && ratio > worstWarnRatio {
-        worstWarnRatio = ratio
-        worstWarn = j
-      }
-    }
-    func detail(_ j: Int) -> String {
-      let a = analytic[j]
-      let n = numeric[j]
-      let tol = relativeTolerance * max(abs(a), abs(n)) + absoluteTolerance * s
-      return "\(name(j)): analytic \(formatScientific(a)), numeric \(formatScientific(n))"
-        + " +- \(formatScientific(errorEstimates[j])), |diff| \(formatScientific(abs(a - n)))"
-        + ", tol \(formatScientific(tol))"
-    }
-    if worstFail >= 0 && worstFailValue > 1 {
-      return GradientComparisonResult(
-        status: .fail, value: maxValue, tolerance: 1,
-        message: "gradient mismatch at \(detail(worstFail))", worstIndex: worstFail)
-    }
-    if unresolved >= 0 {
-      return GradientComparisonResult(
-        status: .warn, value: maxValue, tolerance: 1,
-        message: "finite differences could not resolve \(name(unresolved)) (numeric "
-          + "\(formatScientific(numeric[unresolved])) +- \(formatScientific(errorEstimates[unresolved])))",
-        worstIndex: unresolved)
-    }
-    if worstWarn >= 0 {
-      return GradientComparisonResult(
-        status: .warn, value: maxValue, tolerance: 1,
-        message: "FD error estimate too large to resolve the tolerance at \(detail(worstWarn))",
-        worstIndex: worstWarn)
-    }
-    return GradientComparisonResult(
-      status: .pass, value: maxValue, tolerance: 1,
-      message: "max normalized error \(formatScientific(maxValue)) at \(detail(worstFail))",
-      worstIndex: worstFail)
-  }
-}
-
-// MARK: - Formatting
-
-/// `x` in scientific notation with three significant digits (`-1.23e-05`, `0`, `nan`,
-/// `inf`), for one-line messages; deterministic on a given platform.
-func formatScientific(_ x: Double) -> String {
-  if x.isNaN { return "nan" }
-  if x.isInfinite { return x < 0 ? "-inf" : "inf" }
-  if x == 0 { return "0" }
-  let sign = x < 0 ? "-" : ""
-  var v = abs(x)
-  var shift = 0
-  if v < 1e-290 {
-    v *= 1e30
-    shift = -30
-  }
-  var e = Int(log10(v).rounded(.down))
-  var m = v / pow(10, Double(e))
-  if m >= 10 {
-    m /= 10
-    e += 1
-  } else if m < 1 {
-    m *= 10
-    e -= 1
-  }
-  var digits = Int((m * 100).rounded())
-  if digits >= 1000 {
-    digits = 100
-    e += 1
-  }
-  e += shift
-  let d0 = digits / 100
-  let rest = digits % 100
-  let frac = rest < 10 ? "0\(rest)" : "\(rest)"
-  let ae = abs(e)
-  let exp = (e < 0 ? "-" : "+") + (ae < 10 ? "0\(ae)" : "\(ae)")
-  return "\(sign)\(d0).\(frac)e\(exp)"
 }
