@@ -25,8 +25,14 @@ let familySimplicityOrder: [String] = [
 func familyRank(_ c: CaseResult) -> Int {
   if c.source != nil { return 0 }
   guard let f = c.family else { return 10_000 }
-  if let i = familySimplicityOrder.firstIndex(of: f) { return 1 + i }
-  if f.hasPrefix("lapack-"), let k = Int(f.dropFirst(7)) { return 100 + k }
+  return groupRank(f)
+}
+
+/// `familyRank` of a group name (a fixture path ends in `.json`).
+func groupRank(_ g: String) -> Int {
+  if g.hasSuffix(".json") { return 0 }
+  if let i = familySimplicityOrder.firstIndex(of: g) { return 1 + i }
+  if g.hasPrefix("lapack-"), let k = Int(g.dropFirst(7)) { return 100 + k }
   return 1_000
 }
 
@@ -221,7 +227,14 @@ extension ModeStats {
     return "\(b.count) bands from \(b.first!) to \(b.last!)"
   }
   var xText: String { shortList(xCases.values, more: xCases.more, limit: 8) }
-  var groupText: String { shortList(groups.values, more: groups.more, limit: 5) }
+  /// The groups, simplest first (`familySimplicityOrder`; fixture paths before families).
+  var groupText: String {
+    let sorted = groups.values.sorted { a, b in
+      let ra = groupRank(a), rb = groupRank(b)
+      return ra != rb ? ra < rb : a < b
+    }
+    return shortList(sorted, more: groups.more, limit: 5)
+  }
   var orderText: String {
     shortList(orders.values.sorted().map(String.init), more: orders.more, limit: 10)
   }

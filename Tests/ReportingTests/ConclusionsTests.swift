@@ -45,7 +45,7 @@ struct ConclusionsTests {
     // Smallest N, then the simplest family (symmetric before gaussian), then smallest |x|.
     #expect(m.representative?.id == "d")
     #expect(m.betaText == "1, 5" && m.orderText == "3, 8")
-    #expect(m.groupText == "lapack-3, gaussian, symmetric")
+    #expect(m.groupText == "symmetric, gaussian, lapack-3")
     #expect(modeSentence(a.modes[1].key).hasPrefix("leaky"))
   }
 
