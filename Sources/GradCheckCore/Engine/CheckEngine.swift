@@ -562,7 +562,7 @@ public struct CheckEngine: Sendable {
     let label = spec.x.label.map { " x=\($0)" } ?? ""
     let id = "\(job.name)[\(spec.x.index)]\(label) \(spec.transform.rawValue) beta=\(formatExact(spec.beta))"
     let repro = caseRepro(
-      jobPrefix: job.repro, xLabel: spec.x.label, transform: spec.transform, beta: spec.beta,
+      jobPrefix: job.repro, xLabel: spec.x.label, transform: spec.transform.rawValue, beta: spec.beta,
       spectral: spectral, options: options)
     return CaseResult(
       id: id, source: job.source, index: spec.x.index, family: job.family, n: job.y.rows,

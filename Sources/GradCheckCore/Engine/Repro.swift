@@ -3,18 +3,18 @@ import Spectral
 
 /// The command that reruns exactly one case: the job's own prefix (the command, its input
 /// and the selector of one matrix: `check FILE --index K`, `sweep --family F --n N --index K`),
-/// then `--x-case LABEL` for a generated x edge case, the transform, the beta, the spectral
+/// then `--x-case LABEL` for a generated x edge case, the transform (its name), the beta, the spectral
 /// quantity and the seed (always, so a fixture's own spectral quantity cannot change the
 /// rerun), the sentinel when set, and every parameter that differs from its default
 /// (`--margin`, `--slope`, `--floor`, `--max-grad`). Run as printed it yields that one
 /// case with the same id and status.
 func caseRepro(
-  jobPrefix: String, xLabel: String?, transform: TransformKind, beta: Double,
+  jobPrefix: String, xLabel: String?, transform: String, beta: Double,
   spectral: SpectralKind, options: EngineOptions
 ) -> String {
   var r = jobPrefix
   if let l = xLabel { r += " --x-case \(l)" }
-  r += " --transform \(transform.rawValue) --beta \(formatExact(beta))"
+  r += " --transform \(transform) --beta \(formatExact(beta))"
   r += " --spectral \(spectral.rawValue) --seed \(options.seed)"
   if let v = options.sentinel { r += " --sentinel \(formatExact(v))" }
   r += nonDefaultParameters(options)
