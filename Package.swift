@@ -28,6 +28,8 @@ let package = Package(
     .target(name: "GSLReference", dependencies: ["CGSL", "EigenCore"]),
     /// Plain value types shared by the engine, the I/O and the renderers.
     .target(name: "GradcheckModel"),
+    /// The one number formatter family (messages, reports, ids, commands); no dependencies.
+    .target(name: "NumberFormat"),
     /// Spectral quantities s(Y), ds/dY, and the transforms T(x, s; beta).
     .target(
       name: "Spectral",
@@ -35,19 +37,21 @@ let package = Package(
         "EigenCore", "GradcheckModel", .product(name: "RealModule", package: "swift-numerics"),
       ]),
     /// Finite differences with Richardson extrapolation and error estimates, the
-    /// comparison rule, the Taylor remainder test: a library of its own (standard
-    /// library only).
-    .target(name: "FiniteDifferences"),
+    /// comparison rule, the Taylor remainder test: a library of its own (no GSL,
+    /// eigen solver or CLI; only the number formatter).
+    .target(name: "FiniteDifferences", dependencies: ["NumberFormat"]),
     /// Checks, classification, case runner, selftest.
     .target(
       name: "GradCheckCore",
-      dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel", "FiniteDifferences"]),
+      dependencies: ["EigenCore", "GSLReference", "Spectral", "GradcheckModel", "FiniteDifferences", "NumberFormat"]),
+    /// `gradcheck selftest`: deliberately wrong gradient sources the checks must catch.
+    .target(name: "GradcheckSelfTest", dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel"]),
 
     // MARK: - I/O and rendering
     /// Strict JSON, fixture files, results files, atomic writes.
     .target(name: "GradcheckIO", dependencies: ["GradcheckModel"]),
     /// Pure functions from results to Markdown, HTML and JUnit XML.
-    .target(name: "Reporting", dependencies: ["GradcheckModel"]),
+    .target(name: "Reporting", dependencies: ["GradcheckModel", "NumberFormat"]),
     /// Client of the external evaluator protocol (`gradcheck-exec/1`): the user's program
     /// as a process speaking JSON lines over stdin/stdout.
     .target(name: "ExternalEvaluator", dependencies: ["GradcheckModel"]),
@@ -56,8 +60,8 @@ let package = Package(
     .executableTarget(
       name: "gradcheck",
       dependencies: [
-        "EigenCore", "GSLReference", "Spectral", "GradCheckCore", "GradcheckModel",
-        "GradcheckIO", "Reporting",
+        "EigenCore", "GSLReference", "Spectral", "GradCheckCore", "GradcheckSelfTest", "GradcheckModel",
+        "GradcheckIO", "Reporting", "NumberFormat",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -76,14 +80,18 @@ let package = Package(
       exclude: ["reference_transforms.py", "reference_transforms_float32.py"]),
     .testTarget(
       name: "GradCheckCoreTests",
-      dependencies: ["GradCheckCore", "EigenCore", "Spectral", "GradcheckModel", "GSLReference", "FiniteDifferences"]),
-    .testTarget(name: "FiniteDifferencesTests", dependencies: ["FiniteDifferences", "EigenCore"]),
-    .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
-    .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
+      dependencies: [
+        "GradCheckCore", "GradcheckSelfTest", "EigenCore", "Spectral", "GradcheckModel", "GSLReference",
+        "FiniteDifferences",
+      ]),
+    .testTarget(name: "FiniteDifferencesTests", dependencies: ["FiniteDifferences", "EigenCore", "NumberFormat"]),
     .testTarget(
       name: "ExternalEvaluatorTests",
       dependencies: ["ExternalEvaluator", "GradcheckModel", "Spectral", "EigenCore"],
       exclude: ["Evaluators"]),
+    .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
+    .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
+    .testTarget(name: "NumberFormatTests", dependencies: ["NumberFormat"]),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),
   ]
 )

@@ -1,3 +1,4 @@
+import NumberFormat
 /// The check of a gradient at a point where `f` may be only piecewise smooth: the
 /// analytic directional derivative `a = <g, d>` must lie between the left derivative
 /// `L = -f'(p; -d)` and the right one `R = f'(p; d)` (a necessary condition for `g` to be
@@ -78,21 +79,21 @@ extension GradientComparison {
       case .discontinuous(let jump):
         return result(
           .skip, .neither, reason: est.regularity.reason,
-          "discontinuous: f jumps by \(formatScientific(jump)) on the \(name) side")
+          "discontinuous: f jumps by \(formatNumber(jump)) on the \(name) side")
       case .unboundedDerivative(let p):
         return result(
           .skip, .neither, reason: est.regularity.reason,
-          "unbounded-derivative: on the \(name) side f(p + h d) - f(p) ~ h^\(formatFixed(p))")
+          "unbounded-derivative: on the \(name) side f(p + h d) - f(p) ~ h^\(formatNumber(p))")
       }
     }
     guard a.isFinite else {
-      return result(.fail, .neither, value: .infinity, "analytic directional derivative is not finite (\(formatScientific(a)))")
+      return result(.fail, .neither, value: .infinity, "analytic directional derivative is not finite (\(formatNumber(a)))")
     }
     guard l.isFinite && r.isFinite && el.isFinite && er.isFinite else {
       return result(
         .warn, .neither,
-        "one-sided differences could not resolve the bracket (left \(formatScientific(l)) +- "
-          + "\(formatScientific(el)), right \(formatScientific(r)) +- \(formatScientific(er)))")
+        "one-sided differences could not resolve the bracket (left \(formatNumber(l)) +- "
+          + "\(formatNumber(el)), right \(formatNumber(r)) +- \(formatNumber(er)))")
     }
     let s = scale.flatMap { $0.isFinite ? abs($0) : nil } ?? max(abs(a), abs(l), abs(r))
     let tolL = tolerance(analytic: a, numeric: l, scale: s)
@@ -126,15 +127,15 @@ extension GradientComparison {
       side = dist == 0 ? .between : .neither
     }
     let numbers =
-      "analytic \(formatScientific(a)), left \(formatScientific(l)) +- \(formatScientific(el)), "
-      + "right \(formatScientific(r)) +- \(formatScientific(er))"
+      "analytic \(formatNumber(a)), left \(formatNumber(l)) +- \(formatNumber(el)), "
+      + "right \(formatNumber(r)) +- \(formatNumber(er))"
     var what: String
     switch side {
     case .between where degenerate: what = "matches the two-sided derivative (left and right agree)"
     case .between: what = "between the one-sided derivatives"
     case .left: what = "matches the left derivative"
     case .right: what = "matches the right derivative"
-    case .neither: what = "outside the bracket by \(formatScientific(dist)) (bound \(formatScientific(bound)))"
+    case .neither: what = "outside the bracket by \(formatNumber(dist)) (bound \(formatNumber(bound)))"
     }
     if status == .warn { what += " only within the error bar" }
     return result(status, side, degenerate: degenerate, value: value, "\(what): \(numbers)")

@@ -1,3 +1,4 @@
+import NumberFormat
 /// The one-call checks: `checkGradient(of:gradient:at:)` for `f: R^n -> R` and
 /// `checkJacobian(of:jacobian:at:)` for `f: R^n -> R^m`. Each compares every entry of
 /// the analytic derivative with a Richardson-extrapolated central difference (with its
@@ -107,9 +108,9 @@ public struct GradientCheckReport: Sendable, Equatable, CustomStringConvertible 
     var rows = [header]
     for e in entries {
       rows.append([
-        label(output: e.output, input: e.input), formatScientific(e.analytic),
-        formatScientific(e.numeric), formatScientific(e.errorEstimate),
-        formatScientific(e.normalizedError), e.status.rawValue,
+        label(output: e.output, input: e.input), formatNumber(e.analytic),
+        formatNumber(e.numeric), formatNumber(e.errorEstimate),
+        formatNumber(e.normalizedError), e.status.rawValue,
       ])
     }
     let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
@@ -211,7 +212,7 @@ func derivativeCheck(
   let message =
     "\(status.rawValue): entries \(comparison.status.rawValue), \(comparison.message); "
     + "taylor \(taylorStatus.rawValue)\(taylorNote)"
-    + (taylor.order.map { ", order \(formatFixed($0))" } ?? "")
+    + (taylor.order.map { ", order \(formatNumber($0))" } ?? "")
   return GradientCheckReport(
     status: status, message: message, point: x, outputs: m, isJacobian: isJacobian,
     entries: entries, comparison: comparison, taylor: taylor, taylorDirection: direction,

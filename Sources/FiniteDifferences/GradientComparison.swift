@@ -1,3 +1,4 @@
+import NumberFormat
 /// The comparison rule of analytic derivatives against finite-difference ones, with
 /// its tolerance policy.
 
@@ -145,7 +146,7 @@ public struct GradientComparison: Sendable, Equatable {
     if let j = analytic.firstIndex(where: { !$0.isFinite }) {
       return GradientComparisonResult(
         status: .fail, value: .infinity, tolerance: 1,
-        message: "\(name(j)): analytic derivative is not finite (\(formatScientific(analytic[j])))",
+        message: "\(name(j)): analytic derivative is not finite (\(formatNumber(analytic[j])))",
         worstIndex: j)
     }
     let s = scale.flatMap { $0.isFinite ? abs($0) : nil }
@@ -180,9 +181,9 @@ public struct GradientComparison: Sendable, Equatable {
       let a = analytic[j]
       let n = numeric[j]
       let tol = tolerance(analytic: a, numeric: n, scale: s)
-      return "\(name(j)): analytic \(formatScientific(a)), numeric \(formatScientific(n))"
-        + " +- \(formatScientific(errorEstimates[j])), |diff| \(formatScientific(abs(a - n)))"
-        + ", tol \(formatScientific(tol))"
+      return "\(name(j)): analytic \(formatNumber(a)), numeric \(formatNumber(n))"
+        + " +- \(formatNumber(errorEstimates[j])), |diff| \(formatNumber(abs(a - n)))"
+        + ", tol \(formatNumber(tol))"
     }
     if worstFail >= 0 && worstFailValue > 1 {
       return GradientComparisonResult(
@@ -193,7 +194,7 @@ public struct GradientComparison: Sendable, Equatable {
       return GradientComparisonResult(
         status: .warn, value: maxValue, tolerance: 1,
         message: "finite differences could not resolve \(name(unresolved)) (numeric "
-          + "\(formatScientific(numeric[unresolved])) +- \(formatScientific(errorEstimates[unresolved])))",
+          + "\(formatNumber(numeric[unresolved])) +- \(formatNumber(errorEstimates[unresolved])))",
         worstIndex: unresolved)
     }
     if worstWarn >= 0 {
@@ -204,7 +205,7 @@ public struct GradientComparison: Sendable, Equatable {
     }
     return GradientComparisonResult(
       status: .pass, value: maxValue, tolerance: 1,
-      message: "max normalized error \(formatScientific(maxValue)) at \(detail(worstFail))",
+      message: "max normalized error \(formatNumber(maxValue)) at \(detail(worstFail))",
       worstIndex: worstFail)
   }
 }

@@ -1,3 +1,4 @@
+import NumberFormat
 /// The Taylor remainder test (the `taylor` check of gradcheck): along a direction
 /// `w`, the first-order remainder `r(h) = |f(z + h w) - f(z) - h g|` with
 /// `g = <grad f(z), w>` shrinks like `h^2` when `g` is right and only like `h` when it
@@ -186,10 +187,10 @@ public struct TaylorTest: Sendable, Equatable {
         evaluations: calls, message: msg)
     }
     guard f0.isFinite else {
-      return result(.inconclusive, "f is not finite at the point (\(formatScientific(f0)))")
+      return result(.inconclusive, "f is not finite at the point (\(formatNumber(f0)))")
     }
     guard g.isFinite else {
-      return result(.inconclusive, "analytic directional derivative is not finite (\(formatScientific(g)))")
+      return result(.inconclusive, "analytic directional derivative is not finite (\(formatNumber(g)))")
     }
 
     var points: [Point] = []  // in evaluation order; j unique
@@ -238,11 +239,11 @@ public struct TaylorTest: Sendable, Equatable {
     let sameSign = chosen.points.allSatisfy { $0.signed > 0 } || chosen.points.allSatisfy { $0.signed < 0 }
     let reachesH0 = (chosen.points.last?.j ?? -1) >= 0
     let deepest = chosen.points.last!
-    let range = "steps \(formatScientific(chosen.points.first!.h))..\(formatScientific(deepest.h))"
-    let orderText = formatFixed(order)
+    let range = "steps \(formatNumber(chosen.points.first!.h))..\(formatNumber(deepest.h))"
+    let orderText = formatNumber(order)
     if order >= passOrder {
       return result(
-        .pass, "observed order \(orderText) >= \(formatFixed(passOrder)) over \(range)",
+        .pass, "observed order \(orderText) >= \(formatNumber(passOrder)) over \(range)",
         order: order, points: points, window: windowPoints)
     }
     if settled && order >= 0.5 && order < failOrder && sameSign && reachesH0 {
@@ -250,14 +251,14 @@ public struct TaylorTest: Sendable, Equatable {
       let slope = g + deepest.signed / deepest.h
       return result(
         .fail,
-        "observed order \(orderText) < \(formatFixed(failOrder)) over \(range): remainder is O(h), "
-          + "analytic directional derivative \(formatScientific(g)) is off by about "
-          + "\(formatScientific(g - slope)) ((f(z+hw)-f(z))/h = \(formatScientific(slope)))",
+        "observed order \(orderText) < \(formatNumber(failOrder)) over \(range): remainder is O(h), "
+          + "analytic directional derivative \(formatNumber(g)) is off by about "
+          + "\(formatNumber(g - slope)) ((f(z+hw)-f(z))/h = \(formatNumber(slope)))",
         order: order, points: points, window: windowPoints)
     }
     let reason: String
     if !settled {
-      reason = "remainder never settles in the asymptotic regime (slopes spread \(formatFixed(chosen.spread)))"
+      reason = "remainder never settles in the asymptotic regime (slopes spread \(formatNumber(chosen.spread)))"
     } else if order < 0.5 {
       reason = "remainder does not decrease with the step (noise above the rounding model)"
     } else if order < failOrder && !sameSign {
@@ -265,7 +266,7 @@ public struct TaylorTest: Sendable, Equatable {
     } else if order < failOrder {
       reason = "window found only above the initial step (remainder at rounding level below it)"
     } else {
-      reason = "order between \(formatFixed(failOrder)) and \(formatFixed(passOrder))"
+      reason = "order between \(formatNumber(failOrder)) and \(formatNumber(passOrder))"
     }
     if order < failOrder && !reachesH0 {
       return result(

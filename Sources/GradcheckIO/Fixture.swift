@@ -7,65 +7,6 @@ import GradcheckModel
 /// The format tag of fixture files.
 public let fixtureFormat = "gradcheck-fixture/1"
 
-/// Values a fixture expects the tool to reproduce (for example exported from PyTorch),
-/// compared for the fixture's own single transform and beta. Any subset may be given.
-public struct FixtureExpect: Sendable, Equatable {
-  /// `s` per batch element (B values).
-  public var lambdaMin: [Double]?
-  /// `x_cond` per batch element (B values).
-  public var xCond: [Double]?
-  /// `dT/dx` per batch element (B values).
-  public var gradX: [Double]?
-  /// `dT/ds * ds/dY` per batch element (B x N x N, same layout as `y`).
-  public var gradY: [[[Double]]]?
-
-  public init(
-    lambdaMin: [Double]? = nil, xCond: [Double]? = nil, gradX: [Double]? = nil,
-    gradY: [[[Double]]]? = nil
-  ) {
-    self.lambdaMin = lambdaMin
-    self.xCond = xCond
-    self.gradX = gradX
-    self.gradY = gradY
-  }
-
-  /// Whether no value is expected.
-  public var isEmpty: Bool { lambdaMin == nil && xCond == nil && gradX == nil && gradY == nil }
-}
-
-/// An expected status (SPEC section 6, `outcomes`): every field but `check` and `status`
-/// is an optional filter. A matching expected `fail` that fails is reported as `xfail`;
-/// one that passes is `xpass`.
-public struct Outcome: Sendable, Equatable {
-  /// Batch index the expectation applies to (nil: every index).
-  public var index: Int?
-  /// Transform it applies to (nil: every transform).
-  public var transform: TransformKind?
-  /// Beta it applies to (nil: every beta).
-  public var beta: Double?
-  public var check: CheckName
-  /// One of `pass`, `warn`, `fail`, `skip`.
-  public var status: Status
-
-  public init(
-    index: Int? = nil, transform: TransformKind? = nil, beta: Double? = nil, check: CheckName,
-    status: Status
-  ) {
-    self.index = index
-    self.transform = transform
-    self.beta = beta
-    self.check = check
-    self.status = status
-  }
-
-  /// Whether this expectation applies to a case (every given filter equal).
-  public func matches(index: Int, transform: TransformKind?, beta: Double?) -> Bool {
-    (self.index == nil || self.index == index)
-      && (self.transform == nil || self.transform == transform)
-      && (self.beta == nil || self.beta == beta)
-  }
-}
-
 /// One validated fixture file.
 public struct Fixture: Sendable, Equatable {
   /// The path as given (relative paths stay relative).
@@ -88,7 +29,7 @@ public struct Fixture: Sendable, Equatable {
   public var spectral: SpectralKind?
   /// Precision of the `expect` values (default `float64`).
   public var dtype: DType
-  public var expect: FixtureExpect
+  public var expect: ExpectedValues
   public var outcomes: [Outcome]
 
   /// A fixture from values; `n` and `batchCount` are taken from `y`. `name` defaults to
@@ -98,7 +39,7 @@ public struct Fixture: Sendable, Equatable {
     path: String, name: String? = nil, description: String? = nil, x: [Double],
     y: [[[Double]]], transforms: [TransformKind]? = nil, betas: [Double]? = nil,
     spectral: SpectralKind? = nil, dtype: DType = .float64,
-    expect: FixtureExpect = FixtureExpect(), outcomes: [Outcome] = []
+    expect: ExpectedValues = ExpectedValues(), outcomes: [Outcome] = []
   ) {
     self.path = path
     self.name = name ?? fileStem(path)
@@ -345,7 +286,7 @@ private struct FixtureValidator {
     if let v = root["dtype"], let d = enumName(v, "dtype", DType.self, what: "dtype") { dtype = d }
 
     // expect
-    var expect = FixtureExpect()
+    var expect = ExpectedValues()
     if let v = root["expect"] {
       if let m = v.members {
         checkKeys(m, known: expectKeys, prefix: "expect")

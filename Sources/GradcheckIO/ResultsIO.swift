@@ -135,8 +135,9 @@ private func encodeCase(_ c: CaseResult) -> String {
 }
 
 private func encodeCheck(_ r: CheckResult) -> String {
-  var m: [(String, String)] = [
-    ("status", JSONWriter.string(r.status.rawValue)),
+  var m: [(String, String)] = [("status", JSONWriter.string(r.status.rawValue))]
+  if let code = r.code { m.append(("code", JSONWriter.string(code))) }
+  m += [
     ("value", JSONWriter.number(r.value)),
     ("tolerance", JSONWriter.number(r.tolerance)),
     ("message", JSONWriter.string(r.message)),
@@ -439,7 +440,7 @@ private struct ResultsDecoder {
     "repro", "eigen_solves",
   ]
   static let checkNames = CheckName.allCases.map(\.rawValue)
-  static let checkKeys = ["status", "value", "tolerance", "message", "series"]
+  static let checkKeys = ["status", "code", "value", "tolerance", "message", "series"]
 
   func results(_ root: JSONValue) throws(ResultsError) -> Results {
     let h = try header(root)
@@ -535,15 +536,20 @@ private struct ResultsDecoder {
   func check(_ v: JSONValue, _ p: String) throws(ResultsError) -> CheckResult {
     let o = try object(v, p, known: Self.checkKeys)
     var series: [SeriesPoint]?
-    if let s = member(o, "series", hint: 4), !s.isNull {
+    if let s = member(o, "series", hint: 5), !s.isNull {
       series = try pairs(s, sub(p, "series")).map { SeriesPoint(step: $0.0, error: $0.1) }
     }
-    return CheckResult(
+    // Files written before reason codes have none.
+    var code: String?
+    if let c = member(o, "code", hint: 1), !c.isNull { code = try string(c, sub(p, "code")) }
+    var result = CheckResult(
       status: try name(try field(o, p, "status", hint: 0), sub(p, "status"), Status.self),
-      value: try optionalNumber(try field(o, p, "value", hint: 1), sub(p, "value")),
-      tolerance: try optionalNumber(try field(o, p, "tolerance", hint: 2), sub(p, "tolerance")),
-      message: try string(try field(o, p, "message", hint: 3), sub(p, "message")),
+      value: try optionalNumber(try field(o, p, "value", hint: 2), sub(p, "value")),
+      tolerance: try optionalNumber(try field(o, p, "tolerance", hint: 3), sub(p, "tolerance")),
+      message: try string(try field(o, p, "message", hint: 4), sub(p, "message")),
       series: series)
+    result.code = code
+    return result
   }
 }
 

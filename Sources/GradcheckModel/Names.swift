@@ -1,7 +1,7 @@
-/// Stable names of the SPEC (sections 2-4). Every name used on the command line,
+/// Stable names (see docs/checks.md and docs/cli.md). Every name used on the command line,
 /// in fixtures and in results comes from here.
 
-/// The transforms of SPEC section 3.
+/// The transforms `x_cond = T(x, s; beta)`.
 public enum TransformKind: String, CaseIterable, Sendable, Codable, Hashable {
   case `where` = "where"
   case softplus = "softplus"
@@ -9,19 +9,19 @@ public enum TransformKind: String, CaseIterable, Sendable, Codable, Hashable {
   case safeSoftplus = "safe-softplus"
 }
 
-/// The spectral quantities of SPEC section 2.
+/// The spectral quantities s(Y).
 public enum SpectralKind: String, CaseIterable, Sendable, Codable, Hashable {
   case minRealEigenvalue = "min-real-eigenvalue"
   case minRealPart = "min-real-part"
   case minSingularValue = "min-singular-value"
 }
 
-/// Precision in which a fixture's `expect` values were computed (SPEC section 6).
+/// Precision in which a fixture's `expect` values were computed.
 public enum DType: String, CaseIterable, Sendable, Codable, Hashable {
   case float64, float32
 }
 
-/// Case classification (SPEC section 4), in the order in which they are tested.
+/// Case classification, in the order in which they are tested.
 public enum Classification: String, CaseIterable, Sendable, Codable, Hashable {
   case noRealEigenvalue = "no-real-eigenvalue"
   case nonsmooth = "nonsmooth"
@@ -30,7 +30,7 @@ public enum Classification: String, CaseIterable, Sendable, Codable, Hashable {
   case smooth = "smooth"
 }
 
-/// The checks of SPEC section 4, in their canonical (report and file) order.
+/// The checks (see docs/checks.md), in their canonical (report and file) order.
 public enum CheckName: String, CaseIterable, Sendable, Codable, Hashable, Comparable {
   case constraint, finite, gradient, taylor, growth, fidelity, solver, expect
 
@@ -70,5 +70,18 @@ public enum Status: String, CaseIterable, Sendable, Codable, Hashable {
     case .warn: strict
     default: false
     }
+  }
+}
+
+extension DType {
+  /// The rounding unit `u` of the `expect` comparisons: the error a correct evaluation in
+  /// this dtype can make, well above its eps to allow for another solver and summation
+  /// order (1e-8 for float64, 1e-4 for float32).
+  public var expectUnit: Double { self == .float64 ? 1e-8 : 1e-4 }
+
+  /// The tolerance of an expected `lambda_min`: `u (|lambda| + kappa |Y|_F)`, the error of a
+  /// backward-stable solver on an eigenvalue of condition number kappa (at least 1).
+  public func lambdaMinTolerance(expected lambda: Double, kappa: Double, normY: Double) -> Double {
+    expectUnit * (abs(lambda) + max(kappa, 1) * normY)
   }
 }

@@ -1,4 +1,4 @@
-/// The results model (`gradcheck-results/1`, SPEC section 7): plain values,
+/// The results model (`gradcheck-results/1`, see docs/results-format.md): plain values,
 /// produced by the engine, encoded by GradcheckIO and rendered by Reporting.
 
 /// The format tag of results files.
@@ -20,6 +20,8 @@ public struct SeriesPoint: Sendable, Equatable, Hashable {
 /// The result of one check of one case.
 public struct CheckResult: Sendable, Equatable {
   public var status: Status
+  /// The stable reason code (`ReasonCode`, kebab-case); nil in files written before codes.
+  public var code: String?
   /// The measured value (margin, error, order, ...); `nil` when not measured.
   public var value: Double?
   /// The tolerance the value was held to; `nil` when none applies.
@@ -30,10 +32,11 @@ public struct CheckResult: Sendable, Equatable {
   public var series: [SeriesPoint]?
 
   public init(
-    status: Status, value: Double? = nil, tolerance: Double? = nil, message: String,
-    series: [SeriesPoint]? = nil
+    status: Status, code: ReasonCode? = nil, value: Double? = nil, tolerance: Double? = nil,
+    message: String, series: [SeriesPoint]? = nil
   ) {
     self.status = status
+    self.code = code?.rawValue
     self.value = value
     self.tolerance = tolerance
     self.message = message
@@ -184,22 +187,52 @@ public struct Results: Sendable, Equatable {
   }
 }
 
-extension CaseResult {
-  /// The canonical order of cases in results files: group (fixture path or family),
-  /// N, index, transform (SPEC order), beta, then id. Runs, shards and merges all sort
-  /// with it, so the same cases always give the same bytes.
-  public static func canonicalOrder(_ a: CaseResult, _ b: CaseResult) -> Bool {
+/// The canonical order of cases, defined once: group (fixture path or family), N, index,
+/// transform (in `TransformKind` order, none first), beta (none first), spectral quantity,
+/// then id. Results files, runs, shards and merges all sort with it, and the commands that
+/// stream results order their work by its leading fields, so the same cases always give
+/// the same bytes.
+public struct CaseOrderKey: Comparable, Sendable {
+  public var group: String
+  public var n: Int
+  public var index: Int
+  public var transform: Int
+  public var beta: Double
+  public var spectral: Int
+  public var id: String
+
+  public init(
+    group: String, n: Int, index: Int, transform: TransformKind? = nil, beta: Double? = nil,
+    spectral: SpectralKind = .minRealEigenvalue, id: String = ""
+  ) {
+    self.group = group
+    self.n = n
+    self.index = index
+    self.transform = transform.map { TransformKind.allCases.firstIndex(of: $0)! } ?? -1
+    self.beta = beta ?? -.infinity
+    self.spectral = SpectralKind.allCases.firstIndex(of: spectral)!
+    self.id = id
+  }
+
+  public static func < (a: CaseOrderKey, b: CaseOrderKey) -> Bool {
     if a.group != b.group { return a.group < b.group }
     if a.n != b.n { return a.n < b.n }
     if a.index != b.index { return a.index < b.index }
-    let ta = a.transform.map { TransformKind.allCases.firstIndex(of: $0)! } ?? -1
-    let tb = b.transform.map { TransformKind.allCases.firstIndex(of: $0)! } ?? -1
-    if ta != tb { return ta < tb }
-    let ba = a.beta ?? -.infinity, bb = b.beta ?? -.infinity
-    if ba != bb { return ba < bb }
-    let sa = SpectralKind.allCases.firstIndex(of: a.spectral)!
-    let sb = SpectralKind.allCases.firstIndex(of: b.spectral)!
-    if sa != sb { return sa < sb }
+    if a.transform != b.transform { return a.transform < b.transform }
+    if a.beta != b.beta { return a.beta < b.beta }
+    if a.spectral != b.spectral { return a.spectral < b.spectral }
     return a.id < b.id
+  }
+}
+
+extension CaseResult {
+  /// This case's place in the canonical order.
+  public var orderKey: CaseOrderKey {
+    CaseOrderKey(group: group, n: n, index: index, transform: transform, beta: beta, spectral: spectral, id: id)
+  }
+
+  /// The canonical order of cases in results files (`CaseOrderKey`).
+  public static func canonicalOrder(_ a: CaseResult, _ b: CaseResult) -> Bool {
+    a.orderKey < b.orderKey
   }
 }

@@ -2,54 +2,9 @@
 // function of its input, so reports are byte-for-byte reproducible.
 
 import Foundation
-
-/// Formats a number for a report, with at most 4 significant digits and fixed rules:
-///
-/// - `nil` is `n/a`; NaN is `NaN`; infinities are `inf` and `-inf`; `0` and `-0` are `0`.
-/// - The value is first rounded to 4 significant digits, `m * 10^e` with `1 <= |m| < 10`.
-/// - When `-4 <= e < 6` it is written in plain decimal (`0.001235`, `12.35`, `123500`),
-///   otherwise in scientific notation with the shortest mantissa and no `+` or leading zeros
-///   in the exponent (`1.5e-8`, `-2e12`).
-/// - Trailing zeros of the fraction, and a trailing point, are removed (`1.500` is `1.5`).
-///
-/// The output never depends on the locale (the decimal separator is always `.`).
-public func formatNumber(_ value: Double?) -> String {
-  guard let v = value else { return "n/a" }
-  if v.isNaN { return "NaN" }
-  if v.isInfinite { return v < 0 ? "-inf" : "inf" }
-  if v == 0 { return "0" }
-  // "%.3e" rounds to 4 significant digits: "-1.235e-05".
-  let sci = String(format: "%.3e", v)
-  guard let ePos = sci.firstIndex(of: "e"), let exponent = Int(sci[sci.index(after: ePos)...])
-  else { return sci }
-  if exponent >= -4 && exponent < 6 {
-    // Place the point in the 4 rounded digits of the mantissa (exact, no re-rounding).
-    let negative = sci.hasPrefix("-")
-    let digits = sci[..<ePos].filter { $0.isNumber }
-    var plain: String
-    if exponent < 0 {
-      plain = "0." + String(repeating: "0", count: -exponent - 1) + digits
-    } else if exponent >= digits.count - 1 {
-      plain = digits + String(repeating: "0", count: exponent - (digits.count - 1))
-    } else {
-      let cut = digits.index(digits.startIndex, offsetBy: exponent + 1)
-      plain = String(digits[..<cut]) + "." + digits[cut...]
-    }
-    plain = stripFraction(plain)
-    return negative ? "-" + plain : plain
-  }
-  let mantissa = stripFraction(String(sci[..<ePos]))
-  return "\(mantissa)e\(exponent)"
-}
-
-/// Removes trailing zeros after a decimal point, then the point itself if nothing is left.
-func stripFraction(_ s: String) -> String {
-  guard s.contains(".") else { return s }
-  var t = Substring(s)
-  while t.last == "0" { t = t.dropLast() }
-  if t.last == "." { t = t.dropLast() }
-  return String(t)
-}
+// formatNumber and stripFraction live in NumberFormat, the one formatter of the project;
+// re-exported so every renderer (and a user of Reporting) has them.
+@_exported import NumberFormat
 
 /// Formats an SVG coordinate with one decimal (`12.5`, `-3`, `0`), locale-independent.
 func coord(_ v: Double) -> String {

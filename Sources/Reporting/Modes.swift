@@ -4,10 +4,10 @@
 import Foundation
 import GradcheckModel
 
-/// The reason code of a check result (a stable kebab-case name such as `vanishing`).
-/// Results files written before check results carried a code get a code derived from the
-/// status alone: `fail`, `warn`, `skip` or `pass`.
-func reasonCode(_ r: CheckResult) -> String { r.status.rawValue }
+/// The reason code of a check result (a stable kebab-case name such as `vanishing`, see
+/// `ReasonCode`). Results files written before check results carried a code get a code
+/// derived from the status alone: `fail`, `warn`, `skip` or `pass`.
+func reasonCode(_ r: CheckResult) -> String { r.code ?? r.status.rawValue }
 
 /// The simplicity order of matrix groups, simplest first, used to pick a failure mode's
 /// minimal representative (after the smallest N, before the smallest |x|): fixture files
@@ -167,6 +167,28 @@ let modeSentences: [String: String] = [
   "outcome/unexpected-pass": "A failure the fixture declares as expected no longer happens.",
 ]
 
+/// Sentences of codes that mean the same whatever the check (used when the check and code
+/// have none of their own).
+let codeSentences: [String: String] = [
+  "ill-conditioned": "{t} fails a check on an ill-conditioned matrix: reported as a warning naming kappa.",
+  "evaluation-failed": "The gradient source could not evaluate {t} here.",
+  "remainder-at-rounding": "{t}'s Taylor remainder is at rounding level at every step: nothing to conclude.",
+  "difference-unresolved": "Finite differences could not evaluate {t}'s gradient here.",
+  "non-finite": "{t} returns an infinite or NaN value or gradient.",
+  "nonsmooth": "{t} is not differentiable here: the minimiser is not unique at finite-difference resolution, or a kink.",
+  "near-pole": "s is too close to {t}'s pole at s = 0 for finite differences.",
+  "step-unresolvable": "|x|·kappa is so large that no resolvable step keeps t = x·s small for {t}.",
+  "gradient-not-finite": "{t}'s gradient is not finite, so it could not be compared.",
+  "not-feasible": "x is not comfortably feasible, so {t}'s fidelity does not apply.",
+  "no-real-eigenvalue": "The matrix has no real eigenvalue: s is undefined for {t}.",
+  "no-gradient": "No derivative of s is available for {t}.",
+  "margin-undefined": "{t}'s margin is NaN: x_cond is undefined here (s = 0).",
+  "order-unsettled": "{t}'s Taylor order never settles between the thresholds.",
+  "not-asymptotic": "{t}'s Taylor steps are not asymptotic although every gradient entry passes.",
+  "departs": "{t} moves a comfortably feasible x by more than the fidelity tolerance.",
+  "diverges-near-zero": "{t}'s x_cond grows like 1/s as s → 0.",
+]
+
 /// The sentence of a check whose code has none of its own.
 func checkSentence(_ check: String, _ severity: Status) -> String {
   let w = severity == .warn
@@ -185,7 +207,8 @@ func checkSentence(_ check: String, _ severity: Status) -> String {
 
 /// The sentence of a mode, with the transform's name filled in.
 func modeSentence(_ k: ModeKey) -> String {
-  let template = modeSentences["\(k.check)/\(k.code)"] ?? checkSentence(k.check, k.severity)
+  let template = modeSentences["\(k.check)/\(k.code)"] ?? codeSentences[k.code]
+    ?? checkSentence(k.check, k.severity)
   let name = k.subject == "eig" ? "The eigen check" : k.subject
   let s = template.replacingOccurrences(of: "{t}", with: name)
   return s

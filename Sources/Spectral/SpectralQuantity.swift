@@ -2,7 +2,7 @@ import EigenCore
 import GradcheckModel
 
 /// The value of a spectral quantity `s(Y)` at one matrix, with its derivative and
-/// what the classification needs (SPEC section 2).
+/// what the classification needs (see docs/checks.md).
 public struct SpectralEvaluation: Sendable, Equatable {
   public var kind: SpectralKind
   /// `s(Y)`; nil when undefined (`min-real-eigenvalue` of a matrix with no real

@@ -73,21 +73,11 @@ func loadOrExplain(_ paths: [String]) throws -> [Fixture] {
 func fixtureJobs(_ f: Fixture, options: CommonOptions) -> [MatrixJob] {
   let ownTransform = f.transforms?.count == 1 ? f.transforms![0] : nil
   let ownBeta = f.betas?.count == 1 ? f.betas![0] : nil
-  let outcomes = f.outcomes.map {
-    OutcomeRule(index: $0.index, transform: $0.transform, beta: $0.beta, check: $0.check, status: $0.status)
-  }
+  let outcomes = f.outcomes
   return (0..<f.batchCount).map { b in
-    var expect: ExpectedValues? = nil
-    if !f.expect.isEmpty {
-      let hasOwn = ownTransform != nil && ownBeta != nil
-      expect = ExpectedValues(
-        lambdaMin: f.expect.lambdaMin?[b],
-        xCond: hasOwn ? f.expect.xCond?[b] : nil,
-        gradX: hasOwn ? f.expect.gradX?[b] : nil,
-        gradY: hasOwn ? f.expect.gradY.map { Matrix($0[b]) } : nil,
-        transform: ownTransform, beta: ownBeta, dtype: f.dtype,
-        spectral: f.spectral ?? .minRealEigenvalue)
-    }
+    let expect = f.expect.isEmpty ? nil : Expectation(
+      values: f.expect, element: b, transform: ownTransform, beta: ownBeta,
+      spectral: f.spectral ?? .minRealEigenvalue, dtype: f.dtype)
     return MatrixJob(
       y: Matrix(f.y[b]), xs: [XCase(index: b, x: f.x[b], expect: expect)], name: f.name,
       source: f.path, transforms: f.transforms, betas: f.betas, spectral: f.spectral,
@@ -134,6 +124,8 @@ func canonicalBlocks(_ jobs: [MatrixJob]) -> [[Int]] {
     var n: Int
     var low: Int
     var high: Int
+    /// The leading fields of the canonical order (group, N, smallest index).
+    var order: CaseOrderKey { CaseOrderKey(group: group, n: n, index: low) }
   }
   let keys = jobs.map { j -> Key in
     let indices = j.xs.map(\.index)
@@ -141,11 +133,8 @@ func canonicalBlocks(_ jobs: [MatrixJob]) -> [[Int]] {
                high: indices.max() ?? Int.min)
   }
   let order = jobs.indices.sorted { a, b in
-    let ka = keys[a], kb = keys[b]
-    if ka.group != kb.group { return ka.group < kb.group }
-    if ka.n != kb.n { return ka.n < kb.n }
-    if ka.low != kb.low { return ka.low < kb.low }
-    return a < b
+    let ka = keys[a].order, kb = keys[b].order
+    return ka != kb ? ka < kb : a < b
   }
   var blocks: [[Int]] = []
   var high = Int.min

@@ -4,6 +4,7 @@ import GradCheckCore
 import GradcheckIO
 import GradcheckModel
 import Spectral
+import NumberFormat
 
 extension GradCheck {
   /// `gradcheck eig`: the native solver against GSL and LAPACK-style ratios on
@@ -53,7 +54,7 @@ extension GradCheck {
       }
       let run = try runEig(items, seed: seed, threads: jobs ?? ProcessInfoLite.cores, plan: plan)
       try finishRun(run.summary, command: "eig", strict: output.strict, exitZero: output.exitZero,
-                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of 20)",
+                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of \(formatExact(LAPACKTest.threshold)))",
                     baseline: plan.baseline)
     }
   }
@@ -94,15 +95,8 @@ func runEig(
 /// canonical order of the cases is the order of (group, N, index, id); ties keep the
 /// items' order, as the stable sort of all the cases did.
 func eigOrder(_ items: [EigItem]) -> [Int] {
-  items.indices.sorted { a, b in
-    let x = items[a], y = items[b]
-    let gx = x.source ?? x.family ?? "cases", gy = y.source ?? y.family ?? "cases"
-    if gx != gy { return gx < gy }
-    if x.y.rows != y.y.rows { return x.y.rows < y.y.rows }
-    if x.index != y.index { return x.index < y.index }
-    if x.id != y.id { return x.id < y.id }
-    return a < b
-  }
+  let keys = items.map { CaseOrderKey(group: $0.source ?? $0.family ?? "cases", n: $0.y.rows, index: $0.index, id: $0.id) }
+  return items.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
 }
 
 struct EigItem: Sendable {
@@ -125,14 +119,19 @@ func eigCase(_ item: EigItem, _ ev: inout SpectralEvaluator) -> CaseResult {
   var kappa: Double? = nil
   if let base = try? ev.evaluate(.minRealEigenvalue, item.y, gradient: true) { kappa = base.kappa }
   if let e = item.expectLambda {
-    let tol = item.dtype == .float64 ? 1e-8 : 1e-3
     if let l = lambda {
-      let err = abs(l - e) / max(abs(e), 1e-300)
+      // The bound of the `check` command's expect: u (|lambda| + kappa |Y|_F).
+      let tol = item.dtype.lambdaMinTolerance(expected: e, kappa: kappa ?? 1, normY: item.y.normFrobenius)
+      let ratio = abs(l - e) / max(tol, Double.leastNormalMagnitude)
+      let ok = ratio <= 1
       checks[.expect] = CheckResult(
-        status: err <= tol ? .pass : .fail, value: err, tolerance: tol,
-        message: err <= tol ? "lambda_min agrees with the fixture" : "lambda_min \(l) differs from the fixture's \(e)")
+        status: ok ? .pass : .fail, code: ok ? .matchesFixture : .differsFromFixture, value: ratio, tolerance: 1,
+        message: ok
+          ? "lambda_min agrees with the fixture's \(item.dtype.rawValue) value (\(formatNumber(ratio)) of its tolerance)"
+          : "lambda_min \(l) differs from the fixture's \(e) by \(formatNumber(ratio)) times its rounding tolerance (u = \(formatNumber(item.dtype.expectUnit)))")
     } else {
-      checks[.expect] = CheckResult(status: .fail, message: "no real eigenvalue, the fixture expects lambda_min = \(e)")
+      checks[.expect] = CheckResult(
+        status: .fail, code: .noRealEigenvalue, message: "no real eigenvalue, the fixture expects lambda_min = \(e)")
     }
   }
   let status = Status.worst(checks.values.map(\.status))

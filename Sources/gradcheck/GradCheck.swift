@@ -6,7 +6,7 @@ import GradcheckModel
 #endif
 
 /// `gradcheck`: verifies smooth constraint transforms and their gradients through
-/// eigenvalues (SPEC section 5).
+/// eigenvalues (see docs/cli.md).
 struct GradCheck: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gradcheck",
@@ -16,7 +16,7 @@ struct GradCheck: ParsableCommand {
   )
 }
 
-/// Entry point: maps argument errors to exit code 2 (SPEC: usage or input error),
+/// Entry point: maps argument errors to exit code 2 (usage or input error),
 /// keeps `ExitCode`s as they are.
 @main
 enum Main {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GradCheckCore
+import NumberFormat
 import GradcheckModel
 import Spectral
 
@@ -31,7 +32,7 @@ struct OutputOptions: ParsableArguments {
   var baseline: String?
 }
 
-/// The options shared by every command that runs cases (SPEC section 5).
+/// The options shared by every command that runs cases (see docs/cli.md).
 struct CommonOptions: ParsableArguments {
   @Option(name: .customLong("transform"), help: "Transforms: a comma-separated list of where, softplus, leaky, safe-softplus, or all.")
   var transform: String?
@@ -50,17 +51,17 @@ struct CommonOptions: ParsableArguments {
 
   @OptionGroup var output: OutputOptions
 
-  @Option(help: "where: delta of -1/s - delta (default 1e-5).")
-  var margin: Double = 1e-5
+  @Option(help: "where: delta of -1/s - delta.")
+  var margin: Double = CommonOptions.defaults.parameters.margin
 
-  @Option(help: "leaky: slope alpha (default 0.01).")
-  var slope: Double = 0.01
+  @Option(help: "leaky: slope alpha.")
+  var slope: Double = CommonOptions.defaults.parameters.slope
 
-  @Option(help: "safe-softplus: floor delta (default 1e-6).")
-  var floor: Double = 1e-6
+  @Option(help: "safe-softplus: floor delta.")
+  var floor: Double = CommonOptions.defaults.parameters.floor
 
-  @Option(name: .customLong("max-grad"), help: "growth: largest acceptable |gradient| entry (default 1e6).")
-  var maxGrad: Double = 1e6
+  @Option(name: .customLong("max-grad"), help: "growth: largest acceptable |gradient| entry.")
+  var maxGrad: Double = CommonOptions.defaults.maxGrad
 
   @Option(help: "Mask complex eigenvalues with this finite value instead of +inf.")
   var sentinel: Double?
@@ -84,11 +85,19 @@ struct CommonOptions: ParsableArguments {
   var spectralKind: SpectralKind? { spectral.flatMap { SpectralKind(rawValue: $0) } }
   var threads: Int { jobs ?? ProcessInfoLite.cores }
 
+  /// The engine's defaults: the one place the options' default values come from.
+  static let defaults = EngineOptions()
+
   func engineOptions() -> EngineOptions {
-    EngineOptions(
-      transforms: transforms, betas: betas, spectral: spectralKind,
-      parameters: TransformParameters(margin: margin, slope: slope, floor: floor),
-      maxGrad: maxGrad, sentinel: sentinel, seed: seed)
+    var o = Self.defaults
+    o.transforms = transforms
+    o.betas = betas
+    o.spectral = spectralKind
+    o.parameters = TransformParameters(margin: margin, slope: slope, floor: floor)
+    o.maxGrad = maxGrad
+    o.sentinel = sentinel
+    o.seed = seed
+    return o
   }
 }
 

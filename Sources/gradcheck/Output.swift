@@ -161,7 +161,7 @@ final class OutputStream {
   }
 }
 
-/// The one-line summary that ends every run, and the exit code (SPEC section 5).
+/// The one-line summary that ends every run, and the exit code (see docs/cli.md).
 func finishRun(_ results: Results, command: String, strict: Bool, exitZero: Bool, extra: String = "") throws {
   try finishRun(results.summary, command: command, strict: strict, exitZero: exitZero, extra: extra)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GradCheckCore
+import GradcheckSelfTest
 import GradcheckModel
 
 extension GradCheck {

@@ -465,7 +465,7 @@ struct CLITests {
     #expect(r.stdout.contains("every injected bug caught"))
   }
 
-  /// The peak memory of a sweep does not grow with its cases (issue 7, limits): results are
+  /// The peak memory of a sweep does not grow with its cases (README, limits): results are
   /// streamed to their files, not held. Measured with wait4 on the child (its own peak
   /// RSS), comparing a sweep of 192 cases with one of 2304: the old design, which held
   /// every case and encoded results.json as one string, grew by about 11 KB per case

@@ -491,11 +491,11 @@ func seededJacobians(_ rng: inout SeededRNG, n: Int, m: Int) -> (exact: [Double]
   // Same difference with a small error estimate fails.
   let f = rule.compare(analytic: [1, 1.000005], numeric: [1, 1], errorEstimates: [1e-14, 1e-14])
   #expect(f.status == .fail && f.value > 1)
-  #expect(f.message == "gradient mismatch at entry 1: analytic 1.00e+00, numeric 1.00e+00 +- 1.00e-14, |diff| 5.00e-06, tol 1.01e-06")
+  #expect(f.message == "gradient mismatch at entry 1: analytic 1, numeric 1 +- 1e-14, |diff| 5e-6, tol 1.01e-6")
   // Within tolerance: pass, naming the worst entry.
   let p = rule.compare(analytic: [1, 1 + 1e-7], numeric: [1, 1], errorEstimates: [0, 0])
   #expect(p.status == .pass && p.worstIndex == 1)
-  #expect(p.message.hasPrefix("max normalized error 9."), "\(p.message)")
+  #expect(p.message.hasPrefix("max normalized error 0.099"), "\(p.message)")
 }
 
 @Test func nonFiniteAndEmpty() {
@@ -513,16 +513,4 @@ func seededJacobians(_ rng: inout SeededRNG, n: Int, m: Int) -> (exact: [Double]
   #expect(rule.compare(analytic: [0, 0], numeric: [0, 0], errorEstimates: [0, 0]).status == .pass)
   // Analytic zero against a nonzero numeric gradient fails.
   #expect(rule.compare(analytic: [0, 0], numeric: [1e-3, 0], errorEstimates: [1e-15, 0]).status == .fail)
-}
-
-@Test func scientificFormatting() {
-  #expect(formatScientific(0) == "0")
-  #expect(formatScientific(1) == "1.00e+00")
-  #expect(formatScientific(-1.2345e-5) == "-1.23e-05")
-  #expect(formatScientific(9.996e7) == "1.00e+08")
-  #expect(formatScientific(1e300) == "1.00e+300")
-  #expect(formatScientific(Double.leastNonzeroMagnitude) == "4.94e-324")
-  #expect(formatScientific(.nan) == "nan" && formatScientific(-.infinity) == "-inf")
-  #expect(formatFixed(2) == "2.00" && formatFixed(-0.354) == "-0.35" && formatFixed(1.25) == "1.25")
-  #expect(formatFixed(-0.001) == "0.00" && formatFixed(12.5) == "12.50")
 }

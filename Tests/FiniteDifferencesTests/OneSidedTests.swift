@@ -125,7 +125,7 @@ func bracketAt(
   #expect(abs(e.exponent! - 0.5) < 0.01 && e.errorEstimate == .infinity)
   let r = bracketAt([0], along: [1], analytic: 0, f: { sqrt(abs($0[0])) })
   #expect(r.status == .skip && r.reason == "unbounded-derivative", "\(r.message)")
-  #expect(r.message.contains("h^0.50"))
+  #expect(r.message.contains("h^0.5"))
   // A Jordan-block-like line: smooth part plus 0.1 sqrt(h).
   let j = OneSidedDifference().derivative(initialStep: 0x1p-7) { 2 + 3 * $0 + 0.1 * sqrt($0) }
   #expect(j.regularity.reason == "unbounded-derivative" && abs(j.exponent! - 0.5) < 0.25, "\(j.exponent!)")
@@ -145,7 +145,7 @@ func bracketAt(
   #expect(left.regularity == .discontinuous(jump: -1) && left.exponent == 0)
   let r = GradientComparison().bracket(analytic: 0, right: right, left: left)
   #expect(r.status == .skip && r.reason == "discontinuous", "\(r.message)")
-  #expect(r.message == "discontinuous: f jumps by -1.00e+00 on the left side")
+  #expect(r.message == "discontinuous: f jumps by -1 on the left side")
   // A jump next to a slope: seen while it dominates the slope at the smallest step.
   let sloped = engine.derivative(initialStep: 0x1p-7) { $0 > 0 ? 0.5 + 4 * $0 : 0 }
   #expect(sloped.regularity.reason == "discontinuous" && sloped.exponent! < 0.25, "\(sloped.exponent!)")

@@ -107,7 +107,7 @@ struct TaylorCase {
   // Wrong derivative of the cubic (0.01 instead of 0): order 1.
   let wrongCubic = t.run(initialStep: 0.1, directionalDerivative: 0.01) { h in h * h * h }
   #expect(wrongCubic.verdict == .fail && abs(wrongCubic.order! - 1) < 0.1)
-  #expect(wrongCubic.message.contains("derivative 1.00e-02 is off by about 1.00e-02"), "\(wrongCubic.message)")
+  #expect(wrongCubic.message.contains("derivative 0.01 is off by about 0.01"), "\(wrongCubic.message)")
 }
 
 @Test func scalesOfInputAndOutput() {
@@ -196,5 +196,5 @@ struct TaylorCase {
     #expect(abs(p.error - (expm1(p.step) - p.step)) <= 1e-15 + 1e-9 * p.error)
   }
   #expect(r.window.count == TaylorTest().windowSlopes + 1)
-  #expect(r.message.hasPrefix("observed order 2.0"), "\(r.message)")
+  #expect(r.message.hasPrefix("observed order 2 >= 1.8 over steps "), "\(r.message)")
 }

@@ -1,6 +1,7 @@
 import EigenCore
 import Foundation
-import GradCheckCore
+@testable import GradCheckCore
+import GradcheckSelfTest
 import GradcheckModel
 import Spectral
 import Testing
@@ -18,8 +19,9 @@ private func run(
   name: String = "t"
 ) -> [CaseResult] {
   let options = EngineOptions(transforms: transforms, betas: betas, spectral: spectral, seed: 0)
+  let sources = mutation.map { m in transforms.map { MutatedSource(BuiltinTransformSource($0), mutation: m) } }
   let engine = CheckEngine(
-    options: options, mutation: mutation, referenceCheck: reference ? referenceSolverCheck : nil)
+    options: options, sources: sources, referenceCheck: reference ? referenceSolverCheck : nil)
   var ev = SpectralEvaluator()
   let job = MatrixJob(
     y: y, xs: xs.enumerated().map { XCase(index: $0.offset, x: $0.element) }, name: name, repro: "test")
@@ -30,7 +32,7 @@ private func rel(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
 
 @Suite("Check engine")
 struct EngineTests {
-  @Test func forumExampleReproducesTheSpecNumbers() throws {
+  @Test func forumExampleReproducesThePublishedNumbers() throws {
     let c = try #require(run(forumY1, xs: [1.0], transforms: [.softplus], reference: true).first)
     #expect(rel(c.lambdaMin!, -1.5519847121) < 1e-9)
     #expect(rel(c.kappa!, 1.1239763586) < 1e-9)
@@ -41,7 +43,7 @@ struct EngineTests {
       [0.2907928342, 0.2249768528, 0.0245132255],
       [0.0647485480, 0.0500938223, 0.0054581667],
     ]
-    // SPEC prints 10 decimals: agree to half a unit of the last one.
+    // The reference prints 10 decimals: agree to half a unit of the last one.
     for i in 0..<3 { for j in 0..<3 { #expect(abs(c.gradY![i][j] - spec[i][j]) <= 5e-11) } }
     // An independent float64 evaluation (numpy: LAPACK dgeev, left vectors from
     // A^T; fixtures/forum-example.json) to 1e-9 relative.
@@ -51,7 +53,7 @@ struct EngineTests {
       [0.06474854801718038, 0.05009382228899906, 0.005458166687113317],
     ]
     for i in 0..<3 { for j in 0..<3 { #expect(rel(c.gradY![i][j], numpy[i][j]) < 1e-9) } }
-    // SPEC section 1 margins: 1 + x*s = -0.5520, 1 + x_cond*s = 0.0123.
+    // The forum example's margins: 1 + x*s = -0.5520, 1 + x_cond*s = 0.0123.
     #expect(abs((1 + c.x! * c.lambdaMin!) - -0.5520) < 5e-5)
     #expect(abs(c.checks[.constraint]!.value! - 0.0123) < 5e-5)
     #expect(c.status == .pass)

@@ -254,7 +254,7 @@ struct FixtureTests {
       y: [[[1.5]], [[-0.0]], [[Double.leastNonzeroMagnitude]]],
       transforms: [.where, .safeSoftplus], betas: [0.5, 1e3], spectral: .minSingularValue,
       dtype: .float32,
-      expect: FixtureExpect(lambdaMin: [1, 2, 3], xCond: [0.1, 0.2, 0.3], gradX: [1, 1, 1], gradY: [[[0.25]], [[0.5]], [[1e-17]]]),
+      expect: ExpectedValues(lambdaMin: [1, 2, 3], xCond: [0.1, 0.2, 0.3], gradX: [1, 1, 1], gradY: [[[0.25]], [[0.5]], [[1e-17]]]),
       outcomes: [Outcome(check: .gradient, status: .pass), Outcome(index: 2, transform: .where, beta: 0.5, check: .growth, status: .warn)])
     for f in [forum, full] {
       let text = encodeFixture(f)

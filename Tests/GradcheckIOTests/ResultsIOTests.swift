@@ -4,7 +4,7 @@ import Testing
 
 @testable import GradcheckIO
 
-/// A fixture case like SPEC section 7's example, with every kind of field filled.
+/// A fixture case like the results format's example, with every kind of field filled.
 private func forumCase(index: Int = 1, transform: TransformKind? = .softplus, beta: Double? = 5, status: Status = .pass) -> CaseResult {
   CaseResult(
     id: "forum-example[\(index)] \(transform?.rawValue ?? "-") beta=\(beta ?? 0)",
@@ -66,7 +66,7 @@ struct ResultsIOTests {
     #expect(try decodeResults(encodeResults(empty), file: "e.json") == empty)
   }
 
-  @Test("layout: SPEC field names and order, one line per check, matrix rows per line")
+  @Test("layout: documented field names and order, one line per check, matrix rows per line")
   func layout() {
     let r = Results(seed: 0, cases: [forumCase()])
     let expected = """
@@ -109,6 +109,23 @@ struct ResultsIOTests {
 
       """
     #expect(encodeResults(r) == expected)
+  }
+
+  @Test("reason codes: written right after status, read back; files without them still read")
+  func reasonCodes() throws {
+    var c = forumCase()
+    c.checks[.constraint]!.code = "kept"
+    let text = encodeResults(Results(seed: 0, cases: [c]))
+    #expect(text.contains(#"{"status": "pass", "code": "kept", "value": 0.0122748"#))
+    let back = try decodeResults(text, file: "r.json")
+    #expect(back.cases[0].checks[.constraint]?.code == "kept")
+    #expect(back.cases[0].checks[.gradient]?.code == nil)
+    #expect(back == Results(seed: 0, cases: [c]))
+    let old = text.replacingOccurrences(of: #""code": "kept", "#, with: "")
+    #expect(old != text)
+    let oldBack = try decodeResults(old, file: "old.json")
+    #expect(oldBack.cases[0].checks[.constraint]?.code == nil)
+    #expect(oldBack.cases[0].checks[.constraint]?.value == 0.0122748)
   }
 
   @Test("non-finite numbers are written as null")

@@ -49,6 +49,17 @@ struct ConclusionsTests {
     #expect(modeSentence(a.modes[1].key).hasPrefix("leaky"))
   }
 
+  @Test func everyReasonCodeOfAFailureOrWarningHasASentence() {
+    let passing: Set<ReasonCode> = [.kept, .finite, .match, .secondOrder, .healthy, .close, .agrees, .matchesFixture]
+    for code in ReasonCode.allCases where !passing.contains(code) {
+      let own = modeSentences.keys.contains { $0.hasSuffix("/" + code.rawValue) } || codeSentences[code.rawValue] != nil
+      #expect(own, "\(code.rawValue) has no sentence")
+    }
+    // Modes group by the code a check result carries, or by its status in older files.
+    #expect(reasonCode(CheckResult(status: .fail, code: .vanishing, message: "m")) == "vanishing")
+    #expect(reasonCode(CheckResult(status: .warn, message: "m")) == "warn")
+  }
+
   @Test func familyOrderIsFixturesThenStructuredThenLapack() {
     let order = ["fixture", "symmetric", "triangular", "gaussian", "extreme-scale", "lapack-2", "lapack-10", "zzz"]
     let ranks = order.map { name in

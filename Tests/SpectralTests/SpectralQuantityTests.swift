@@ -30,7 +30,7 @@ struct SpectralQuantityTests {
     #expect(abs(r.kappa! - 1.1239763586) < 1e-9)
     #expect(r.realCount == 3)
     #expect(abs(r.gap - (-0.2078899478 - -1.5519847121)) < 1e-9)
-    // ds/dY = grad_y / (dT/ds); SPEC's grad_y[0][0] = 0.1412815858 for softplus
+    // ds/dY = grad_y / (dT/ds); the forum example's grad_y[0][0] = 0.1412815858 for softplus
     // beta 5, so check the ratio structure: rank one, trace of ds/dY . Y = s.
     let g = r.gradient!
     var tr = 0.0

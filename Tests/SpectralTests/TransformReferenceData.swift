@@ -3,7 +3,7 @@
 // Each line: kind beta x s value dT/dx dT/ds, every number a float64 written
 // with round-trip precision (inf = the true value overflows or diverges).
 
-/// Minimum real eigenvalues of the two matrices of the SPEC section 1 example,
+/// Minimum real eigenvalues of the two matrices of the forum example,
 /// from mpmath's eigenvalue solver, rounded to float64.
 let forumLambdaMin: [Double] = [-1.1074432883168195, -1.5519847120744148]
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""High-precision references for the transforms of SPEC section 3.
+"""High-precision references for the transforms (see docs/checks.md).
 
 Generates Tests/SpectralTests/TransformReferenceData.swift:
 
     python3 Tests/SpectralTests/reference_transforms.py > Tests/SpectralTests/TransformReferenceData.swift
 
 Every input (x, s, beta, the parameters) is a float64; mpmath evaluates the
-*defining* formulas of SPEC section 3 on those exact binary values with 3400 + 3*beta
+*defining* formulas of the transforms on those exact binary values with 3400 + 3*beta
 bits of precision (enough to keep 1 + x*s exact for |s| = 1e-300 and to
 resolve the O(t^2) cancellation in dT/ds), then rounds each result once to the
 nearest float64 (overflow -> +-inf, underflow -> 0 or a subnormal).
@@ -214,7 +214,7 @@ def main():
     out.write("// cross-checked with 700 more bits and against mp.diff). Do not edit by hand.\n")
     out.write("// Each line: kind beta x s value dT/dx dT/ds, every number a float64 written\n")
     out.write("// with round-trip precision (inf = the true value overflows or diverges).\n\n")
-    out.write("/// Minimum real eigenvalues of the two matrices of the SPEC section 1 example,\n")
+    out.write("/// Minimum real eigenvalues of the two matrices of the forum example,\n")
     out.write("/// from mpmath's eigenvalue solver, rounded to float64.\n")
     out.write("let forumLambdaMin: [Double] = [%s]\n\n" % ", ".join(fmt(v) for v in lambdas))
     out.write("/// Reference grid: %d rows.\n" % len(rows))

@@ -44,7 +44,7 @@ public struct ClassificationDisagreement: Sendable, Equatable, Hashable {
 /// small (the error grows like `ulp^(1/k)`) unless the caller's kappa reflects it.
 public struct SpectrumAgreement: Sendable, Equatable, Hashable {
   /// LAPACK's threshold for its eigenvalue test ratios, used as `C`.
-  public static let defaultConstant = 20.0
+  public static let defaultConstant = LAPACKTest.threshold
 
   /// `pairing[i]` is the reference index paired with native eigenvalue `i`.
   public let pairing: [Int]

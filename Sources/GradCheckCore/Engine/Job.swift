@@ -1,57 +1,32 @@
 import EigenCore
 import GradcheckModel
 
-/// Values supplied by a fixture for one batch element (SPEC section 6 `expect`),
-/// compared for the fixture's own transform and beta.
-public struct ExpectedValues: Sendable, Equatable {
-  public var lambdaMin: Double?
-  public var xCond: Double?
-  public var gradX: Double?
-  public var gradY: Matrix?
-  /// The transform and beta the values were computed for (nil: the lambda only).
+/// What a fixture expects of one batch element: its values (`ExpectedValues`, shared by
+/// the batch) at `element`, and what they were computed for.
+public struct Expectation: Sendable, Equatable {
+  public var values: ExpectedValues
+  /// The batch element.
+  public var element: Int
+  /// The fixture's single transform and beta; x_cond and the gradients are compared only
+  /// when the file names exactly one of each, and only for that case.
   public var transform: TransformKind?
   public var beta: Double?
-  /// The spectral quantity the values were computed for: nothing is compared
-  /// when a run uses another one.
-  public var spectral: SpectralKind = .minRealEigenvalue
+  /// The spectral quantity the values were computed for: nothing is compared when a run
+  /// uses another one.
+  public var spectral: SpectralKind
   /// Precision of the values: sets their tolerance.
   public var dtype: DType
 
   public init(
-    lambdaMin: Double? = nil, xCond: Double? = nil, gradX: Double? = nil, gradY: Matrix? = nil,
-    transform: TransformKind? = nil, beta: Double? = nil, dtype: DType = .float64,
-    spectral: SpectralKind = .minRealEigenvalue
+    values: ExpectedValues, element: Int, transform: TransformKind? = nil, beta: Double? = nil,
+    spectral: SpectralKind = .minRealEigenvalue, dtype: DType = .float64
   ) {
+    self.values = values
+    self.element = element
+    self.transform = transform
+    self.beta = beta
     self.spectral = spectral
-    self.lambdaMin = lambdaMin
-    self.xCond = xCond
-    self.gradX = gradX
-    self.gradY = gradY
-    self.transform = transform
-    self.beta = beta
     self.dtype = dtype
-  }
-}
-
-/// An expected status (SPEC section 6 `outcomes`): all fields but check and
-/// status are optional filters.
-public struct OutcomeRule: Sendable, Equatable {
-  public var index: Int?
-  public var transform: TransformKind?
-  public var beta: Double?
-  public var check: CheckName
-  public var status: Status
-
-  public init(index: Int?, transform: TransformKind?, beta: Double?, check: CheckName, status: Status) {
-    self.index = index
-    self.transform = transform
-    self.beta = beta
-    self.check = check
-    self.status = status
-  }
-
-  func matches(index i: Int, transform t: TransformKind?, beta b: Double?) -> Bool {
-    (index == nil || index == i) && (transform == nil || transform == t) && (beta == nil || beta == b)
   }
 }
 
@@ -66,9 +41,9 @@ public struct XCase: Sendable, Equatable {
   public var margin: Double? = nil
   /// Label for ids of generated x edge cases ("boundary", "inside", ...); nil for fixtures.
   public var label: String?
-  public var expect: ExpectedValues?
+  public var expect: Expectation?
 
-  public init(index: Int, x: Double, label: String? = nil, expect: ExpectedValues? = nil) {
+  public init(index: Int, x: Double, label: String? = nil, expect: Expectation? = nil) {
     self.index = index
     self.x = x
     self.label = label
@@ -109,14 +84,14 @@ public struct MatrixJob: Sendable {
   public var transforms: [TransformKind]?
   public var betas: [Double]?
   public var spectral: SpectralKind?
-  public var outcomes: [OutcomeRule]
+  public var outcomes: [Outcome]
   /// Command prefix reproducing this job ("gradcheck check fixtures/a.json").
   public var repro: String
 
   public init(
     y: Matrix, xs: [XCase], name: String, source: String? = nil, family: String? = nil,
     transforms: [TransformKind]? = nil, betas: [Double]? = nil, spectral: SpectralKind? = nil,
-    outcomes: [OutcomeRule] = [], repro: String
+    outcomes: [Outcome] = [], repro: String
   ) {
     self.y = y
     self.xs = xs

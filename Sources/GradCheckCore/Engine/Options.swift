@@ -1,7 +1,9 @@
 import GradcheckModel
 import Spectral
 
-/// Everything a run needs besides its inputs (SPEC section 5's common options).
+/// Everything a run needs besides its inputs (the common options of the command line,
+/// see docs/cli.md). The initialiser's defaults are the one place the command line's
+/// defaults come from (`EngineOptions()`).
 public struct EngineOptions: Sendable {
   /// Transforms to check; nil takes each input's own (fixture) or all.
   public var transforms: [TransformKind]?
@@ -23,16 +25,15 @@ public struct EngineOptions: Sendable {
   public var randomDirections: Int
   /// `fidelity`: relative tolerance of x_cond against x where 1 + t >= 0.5.
   public var fidelityTolerance: Double
-  /// Cross-check every matrix against the GSL reference (`solver` check).
-  public var reference: Bool
 
+  /// The beta grid when neither the command line nor the input names betas.
   public static let defaultBetas: [Double] = [1, 2, 5, 10, 20, 50]
 
   public init(
     transforms: [TransformKind]? = nil, betas: [Double]? = nil, spectral: SpectralKind? = nil,
     parameters: TransformParameters = TransformParameters(), maxGrad: Double = 1e6,
     sentinel: Double? = nil, seed: UInt64 = 0, jacobianLimit: Int = 16, randomDirections: Int = 6,
-    fidelityTolerance: Double = 1e-2, reference: Bool = true
+    fidelityTolerance: Double = 1e-2
   ) {
     self.transforms = transforms
     self.betas = betas
@@ -44,13 +45,5 @@ public struct EngineOptions: Sendable {
     self.jacobianLimit = jacobianLimit
     self.randomDirections = randomDirections
     self.fidelityTolerance = fidelityTolerance
-    self.reference = reference
   }
-}
-
-/// Formats a number exactly, for ids and commands: integers without ".0", else Swift's
-/// shortest round-trip form ("5", "0.5", "1e-08").
-public func formatExact(_ v: Double) -> String {
-  if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
-  return "\(v)"
 }

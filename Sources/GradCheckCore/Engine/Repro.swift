@@ -1,4 +1,5 @@
 import GradcheckModel
+import NumberFormat
 import Spectral
 
 /// The command that reruns exactly one case: the job's own prefix (the command, its input

@@ -1,18 +1,11 @@
 import EigenCore
+import GradCheckCore
 import GradcheckModel
 import Spectral
 
-/// The analytic gradient of one case, as `x_cond.sum().backward()` gives it:
-/// `grad_x = dT/dx`, `grad_y = dT/ds * ds/dY`.
-public struct AnalyticGradient: Sendable, Equatable {
-  public var value: Double
-  public var dx: Double
-  public var ds: Double
-  public var gradY: Matrix
-}
-
-/// A bug injected into the analytic gradient (for `gradcheck selftest` and the
-/// tests that prove the checks can fail).
+/// A bug injected into a gradient (for `gradcheck selftest` and the tests that prove the
+/// checks can fail). The engine knows nothing of these: a `MutatedSource` wraps a correct
+/// source and corrupts what it returns, as a checker is tested with deliberately wrong rules.
 public enum GradientMutation: String, CaseIterable, Sendable {
   /// `v u^T / (u^T v)` instead of `u v^T / (u^T v)`.
   case transposed = "transposed-uvT"
@@ -46,7 +39,7 @@ public enum GradientMutation: String, CaseIterable, Sendable {
 extension SpectralEvaluation {
   /// `ds/dY`, possibly with a bug injected into it. Nil when the mutation does not
   /// apply (no vectors, or no neighbour).
-  func derivative(mutation: GradientMutation?) -> Matrix? {
+  func derivative(mutation: GradientMutation) -> Matrix? {
     guard let g = gradient else { return nil }
     let n = g.rows
     switch mutation {
@@ -73,23 +66,46 @@ extension SpectralEvaluation {
       for q in 0..<m.storage.count where abs(m.storage[q]) > abs(m.storage[k]) { k = q }
       m.storage[k] *= 1 + 1e-4
       return m
-    case .flippedSignDx, .doubledDs, nil:
+    case .flippedSignDx, .doubledDs:
       return g
     }
   }
 }
 
-/// Analytic value and gradient of one case.
-func analyticGradient(
-  _ t: TransformKind, x: Double, s: Double, beta: Double, dsdY: Matrix,
-  parameters: TransformParameters, mutation: GradientMutation?
-) -> AnalyticGradient {
-  let tv = Transform.evaluate(t, x: x, s: s, beta: beta, parameters: parameters)
-  var dx = tv.dx
-  var ds = tv.ds
-  if mutation == .flippedSignDx { dx = -dx }
-  if mutation == .doubledDs { ds = 2 * ds }
-  var gy = dsdY
-  for k in 0..<gy.storage.count { gy.storage[k] *= ds }
-  return AnalyticGradient(value: tv.value, dx: dx, ds: ds, gradY: gy)
+/// A gradient source with a bug injected: the wrapped source's values, with `ds/dY`
+/// replaced by a wrong one (transposed, unnormalised, ...) before it evaluates, or its
+/// `grad_x` / `grad_y` corrupted after. Values (`x_cond`) are left correct, so finite
+/// differences measure the true gradient and the checks must catch the wrong one.
+public struct MutatedSource: GradientSource {
+  public var wrapped: any GradientSource
+  public var mutation: GradientMutation
+
+  public init(_ wrapped: any GradientSource, mutation: GradientMutation) {
+    self.wrapped = wrapped
+    self.mutation = mutation
+  }
+
+  public var name: String { wrapped.name }
+  public var transform: TransformKind? { wrapped.transform }
+  public var dtype: DType { wrapped.dtype }
+
+  public func evaluate(_ batch: EvaluationBatch) throws -> [SourceValue] {
+    var corrupted = batch
+    if let g = batch.base.derivative(mutation: mutation) { corrupted.base.gradient = g }
+    var values = try wrapped.evaluate(corrupted)
+    for k in values.indices where batch.points[k].gradient {
+      switch mutation {
+      case .flippedSignDx:
+        values[k].gradX = values[k].gradX.map { -$0 }
+      case .doubledDs:
+        if var gy = values[k].gradY {
+          for q in 0..<gy.storage.count { gy.storage[q] *= 2 }
+          values[k].gradY = gy
+        }
+      default:
+        break
+      }
+    }
+    return values
+  }
 }

@@ -1,4 +1,5 @@
 import EigenCore
+import GradCheckCore
 import GradcheckModel
 import Spectral
 
@@ -82,11 +83,13 @@ public struct SelfTest: Sendable {
   /// Runs the correct gradients and every mutation.
   public func run(betas: [Double] = [1, 5, 20]) -> [Row] {
     let jobs = self.jobs()
-    let options = EngineOptions(betas: betas, seed: seed, reference: false)
+    let options = EngineOptions(betas: betas, seed: seed)
+    let builtins: [any GradientSource] = TransformKind.allCases.map { BuiltinTransformSource($0) }
     var rows: [Row] = []
     let runner = ParallelRunner(threads: threads)
-    let correct = runner.map(jobs) { job, _, ev in CheckEngine(options: options).run(job, evaluator: &ev) }
-      .flatMap { $0 }
+    let correct = runner.map(jobs) { job, _, ev in
+      CheckEngine(options: options, sources: builtins).run(job, evaluator: &ev)
+    }.flatMap { $0 }
     var row = Row(mutation: nil, effective: 0, caughtByGradient: 0, caughtByTaylor: 0, caught: 0, falseAlarms: 0, missed: [])
     for c in correct where c.classification == .smooth {
       row.effective += 1
@@ -100,7 +103,8 @@ public struct SelfTest: Sendable {
     rows.append(row)
     for m in GradientMutation.allCases {
       let mutated = runner.map(jobs) { job, _, ev in
-        CheckEngine(options: options, mutation: m).run(job, evaluator: &ev)
+        let wrong: [any GradientSource] = builtins.map { MutatedSource($0, mutation: m) }
+        return CheckEngine(options: options, sources: wrong).run(job, evaluator: &ev)
       }.flatMap { $0 }
       var r = Row(mutation: m, effective: 0, caughtByGradient: 0, caughtByTaylor: 0, caught: 0, falseAlarms: 0, missed: [])
       for (good, bad) in zip(correct, mutated) where good.classification == .smooth {

@@ -1,0 +1,96 @@
+import EigenCore
+import GradcheckModel
+import Spectral
+import NumberFormat
+
+/// The classification of one matrix and the finite-difference step its cases share.
+struct MatrixPlan: Sendable {
+  var classification: Classification
+  /// Why (one line).
+  var reason: String
+  /// `max(kappa, 1)` of s.
+  var kappa: Double
+  /// `|Y|_max` (at least the smallest normal number).
+  var scaleY: Double
+  /// The largest finite-difference step in Y.
+  var h0: Double
+  /// Steps below this cannot be resolved against rounding.
+  var floorStep: Double
+  /// Steps cannot stay clear of s = 0 (where transforms with a pole there diverge).
+  var poleUnresolved: Bool
+  /// Relative noise of one value: s carries an absolute error of about `eps kappa |Y| n`.
+  var relativeNoise: Double
+}
+
+extension CheckEngine {
+  /// Classifies the matrix (`nonsmooth`, `ill-conditioned`, `near-singular`, `smooth`;
+  /// a flip under the perturbation is found later) and chooses its step: `h0 = 2^-7 |Y|`,
+  /// reduced to 5% of the gap to the next candidate over kappa and 10% of |s| over
+  /// kappa, never below `stepFloor |Y|`.
+  func planMatrix(base: SpectralEvaluation, s: Double, y: Matrix) -> MatrixPlan {
+    let kappa = max(base.kappa ?? 1, 1)
+    let scaleY = max(y.maxAbs, Double.leastNormalMagnitude)
+    let floorStep = Self.stepFloor * scaleY
+    var (classification, reason) = classifyMinimiser(base, scaleY: scaleY, kappa: kappa)
+    var h0 = difference.stepFactor * scaleY
+    for (limit, why) in gapLimits(base, kappa: kappa) where limit < h0 {
+      h0 = limit
+      if limit < floorStep && classification == .smooth {
+        classification = .illConditioned
+        reason = "kappa = \(formatNumber(kappa)): \(why), so a finite difference must step below the resolvable \(formatNumber(floorStep))"
+      }
+    }
+    if classification == .smooth && kappa > Self.illConditionedKappa {
+      classification = .illConditioned
+      reason = "kappa = \(formatNumber(kappa)) is too large for a finite difference to resolve"
+    }
+    if classification == .smooth && abs(s) <= Self.nearSingular * max(scaleY, 1) {
+      classification = .nearSingular
+      reason = "|s| = \(formatNumber(abs(s))) is near 0, where transforms dividing by s are at risk"
+    }
+    let sLimit = 0.1 * abs(s) / kappa
+    if sLimit > 0 && sLimit < h0 { h0 = sLimit }
+    let sNoise = Double.ulpOfOne * kappa * scaleY * Double(y.rows)
+    return MatrixPlan(
+      classification: classification, reason: reason, kappa: kappa, scaleY: scaleY,
+      h0: max(h0, floorStep), floorStep: floorStep, poleUnresolved: sLimit < floorStep,
+      relativeNoise: max(Double.ulpOfOne, sNoise / max(abs(s), Double.leastNormalMagnitude)))
+  }
+
+  /// `nonsmooth` when the minimiser is not unique at finite-difference resolution: the
+  /// two smallest candidates, or a complex pair at or below s, within `closeCandidates |Y|`.
+  func classifyMinimiser(_ base: SpectralEvaluation, scaleY: Double, kappa: Double) -> (Classification, String) {
+    if base.gap.isFinite && base.gap <= Self.closeCandidates * scaleY {
+      return (.nonsmooth, "minimizer not unique within the finite-difference resolution: the two smallest candidates are \(formatNumber(base.gap)) apart")
+    }
+    if base.nearestComplexImag.isFinite && base.nearestComplexImag <= Self.closeCandidates * scaleY {
+      return (.nonsmooth, "a complex pair with |Im| = \(formatNumber(base.nearestComplexImag)) at or below s may become real under the perturbation")
+    }
+    return (.smooth, "well separated minimum, kappa \(formatNumber(kappa))")
+  }
+
+  /// Steps that keep a perturbation inside the gap to the next candidate: 5% of it over kappa.
+  func gapLimits(_ base: SpectralEvaluation, kappa: Double) -> [(Double, String)] {
+    var limits: [(Double, String)] = []
+    if base.gap.isFinite {
+      limits.append((0.05 * base.gap / kappa, "the two smallest candidates are \(formatNumber(base.gap)) apart"))
+    }
+    if base.nearestComplexImag.isFinite {
+      limits.append((
+        0.05 * base.nearestComplexImag / kappa,
+        "a complex pair with |Im| = \(formatNumber(base.nearestComplexImag)) lies at or below s"))
+    }
+    return limits
+  }
+
+  /// The step in Y for one x: `t = x*s` moves by at most 0.1 per step (every transform
+  /// varies on the scale of t), and for a kinked transform (where, leaky) the steps stay
+  /// clear of its kink at `1 + x*s = 0`.
+  static func yStep(x: Double, kinked: Bool, s: Double, plan: MatrixPlan) -> Double {
+    guard abs(x) > 0 else { return plan.h0 }
+    var h = min(plan.h0, 0.1 / (abs(x) * plan.kappa))
+    let t = x * s
+    if kinked && abs(1 + t) > 0 { h = min(h, 0.1 * abs(1 + t) / (abs(x) * plan.kappa)) }
+    return h
+  }
+}
