@@ -432,7 +432,9 @@ struct AnalysisBuilder {
     cells[t][b]!.counts.add(c.status)
     cells[t][b]!.props.add(c)
     if !Properties.ran(c.checks[.gradient]?.status) {
-      let why = c.checks[.gradient] == nil ? "not checked" : (c.classification?.rawValue ?? "skipped")
+      // Why: the skipped check's reason code, else (older files) the classification.
+      let g = c.checks[.gradient]
+      let why = g == nil ? "not checked" : (g?.code ?? c.classification?.rawValue ?? "skipped")
       notRun[t][why, default: 0] += 1
     }
     addModes(c)

@@ -185,7 +185,7 @@ let htmlStyle = """
   article.mode.warn{border-left-color:var(--orange)}
   article.mode h3{margin:.2em 0 .2em;font-size:1em}
   article.mode p{margin:.25em 0}
-  article.mode pre{margin:.3em 0}
+  article.mode pre{margin:.3em 0;white-space:pre-wrap;word-break:break-all}
   footer{color:#666;font-size:.85em;padding:20px}
   @media (prefers-reduced-motion:reduce){*{transition:none}}
   """
