@@ -18,17 +18,28 @@ extension GradCheck {
 
     @OptionGroup var options: CommonOptions
 
+    @Option(help: "Only the batch element with this index (0-based) of each fixture (for repro commands).")
+    var index: Int?
+
     func validate() throws {
       if paths.isEmpty { throw ValidationError("give at least one fixture file or folder") }
+      if let index, index < 0 { throw ValidationError("--index: expected a whole number >= 0") }
     }
 
     func run() throws {
       let plan = try OutputPlan(options.output)
       let fixtures = try loadOrExplain(paths)
+      if let index {
+        let short = fixtures.filter { index >= $0.batchCount }
+        for f in short { writeStderr("\(f.path): --index \(index): the batch has \(f.batchCount) matrices\n") }
+        if !short.isEmpty { throw InputError(message: "--index \(index) is past the end of \(short.count) fixture\(short.count == 1 ? "" : "s"); nothing was run") }
+      }
       let jobs = fixtures.flatMap { fixtureJobs($0, options: options) }
+        .filter { job in index.map { job.xs[0].index == $0 } ?? true }
       let run = try runJobs(jobs, options: options, label: "check", plan: plan, title: "gradcheck check")
       try finishRun(run.summary, command: "check", strict: options.output.strict, exitZero: options.output.exitZero,
-                    extra: run.solvesNote)
+                    extra: run.solvesNote,
+                    baseline: plan.baseline)
     }
   }
 }
@@ -70,7 +81,7 @@ func fixtureJobs(_ f: Fixture, options: CommonOptions) -> [MatrixJob] {
     return MatrixJob(
       y: Matrix(f.y[b]), xs: [XCase(index: b, x: f.x[b], expect: expect)], name: f.name,
       source: f.path, transforms: f.transforms, betas: f.betas, spectral: f.spectral,
-      outcomes: outcomes, repro: "gradcheck check \(shellQuote(f.path))\(options.reproSuffix)")
+      outcomes: outcomes, repro: "gradcheck check \(shellQuote(f.path)) --index \(b)")
   }
 }
 

@@ -54,7 +54,8 @@ extension GradCheck {
       }
       let run = try runEig(items, seed: seed, threads: jobs ?? ProcessInfoLite.cores, plan: plan)
       try finishRun(run.summary, command: "eig", strict: output.strict, exitZero: output.exitZero,
-                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of \(formatExact(LAPACKTest.threshold)))")
+                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of \(formatExact(LAPACKTest.threshold)))",
+                    baseline: plan.baseline)
     }
   }
 }

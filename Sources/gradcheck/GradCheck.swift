@@ -13,7 +13,7 @@ struct GradCheck: ParsableCommand {
     commandName: "gradcheck",
     abstract: "Verify smooth constraint transforms and their gradients through eigenvalues.",
     version: gradcheckVersion,
-    subcommands: [Check.self, Sweep.self, Eig.self, Merge.self, Report.self, Generate.self, SelfTestCommand.self]
+    subcommands: [Check.self, Sweep.self, Eig.self, Merge.self, Report.self, Diff.self, Generate.self, SelfTestCommand.self]
   )
 }
 

@@ -13,10 +13,13 @@ struct OutputPlan {
   var markdown: String?
   var html: String?
   var junit: String?
+  /// `--baseline`: the comparison every streamed case joins (read before any work).
+  var baseline: Baseline?
 
   init(_ o: OutputOptions, results: Bool = true) throws {
     self.init(json: results ? o.json : nil, markdown: o.markdown, html: o.html, junit: o.junit, out: o.out)
     try check(out: o.out)
+    if let path = o.baseline { baseline = try Baseline(path: path) }
   }
 
   init(json: String?, markdown: String?, html: String?, junit: String?, out: String?) {
@@ -56,6 +59,20 @@ struct OutputPlan {
   }
 }
 
+/// A baseline run's ids and statuses, and the comparison of the cases streamed since
+/// (shared by the plan and its `OutputStream`).
+final class Baseline {
+  let path: String
+  var comparison = BaselineComparison()
+
+  /// Reads the baseline case by case; a problem is an input error (exit 2).
+  init(path: String) throws {
+    self.path = path
+    let reader = try openResults(path)
+    while let c = try nextCase(reader) { comparison.addBaseline(id: c.id, status: c.status) }
+  }
+}
+
 /// The requested output files of a run, written case by case as the cases come (in
 /// results order), holding no case: results.json is encoded straight into a scratch file
 /// (`ResultsStreamWriter`), each JUnit `testcase` into another (`JUnitLayout`), and the
@@ -92,6 +109,7 @@ final class OutputStream {
   func add(_ c: CaseResult) throws {
     summary.add(c.status)
     reports?.add(c)
+    plan.baseline?.comparison.add(id: c.id, status: c.status)
     do {
       try results?.add(c)
       if var j = junit {
@@ -115,6 +133,7 @@ final class OutputStream {
   /// Writes every requested file atomically.
   func finish() throws {
     defer { discard() }
+    if let b = plan.baseline { reports?.baseline = (b.comparison, b.path) }
     do {
       try results?.finish()
       if let path = plan.markdown, let reports { try writeAtomically(reports.markdown(title: title), to: path) }
@@ -149,7 +168,19 @@ func finishRun(_ results: Results, command: String, strict: Bool, exitZero: Bool
 }
 
 /// `finishRun` from the counts alone.
-func finishRun(_ s: Summary, command: String, strict: Bool, exitZero: Bool, extra: String = "") throws {
+///
+/// With a baseline the exit code comes from the comparison of the run with it
+/// (`finishComparison`), not from the run's own failures.
+func finishRun(
+  _ s: Summary, command: String, strict: Bool, exitZero: Bool, extra: String = "",
+  baseline: Baseline? = nil
+) throws {
+  if let baseline {
+    var line = "gradcheck \(command): \(s.cases) cases: \(s.pass) pass, \(s.warn) warn, \(s.fail) fail, \(s.skip) skip"
+    if s.xfail > 0 || s.xpass > 0 { line += ", \(s.xfail) xfail, \(s.xpass) xpass" }
+    print(line + extra)
+    return try finishComparison(baseline.comparison, command: command, strict: strict, exitZero: exitZero)
+  }
   var line = "gradcheck \(command): \(s.cases) cases: \(s.pass) pass, \(s.warn) warn, \(s.fail) fail, \(s.skip) skip"
   if s.xfail > 0 || s.xpass > 0 { line += ", \(s.xfail) xfail, \(s.xpass) xpass" }
   line += extra

@@ -102,8 +102,8 @@ extension CheckEngine {
     return worst
   }
 
-  /// The case result: id `name[index] x=label source beta=B`, and the repro command with
-  /// every non-default option.
+  /// The case result: id `name[index] x=label source beta=B`, and the command that reruns
+  /// exactly this case (`caseRepro`).
   func assemble(
     job: MatrixJob, spec: CaseSpec, source: any GradientSource, spectral: SpectralKind,
     classification: Classification?, base: SpectralEvaluation?, value: SourceValue?,
@@ -117,10 +117,9 @@ extension CheckEngine {
       index: spec.x.index, transform: transform, beta: spec.beta, classification: classification)
     let label = spec.x.label.map { " x=\($0)" } ?? ""
     let id = "\(job.name)[\(spec.x.index)]\(label) \(source.name) beta=\(formatExact(spec.beta))"
-    var repro = "\(job.repro) --transform \(source.name) --beta \(formatExact(spec.beta))"
-    if spectral != .minRealEigenvalue { repro += " --spectral \(spectral.rawValue)" }
-    if let v = options.sentinel { repro += " --sentinel \(formatExact(v))" }
-    if options.seed != 0 { repro += " --seed \(options.seed)" }
+    let repro = caseRepro(
+      jobPrefix: job.repro, xLabel: spec.x.label, transform: source.name, beta: spec.beta,
+      spectral: spectral, options: options)
     return CaseResult(
       id: id, source: job.source, index: spec.x.index, family: job.family, n: job.y.rows,
       transform: transform, beta: spec.beta, spectral: spectral, classification: classification,
