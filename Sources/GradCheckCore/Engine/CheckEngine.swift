@@ -80,9 +80,10 @@ public struct CheckEngine: Sendable {
       specs[k].x.margin = nil
     }
     var plan = planMatrix(base: base, s: s, y: job.y)
+    let xs = specs.map(\.x.x)
     let p = perturb(
-      job, base: base, plan: plan, steps: smallSteps(xs: specs.map(\.x.x), s: s, plan: plan), spectral: spectral,
-      evaluator: &evaluator)
+      job, base: base, plan: plan, steps: smallSteps(xs: xs, s: s, plan: plan),
+      twoSidedLadder: xs.contains { atKink(x: $0, s: s, plan: plan) }, spectral: spectral, evaluator: &evaluator)
     if let flip = p.flip, plan.classification != .nonsmooth {
       plan.classification = .nonsmooth
       plan.reason = flip
@@ -144,7 +145,12 @@ public struct CheckEngine: Sendable {
           Transform.exactMargin($0, x: spec.x.x, s: s, beta: spec.beta, parameters: options.parameters)
         },
         maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: plans[c].skip)
-      if differenceSkip(context) == nil, let y = yDifferences[i] {
+      if differenceSkip(context) == nil && plans[c].oneSided {
+        context.oneSided = oneSidedEvidence(
+          value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan, x: spec.x.x)
+        context.oneSidedTaylor = oneSidedTaylor(
+          value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan)
+      } else if differenceSkip(context) == nil, let y = yDifferences[i] {
         context.gradient = gradientEvidence(
           y, value: value, plan: plans[c], layout: layouts[i], values: values, p: p, x: spec.x.x)
         context.taylor = taylorResult(value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan)

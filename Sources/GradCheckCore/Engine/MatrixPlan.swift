@@ -33,7 +33,10 @@ extension CheckEngine {
     let floorStep = Self.stepFloor * scaleY
     var (classification, reason) = classifyMinimiser(base, scaleY: scaleY, kappa: kappa)
     var h0 = difference.stepFactor * scaleY
-    for (limit, why) in gapLimits(base, kappa: kappa) where limit < h0 {
+    // A nonsmooth matrix is differenced one-sided across its collision: only the gaps
+    // that are not part of it limit the step.
+    let collision = classification == .nonsmooth ? Self.closeCandidates * scaleY : 0
+    for (limit, why) in gapLimits(base, kappa: kappa, ignoringGapsBelow: collision) where limit < h0 {
       h0 = limit
       if limit < floorStep && classification == .smooth {
         classification = .illConditioned
@@ -69,13 +72,14 @@ extension CheckEngine {
     return (.smooth, "well separated minimum, kappa \(formatNumber(kappa))")
   }
 
-  /// Steps that keep a perturbation inside the gap to the next candidate: 5% of it over kappa.
-  func gapLimits(_ base: SpectralEvaluation, kappa: Double) -> [(Double, String)] {
+  /// Steps that keep a perturbation inside the gap to the next candidate: 5% of it over
+  /// kappa (gaps at or below `ignoringGapsBelow` set no limit).
+  func gapLimits(_ base: SpectralEvaluation, kappa: Double, ignoringGapsBelow collision: Double = 0) -> [(Double, String)] {
     var limits: [(Double, String)] = []
-    if base.gap.isFinite {
+    if base.gap.isFinite && !(collision > 0 && base.gap <= collision) {
       limits.append((0.05 * base.gap / kappa, "the two smallest candidates are \(formatNumber(base.gap)) apart"))
     }
-    if base.nearestComplexImag.isFinite {
+    if base.nearestComplexImag.isFinite && !(collision > 0 && base.nearestComplexImag <= collision) {
       limits.append((
         0.05 * base.nearestComplexImag / kappa,
         "a complex pair with |Im| = \(formatNumber(base.nearestComplexImag)) lies at or below s"))
