@@ -65,7 +65,7 @@ public struct CheckEngine: Sendable {
     for x in job.xs { for k in sources.indices { for b in betas { specs.append(CaseSpec(x: x, source: k, beta: b)) } } }
     let solvesBefore = evaluator.solves
     let solverCheck = referenceCheck?(job.y, &evaluator)
-    let base: SpectralEvaluation
+    var base: SpectralEvaluation
     do {
       base = try evaluator.evaluate(spectral, job.y, sentinel: options.sentinel, gradient: true)
     } catch {
@@ -80,6 +80,13 @@ public struct CheckEngine: Sendable {
       specs[k].x.margin = nil
     }
     var plan = planMatrix(base: base, s: s, y: job.y)
+    if plan.classification == .nonsmooth && spectral == .minRealEigenvalue
+      && base.gap <= Self.closeCandidates * plan.scaleY, let cluster = ClusterGradient(base, y: job.y, s: s)
+    {
+      // A double real minimum: the derivative of the mean of its two copies.
+      base.gradient = cluster.mean
+      plan.reason += "; ds/dY is the mean of the two copies' derivatives"
+    }
     let xs = specs.map(\.x.x)
     let p = perturb(
       job, base: base, plan: plan, steps: smallSteps(xs: xs, s: s, plan: plan),
