@@ -65,7 +65,7 @@ extension CheckEngine {
     if hY < plan.floorStep {
       skip = CheckSkip(
         code: .stepUnresolvable,
-        message: "|x| kappa = \(formatNumber(abs(x) * plan.kappa)): t = x*s moves by more than 0.1 within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
+        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa)): t = x*s moves by more than 0.1 within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
     } else if plan.poleUnresolved && singularAtZero {
       skip = CheckSkip(
         code: .nearPole,
@@ -81,7 +81,7 @@ extension CheckEngine {
   func atKink(x: Double, s: Double, plan: MatrixPlan) -> Bool {
     let t = x * s
     let xScale = s != 0 && (1 / abs(s)).isFinite ? max(abs(x), 1 / abs(s)) : max(abs(x), 1)
-    let sMove = abs(x) * plan.kappa * plan.h0 * 8
+    let sMove = abs(x) * plan.stepKappa * plan.h0 * 8
     let xMove = abs(s) * difference.stepFactor * xScale * 8
     return abs(1 + t) <= max(sMove, xMove) && abs(1 + t) <= Self.stepFloor * max(1, abs(t)) * 1e6
   }

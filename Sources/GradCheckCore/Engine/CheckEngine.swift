@@ -152,6 +152,7 @@ public struct CheckEngine: Sendable {
           Transform.exactMargin($0, x: spec.x.x, s: s, beta: spec.beta, parameters: options.parameters)
         },
         maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: plans[c].skip)
+      if plan.kappa > Self.illConditionedKappa { context.illKappa = plan.kappa }
       if differenceSkip(context) == nil && plans[c].oneSided {
         context.oneSided = oneSidedEvidence(
           value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan, x: spec.x.x)

@@ -47,6 +47,9 @@ struct CaseContext {
   /// Set instead of `gradient` and `taylor` on a one-sided (nonsmooth) case.
   var oneSided: OneSidedEvidence?
   var oneSidedTaylor: OneSidedTaylor?
+  /// kappa of the solver's pair when above `CheckEngine.illConditionedKappa` (a one-sided
+  /// failure is then a warning: see `illConditionedOneSided`).
+  var illKappa: Double? = nil
 
   var t: Double { x * s }
   var gradX: Double { value.gradX ?? .nan }
