@@ -51,12 +51,14 @@ extension CheckEngine {
     var reason = plan.reason
     let xScale = s != 0 && (1 / abs(s)).isFinite ? max(abs(x), 1 / abs(s)) : max(abs(x), 1)
     let hx0 = difference.stepFactor * xScale
-    if kinked && classification != .nonsmooth && atKink(x: x, s: s, plan: plan) {
+    let onKink = kinked && atKink(x: x, s: s, plan: plan)
+    if onKink && classification != .nonsmooth {
       classification = .nonsmooth
       reason = "\(transform!.rawValue) has a kink at 1 + x*s = 0; here 1 + x*s = \(formatNumber(1 + t))"
     }
     let oneSided = classification == .nonsmooth
-    let avoidKink = kinked && !oneSided
+    // Off its kink a kinked transform's steps stay clear of it, one-sided or not.
+    let avoidKink = kinked && !onKink
     var hx = hx0
     let hY = Self.yStep(x: x, kinked: avoidKink, s: s, plan: plan)
     if avoidKink && abs(1 + t) > 0 && abs(s) > 0 { hx = min(hx, 0.1 * abs(1 + t) / abs(s)) }
