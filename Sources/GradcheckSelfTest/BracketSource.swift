@@ -32,8 +32,8 @@ public enum BracketGradient: String, CaseIterable, Sendable {
 
   public var summary: String {
     switch self {
-    case .branchA: "one piece's gradient (feasible branch / the solver's eigenvalue)"
-    case .branchB: "the other piece's gradient (active branch / the other copy)"
+    case .branchA: "one piece's gradient (feasible branch / first copy)"
+    case .branchB: "the other piece's gradient (active branch / second copy)"
     case .average: "the average of the two pieces"
     case .beyondA: "2A - B: beyond the first piece, outside the bracket"
     case .beyondB: "2B - A: beyond the second piece, outside the bracket"
@@ -43,8 +43,8 @@ public enum BracketGradient: String, CaseIterable, Sendable {
 
 /// Wraps a source and replaces its gradients at base points by a `BracketGradient` of
 /// the point's two pieces (values are left as they are, so finite differences measure the
-/// true function). At a point that is neither on a kink nor at a repeated minimum (no
-/// neighbouring derivative), the wrapped gradient is returned unchanged.
+/// true function). At a point that is neither on a kink nor at a double minimum with a
+/// dual basis, the wrapped gradient is returned unchanged.
 public struct BracketSource: GradientSource {
   public var wrapped: any GradientSource
   public var choice: BracketGradient
@@ -62,11 +62,13 @@ public struct BracketSource: GradientSource {
 
   public func evaluate(_ batch: EvaluationBatch) throws -> [SourceValue] {
     var values = try wrapped.evaluate(batch)
-    var other: [SourceValue]? = nil
-    if let nb = batch.base.neighbourGradient {
-      var swapped = batch
-      swapped.base.gradient = nb
-      other = try wrapped.evaluate(swapped)
+    var pieces: ([SourceValue], [SourceValue])? = nil
+    if let s = batch.base.s, let cluster = ClusterGradient(batch.base, y: batch.y, s: s) {
+      var first = batch
+      first.base.gradient = cluster.first
+      var second = batch
+      second.base.gradient = cluster.second
+      pieces = (try wrapped.evaluate(first), try wrapped.evaluate(second))
     }
     let (wa, wb) = choice.weights
     for k in values.indices where batch.points[k].gradient {
@@ -74,7 +76,7 @@ public struct BracketSource: GradientSource {
       if let (a, b) = kinkPieces(p, dsdY: batch.base.gradient) {
         values[k].gradX = wa * a.gx + wb * b.gx
         values[k].gradY = combine(a.gy, wa, b.gy, wb)
-      } else if let other, let ga = values[k].gradY, let gb = other[k].gradY {
+      } else if let (first, second) = pieces, let ga = first[k].gradY, let gb = second[k].gradY {
         values[k].gradY = combine(ga, wa, gb, wb)
       }
     }

@@ -72,6 +72,12 @@ extension CheckEngine {
       skip = CheckSkip(
         code: .nearPole,
         message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to the pole of \(transform!.rawValue) at s = 0 for a finite difference to step around it")
+    } else if onKink && plan.classification == .nonsmooth {
+      // Two transform branches times two candidates for s: four pieces meet, and a
+      // coordinate line can miss the ones a valid gradient comes from.
+      skip = CheckSkip(
+        code: .compoundKink,
+        message: "\(transform!.rawValue) sits on its kink (1 + x*s = \(formatNumber(1 + t))) where s itself is nonsmooth (\(plan.reason)): more than two smooth pieces meet, so the one-sided bracket is not a necessary condition")
     }
     return CasePlan(
       classification: classification, reason: reason, xScale: xScale, hx: hx, hY: hY, skip: skip,
