@@ -165,19 +165,20 @@ func taylorCode(_ v: TaylorVerdict) -> ReasonCode {
   }
 }
 
-/// `growth`: max |gradient entry| within `--max-grad` (else exploding), x_cond Lipschitz
-/// at a one-sided point (else `unbounded-derivative`), and dT/dx nonzero where the
+/// `growth`: x_cond Lipschitz at a one-sided point (else `unbounded-derivative`), max
+/// |gradient entry| within `--max-grad` (else exploding), and dT/dx nonzero where the
 /// constraint is active, `1 + x*s <= 0` (else vanishing).
 func growthCheck(_ c: CaseContext) -> CheckResult {
   var maxGrad = abs(c.gradX)
   for v in c.gradY { maxGrad = max(maxGrad, abs(v)) }
   let limit = c.maxGrad
+  // The cause before its symptom: an infinite slope also makes the gradient explode.
+  if let unbounded = unboundedGrowth(c) { return unbounded }
   if !maxGrad.isFinite || maxGrad > limit {
     return CheckResult(
       status: .fail, code: .exploding, value: maxGrad.isFinite ? maxGrad : nil, tolerance: limit,
       message: "exploding gradient: max |grad| = \(formatNumber(maxGrad)) > --max-grad \(formatNumber(limit))")
   }
-  if let unbounded = unboundedGrowth(c) { return unbounded }
   if 1 + c.t <= 0 && c.gradX == 0 {
     return CheckResult(
       status: .fail, code: .vanishing, value: 0, tolerance: limit,

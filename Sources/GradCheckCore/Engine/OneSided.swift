@@ -237,9 +237,11 @@ func oneSidedTaylorCheck(_ c: CaseContext, _ e: OneSidedTaylor, gradient: CheckR
 /// shrinks like `h^p` with `p < 0.75` (s continuous but not Lipschitz, p = 1/2 at a Jordan
 /// block), nil when there is none.
 func unboundedGrowth(_ c: CaseContext) -> CheckResult? {
-  guard let e = c.oneSided, let (label, b) = e.irregular, b.reason == "unbounded-derivative",
-    let k = e.labels.firstIndex(of: label), let p = e.exponents[k]
-  else { return nil }
+  // Whatever other directions do (a Jordan block also jumps where its pair turns complex).
+  guard let e = c.oneSided, let k = e.exponents.firstIndex(where: { $0 != nil }), let p = e.exponents[k] else {
+    return nil
+  }
+  let label = e.labels[k]
   return CheckResult(
     status: .fail, code: .unboundedDerivative, value: p, tolerance: OneSidedDifference.unboundedBelow,
     message: "unbounded derivative along \(label): the one-sided difference shrinks like h^\(formatNumber(p)) (exponent < 0.75): x_cond is continuous but not Lipschitz here")
