@@ -148,3 +148,74 @@ public struct SelfTest: Sendable {
       && abs(s) > 0.1 * scale
   }
 }
+
+extension SelfTest {
+  /// One row of the nonsmooth part: a `BracketGradient` on every nonsmooth case.
+  public struct NonsmoothRow: Sendable, Equatable {
+    public var choice: BracketGradient
+    /// Nonsmooth cases where the choice differs from the solver's own gradient by more
+    /// than 1e-6 of its size (for the in-bracket rows: every nonsmooth case checked).
+    public var effective: Int
+    /// Cases whose `gradient` or `taylor` failed.
+    public var flagged: Int
+    public var missed: [String]
+
+    /// In-bracket gradients are never flagged; outside ones are caught on every effective case.
+    public var ok: Bool { effective > 0 && (choice.inBracket ? flagged == 0 : flagged == effective) }
+  }
+
+  /// Nonsmooth matrices with exact binary entries: a repeated minimum -1 (block upper
+  /// triangular, so the solver's eigenvector pairs are dual) and a triangular matrix with
+  /// s = -0.5 and x = 2 on the kink `1 + x*s = 0` of `where` and `leaky`.
+  public func nonsmoothJobs() -> [MatrixJob] {
+    let repeated: [Matrix] = [
+      Matrix([[-1, 0, 0.5], [0, -1, 0.25], [0, 0, 2]]),
+      Matrix([[-1, 0, 0.375, 0.125], [0, -1, 0.25, -0.5], [0, 0, 2, 1], [0, 0, 0, 3]]),
+    ]
+    let kinks: [Matrix] = [
+      Matrix([[-0.5, 1, 0.25], [0, 1, 2], [0, 0, 3]]),
+      Matrix([[-0.5, 0.25, 1, 0], [0, 1, 2, 0.5], [0, 0, 3, 1], [0, 0, 0, 4]]),
+    ]
+    var jobs: [MatrixJob] = []
+    for (k, y) in repeated.enumerated() {
+      // 1 + x*s = 2 (feasible) and -0.5 (active), s = -1.
+      let xs = [(-1.0, "feasible"), (1.5, "active")].enumerated().map { XCase(index: $0.offset, x: $0.element.0, label: $0.element.1) }
+      jobs.append(MatrixJob(y: y, xs: xs, name: "selftest-repeated-\(k) n=\(y.rows)", family: "selftest", repro: "gradcheck selftest"))
+    }
+    for (k, y) in kinks.enumerated() {
+      jobs.append(
+        MatrixJob(
+          y: y, xs: [XCase(index: 0, x: 2, label: "kink")], name: "selftest-kink-\(k) n=\(y.rows)", family: "selftest",
+          repro: "gradcheck selftest"))
+    }
+    return jobs
+  }
+
+  /// Runs every `BracketGradient` through every built-in transform on the nonsmooth jobs
+  /// (`where` with margin 0, so that it is continuous at its kink).
+  public func runNonsmooth(betas: [Double] = [1, 5, 20]) -> [NonsmoothRow] {
+    let jobs = nonsmoothJobs()
+    let parameters = TransformParameters(margin: 0)
+    let options = EngineOptions(betas: betas, parameters: parameters, seed: seed)
+    let builtins: [any GradientSource] = TransformKind.allCases.map { BuiltinTransformSource($0, parameters: parameters) }
+    let runner = ParallelRunner(threads: threads)
+    let correct = runner.map(jobs) { job, _, ev in
+      CheckEngine(options: options, sources: builtins).run(job, evaluator: &ev)
+    }.flatMap { $0 }
+    return BracketGradient.allCases.map { choice in
+      let results = runner.map(jobs) { job, _, ev in
+        let sources: [any GradientSource] = builtins.map { BracketSource($0, choice: choice, parameters: parameters) }
+        return CheckEngine(options: options, sources: sources).run(job, evaluator: &ev)
+      }.flatMap { $0 }
+      var row = NonsmoothRow(choice: choice, effective: 0, flagged: 0, missed: [])
+      for (good, c) in zip(correct, results) where c.classification == .nonsmooth {
+        guard choice.inBracket || isEffective(good, c) else { continue }
+        row.effective += 1
+        let flagged = c.checks[.gradient]?.status == .fail || c.checks[.taylor]?.status == .fail
+        if flagged { row.flagged += 1 }
+        if flagged == choice.inBracket && row.missed.count < 10 { row.missed.append(c.id) }
+      }
+      return row
+    }
+  }
+}

@@ -208,7 +208,7 @@ public struct SpectralEvaluator: Sendable {
       for (i, e) in values.enumerated() where i != index {
         if kind == .minRealEigenvalue && pass == 0 && e.im != 0 { continue }
         if e.im < 0 && values.contains(e.conjugate) && kind == .minRealPart { continue }
-        if e == values[index].conjugate { continue }
+        if e.im != 0 && e == values[index].conjugate { continue }
         if let b = best {
           if abs(e.re - s) < abs(values[b].re - s) { best = i }
         } else {

@@ -16,9 +16,13 @@ extension GradCheck {
     var jobs: Int?
 
     func run() throws {
-      let rows = SelfTest(seed: seed, threads: jobs ?? ProcessInfoLite.cores).run()
+      let selfTest = SelfTest(seed: seed, threads: jobs ?? ProcessInfoLite.cores)
+      let rows = selfTest.run()
       print(renderSelfTestTable(rows))
-      let ok = rows.allSatisfy(\.ok)
+      let nonsmooth = selfTest.runNonsmooth()
+      print("")
+      print(renderNonsmoothTable(nonsmooth))
+      let ok = rows.allSatisfy(\.ok) && nonsmooth.allSatisfy(\.ok)
       print(ok
         ? "gradcheck selftest: every injected bug caught, no correct gradient flagged -> OK"
         : "gradcheck selftest: FAILED (see the rows marked MISSED)")
@@ -36,6 +40,19 @@ func renderSelfTestTable(_ rows: [SelfTest.Row]) -> String {
     } else {
       lines.append("| none (correct gradients, smooth cases) | \(r.effective) | - | - | \(r.falseAlarms) false alarms | \(r.ok ? "clean" : "FALSE ALARM: " + r.missed.joined(separator: "; ")) |")
     }
+  }
+  return lines.joined(separator: "\n")
+}
+
+/// The nonsmooth part: gradients in the one-sided bracket (never flagged) and outside it
+/// (caught on every case where they differ from the solver's).
+func renderNonsmoothTable(_ rows: [SelfTest.NonsmoothRow]) -> String {
+  var lines = ["| gradient at a nonsmooth point | cases | flagged | verdict |", "|---|---:|---:|---|"]
+  for r in rows {
+    let verdict = r.ok
+      ? (r.choice.inBracket ? "clean" : "caught")
+      : (r.choice.inBracket ? "FALSE ALARM: " : "MISSED: ") + r.missed.joined(separator: "; ")
+    lines.append("| \(r.choice.summary) | \(r.effective) | \(r.flagged) | \(verdict) |")
   }
   return lines.joined(separator: "\n")
 }

@@ -65,7 +65,7 @@ public struct CheckEngine: Sendable {
     for x in job.xs { for k in sources.indices { for b in betas { specs.append(CaseSpec(x: x, source: k, beta: b)) } } }
     let solvesBefore = evaluator.solves
     let solverCheck = referenceCheck?(job.y, &evaluator)
-    let base: SpectralEvaluation
+    var base: SpectralEvaluation
     do {
       base = try evaluator.evaluate(spectral, job.y, sentinel: options.sentinel, gradient: true)
     } catch {
@@ -80,9 +80,17 @@ public struct CheckEngine: Sendable {
       specs[k].x.margin = nil
     }
     var plan = planMatrix(base: base, s: s, y: job.y)
+    if plan.classification == .nonsmooth && spectral == .minRealEigenvalue
+      && base.gap <= Self.closeCandidates * plan.scaleY, let cluster = ClusterGradient(base, y: job.y, s: s)
+    {
+      // A double real minimum: the derivative of the mean of its two copies.
+      base.gradient = cluster.mean
+      plan.reason += "; ds/dY is the mean of the two copies' derivatives"
+    }
+    let xs = specs.map(\.x.x)
     let p = perturb(
-      job, base: base, plan: plan, steps: smallSteps(xs: specs.map(\.x.x), s: s, plan: plan), spectral: spectral,
-      evaluator: &evaluator)
+      job, base: base, plan: plan, steps: smallSteps(xs: xs, s: s, plan: plan),
+      twoSidedLadder: xs.contains { atKink(x: $0, s: s, plan: plan) }, spectral: spectral, evaluator: &evaluator)
     if let flip = p.flip, plan.classification != .nonsmooth {
       plan.classification = .nonsmooth
       plan.reason = flip
@@ -144,7 +152,13 @@ public struct CheckEngine: Sendable {
           Transform.exactMargin($0, x: spec.x.x, s: s, beta: spec.beta, parameters: options.parameters)
         },
         maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: plans[c].skip)
-      if differenceSkip(context) == nil, let y = yDifferences[i] {
+      if plan.kappa > Self.illConditionedKappa { context.illKappa = plan.kappa }
+      if differenceSkip(context) == nil && plans[c].oneSided {
+        context.oneSided = oneSidedEvidence(
+          value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan, x: spec.x.x)
+        context.oneSidedTaylor = oneSidedTaylor(
+          value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan)
+      } else if differenceSkip(context) == nil, let y = yDifferences[i] {
         context.gradient = gradientEvidence(
           y, value: value, plan: plans[c], layout: layouts[i], values: values, p: p, x: spec.x.x)
         context.taylor = taylorResult(value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan)

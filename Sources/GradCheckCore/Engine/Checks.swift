@@ -44,6 +44,12 @@ struct CaseContext {
   /// nil when skipped.
   var gradient: GradientEvidence?
   var taylor: TaylorResult?
+  /// Set instead of `gradient` and `taylor` on a one-sided (nonsmooth) case.
+  var oneSided: OneSidedEvidence?
+  var oneSidedTaylor: OneSidedTaylor?
+  /// kappa of the solver's pair when above `CheckEngine.illConditionedKappa` (a one-sided
+  /// failure is then a warning: see `illConditionedOneSided`).
+  var illKappa: Double? = nil
 
   var t: Double { x * s }
   var gradX: Double { value.gradX ?? .nan }
@@ -100,6 +106,7 @@ func differenceSkip(_ c: CaseContext) -> CheckSkip? {
 /// a failure on an ill-conditioned matrix is a warning naming the reason.
 func gradientCheck(_ c: CaseContext, comparison: GradientComparison) -> CheckResult {
   if let skip = differenceSkip(c) { return CheckResult(status: .skip, code: skip.code, message: skip.message) }
+  if let e = c.oneSided { return oneSidedGradientCheck(c, e) }
   guard let e = c.gradient else {
     return CheckResult(status: .skip, code: .differenceUnresolved, message: "no finite differences")
   }
@@ -128,6 +135,7 @@ func gradientCheck(_ c: CaseContext, comparison: GradientComparison) -> CheckRes
 /// lies outside the asymptotic regime), as is a failure on an ill-conditioned matrix.
 func taylorCheck(_ c: CaseContext, gradient: CheckResult?) -> CheckResult {
   if let skip = differenceSkip(c) { return CheckResult(status: .skip, code: skip.code, message: skip.message) }
+  if let e = c.oneSidedTaylor { return oneSidedTaylorCheck(c, e, gradient: gradient) }
   guard let tr = c.taylor else {
     return CheckResult(status: .skip, code: .remainderAtRounding, message: "no Taylor test")
   }
@@ -157,12 +165,15 @@ func taylorCode(_ v: TaylorVerdict) -> ReasonCode {
   }
 }
 
-/// `growth`: max |gradient entry| within `--max-grad` (else exploding), and dT/dx nonzero
-/// where the constraint is active, `1 + x*s <= 0` (else vanishing).
+/// `growth`: x_cond Lipschitz at a one-sided point (else `unbounded-derivative`), max
+/// |gradient entry| within `--max-grad` (else exploding), and dT/dx nonzero where the
+/// constraint is active, `1 + x*s <= 0` (else vanishing).
 func growthCheck(_ c: CaseContext) -> CheckResult {
   var maxGrad = abs(c.gradX)
   for v in c.gradY { maxGrad = max(maxGrad, abs(v)) }
   let limit = c.maxGrad
+  // The cause before its symptom: an infinite slope also makes the gradient explode.
+  if let unbounded = unboundedGrowth(c) { return unbounded }
   if !maxGrad.isFinite || maxGrad > limit {
     return CheckResult(
       status: .fail, code: .exploding, value: maxGrad.isFinite ? maxGrad : nil, tolerance: limit,

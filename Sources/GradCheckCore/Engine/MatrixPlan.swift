@@ -10,6 +10,8 @@ struct MatrixPlan: Sendable {
   var reason: String
   /// `max(kappa, 1)` of s.
   var kappa: Double
+  /// The kappa the steps are sized with: kappa, or 1 at a collision of the minimiser.
+  var stepKappa: Double
   /// `|Y|_max` (at least the smallest normal number).
   var scaleY: Double
   /// The largest finite-difference step in Y.
@@ -33,7 +35,10 @@ extension CheckEngine {
     let floorStep = Self.stepFloor * scaleY
     var (classification, reason) = classifyMinimiser(base, scaleY: scaleY, kappa: kappa)
     var h0 = difference.stepFactor * scaleY
-    for (limit, why) in gapLimits(base, kappa: kappa) where limit < h0 {
+    // A nonsmooth matrix is differenced one-sided across its collision: only the gaps
+    // that are not part of it limit the step.
+    let collision = classification == .nonsmooth ? Self.closeCandidates * scaleY : 0
+    for (limit, why) in gapLimits(base, kappa: kappa, ignoringGapsBelow: collision) where limit < h0 {
       h0 = limit
       if limit < floorStep && classification == .smooth {
         classification = .illConditioned
@@ -48,11 +53,18 @@ extension CheckEngine {
       classification = .nearSingular
       reason = "|s| = \(formatNumber(abs(s))) is near 0, where transforms dividing by s are at risk"
     }
-    let sLimit = 0.1 * abs(s) / kappa
+    // At a collision of the minimiser (a multiple eigenvalue) kappa of the solver's pair
+    // means nothing: steps are taken as for kappa 1 (the one-sided differences measure
+    // what s does), and an eigenvalue is computed to about sqrt(eps) |Y| at worst (a
+    // defective one), so the noise uses kappa up to 1/sqrt(eps).
+    let collided = classification == .nonsmooth
+    let stepKappa = collided ? 1 : kappa
+    let noiseKappa = collided ? min(kappa, 1 / Double.ulpOfOne.squareRoot()) : kappa
+    let sLimit = 0.1 * abs(s) / stepKappa
     if sLimit > 0 && sLimit < h0 { h0 = sLimit }
-    let sNoise = Double.ulpOfOne * kappa * scaleY * Double(y.rows)
+    let sNoise = Double.ulpOfOne * noiseKappa * scaleY * Double(y.rows)
     return MatrixPlan(
-      classification: classification, reason: reason, kappa: kappa, scaleY: scaleY,
+      classification: classification, reason: reason, kappa: kappa, stepKappa: stepKappa, scaleY: scaleY,
       h0: max(h0, floorStep), floorStep: floorStep, poleUnresolved: sLimit < floorStep,
       relativeNoise: max(Double.ulpOfOne, sNoise / max(abs(s), Double.leastNormalMagnitude)))
   }
@@ -69,13 +81,14 @@ extension CheckEngine {
     return (.smooth, "well separated minimum, kappa \(formatNumber(kappa))")
   }
 
-  /// Steps that keep a perturbation inside the gap to the next candidate: 5% of it over kappa.
-  func gapLimits(_ base: SpectralEvaluation, kappa: Double) -> [(Double, String)] {
+  /// Steps that keep a perturbation inside the gap to the next candidate: 5% of it over
+  /// kappa (gaps at or below `ignoringGapsBelow` set no limit).
+  func gapLimits(_ base: SpectralEvaluation, kappa: Double, ignoringGapsBelow collision: Double = 0) -> [(Double, String)] {
     var limits: [(Double, String)] = []
-    if base.gap.isFinite {
+    if base.gap.isFinite && !(collision > 0 && base.gap <= collision) {
       limits.append((0.05 * base.gap / kappa, "the two smallest candidates are \(formatNumber(base.gap)) apart"))
     }
-    if base.nearestComplexImag.isFinite {
+    if base.nearestComplexImag.isFinite && !(collision > 0 && base.nearestComplexImag <= collision) {
       limits.append((
         0.05 * base.nearestComplexImag / kappa,
         "a complex pair with |Im| = \(formatNumber(base.nearestComplexImag)) lies at or below s"))
@@ -88,9 +101,9 @@ extension CheckEngine {
   /// clear of its kink at `1 + x*s = 0`.
   static func yStep(x: Double, kinked: Bool, s: Double, plan: MatrixPlan) -> Double {
     guard abs(x) > 0 else { return plan.h0 }
-    var h = min(plan.h0, 0.1 / (abs(x) * plan.kappa))
+    var h = min(plan.h0, 0.1 / (abs(x) * plan.stepKappa))
     let t = x * s
-    if kinked && abs(1 + t) > 0 { h = min(h, 0.1 * abs(1 + t) / (abs(x) * plan.kappa)) }
+    if kinked && abs(1 + t) > 0 { h = min(h, 0.1 * abs(1 + t) / (abs(x) * plan.stepKappa)) }
     return h
   }
 }

@@ -35,11 +35,12 @@ struct Perturbations: Sendable {
 
 extension CheckEngine {
   /// Solves every perturbed matrix one job needs, in a fixed order (the shared sweep
-  /// direction by direction, the Taylor ladder, the smaller sweeps), so the solve count
-  /// depends on the matrix and its x values only.
+  /// direction by direction, the Taylor ladder, for one-sided cases the ladder along minus
+  /// the Taylor direction, the smaller sweeps), so the solve count depends on the matrix
+  /// and its x values only.
   func perturb(
     _ job: MatrixJob, base: SpectralEvaluation, plan: MatrixPlan, steps smallSteps: [Double],
-    spectral: SpectralKind, evaluator: inout SpectralEvaluator
+    twoSidedLadder: Bool = false, spectral: SpectralKind, evaluator: inout SpectralEvaluator
   ) -> Perturbations {
     var rng = SeededRNG(seed: options.seed, stream: fnv1a(job.name) ^ 0xD1AE)
     var p = finiteDifferenceDirections(n: job.y.rows, rng: &rng)
@@ -71,6 +72,10 @@ extension CheckEngine {
     sweep(plan.h0, detectFlip: true)
     appendTaylorDirection(&p, n: job.y.rows, rng: &rng, plan: plan)
     for h in p.taylorSteps { solve(p.taylorDirection, h, detectFlip: false) }
+    // One-sided cases (a nonsmooth matrix, or an x on a kink) also step along -w.
+    if twoSidedLadder || plan.classification == .nonsmooth || p.flip != nil {
+      for h in p.taylorSteps { solve(p.taylorDirection, -h, detectFlip: false) }
+    }
     for h in smallSteps {
       for d in 0..<p.fdCount {
         for step in difference.stepSequence(initialStep: h) {
