@@ -5,6 +5,8 @@ import GradCheckCore
 import GradcheckIO
 import GradcheckModel
 import Spectral
+import ExecSource
+import ExternalEvaluator
 
 extension GradCheck {
   /// `gradcheck check PATH...`: every case of the fixture files (or of the
@@ -83,7 +85,40 @@ func fixtureJobs(_ f: Fixture, options: CommonOptions) -> [MatrixJob] {
 func runJobs(
   _ jobs: [MatrixJob], options: CommonOptions, label: String, plan: OutputPlan, title: String
 ) throws -> (summary: Summary, solvesNote: String) {
-  let engine = CheckEngine(options: options.engineOptions(), referenceCheck: referenceSolverCheck)
+  let engineOptions = options.engineOptions()
+  guard let command = engineOptions.exec.command else {
+    let engine = CheckEngine(options: engineOptions, referenceCheck: referenceSolverCheck)
+    return try runEngine(engine, jobs, options: options, label: label, plan: plan, title: title)
+  }
+  let threads = min(options.threads, max(1, jobs.count))
+  let pool: ExternalEvaluatorPool
+  do {
+    pool = try ExternalEvaluatorPool.start(
+      command: command, workers: threads, timeout: engineOptions.exec.timeout, wake: execWakeDescriptor)
+  } catch {
+    throw InputError(message: error.description)
+  }
+  defer { pool.shutDown() }
+  let fault = RunFault()
+  let source = ExternalSource(
+    pool: pool, fault: fault, maxPoints: engineOptions.exec.batch, reference: engineOptions.transforms?.first)
+  let engine = CheckEngine(options: engineOptions, sources: [source], referenceCheck: referenceSolverCheck)
+  return try runEngine(
+    engine, jobs, options: options, label: label, plan: plan, title: title,
+    failure: { fault.error.map { InputError(message: $0.description) } },
+    beforeExit: { pool.shutDown(grace: 0) })
+}
+
+/// Where an interrupt wakes an external program's pending request: nil until the
+/// command line has a wake-up descriptor for SIGINT/SIGTERM (until then a pending request
+/// ends at its response or its timeout, and the run stops right after).
+let execWakeDescriptor: Int32? = nil
+
+/// Runs the engine over the jobs, streaming the outputs (see `runJobs`).
+func runEngine(
+  _ engine: CheckEngine, _ jobs: [MatrixJob], options: CommonOptions, label: String, plan: OutputPlan,
+  title: String, failure: (@Sendable () -> (any Error)?)? = nil, beforeExit: () -> Void = {}
+) throws -> (summary: Summary, solvesNote: String) {
   var solves = SolveCounter()
   let summary = try streamBlocks(
     canonicalBlocks(jobs), total: jobs.count, label: label, threads: options.threads, plan: plan,
@@ -95,7 +130,7 @@ func runJobs(
       cases.sort(by: CaseResult.canonicalOrder)
       return cases
     },
-    seen: { solves.add($0) })
+    seen: { solves.add($0) }, failure: failure, beforeExit: beforeExit)
   return (summary, solves.note)
 }
 

@@ -1,0 +1,40 @@
+import EigenCore
+import FiniteDifferences
+import GradcheckModel
+import Spectral
+
+extension CheckEngine {
+  /// `reference`: an external program's `x_cond`, `grad_x`, `grad_y` (and `lambda_min`
+  /// when it reports one) against the built-in transform `kind` evaluated in the
+  /// program's dtype at the tool's s, within the tolerances of the `expect` check
+  /// (`expectCheck`: the rounding a correct evaluation in that dtype can make).
+  func referenceCheck(
+    _ kind: TransformKind, dtype: DType, x: Double, beta: Double, s: Double, kappa: Double, job: MatrixJob,
+    base: SpectralEvaluation, value: SourceValue
+  ) -> CheckResult {
+    let builtin = BuiltinTransformSource(kind, parameters: options.parameters, dtype: dtype)
+    let point = EvaluationPoint(x: x, beta: beta, s: s, gradient: true)
+    let mine = builtin.evaluate(EvaluationBatch(y: job.y, base: base, directions: [], points: [point]))[0]
+    let values = ExpectedValues(
+      lambdaMin: value.lambdaMin.map { [$0] }, xCond: [mine.xCond], gradX: mine.gradX.map { [$0] },
+      gradY: mine.gradY.map { [$0.nested] })
+    let e = Expectation(values: values, element: 0, transform: kind, beta: beta, spectral: .minRealEigenvalue, dtype: dtype)
+    return Self.expectCheck(
+      e, x: x, transform: kind, beta: beta, s: s, kappa: kappa, normY: job.y.normFrobenius, dsdY: base.gradient!,
+      value: value, against: "the built-in \(kind.rawValue)'s", codes: (.matchesReference, .differsFromReference))!
+  }
+}
+
+extension GradientComparison {
+  /// The comparison rule for values computed in `dtype`: float64 as is; float32 with
+  /// tolerances 100 times wider (relative 1e-4, absolute 1e-6 of the scale). A float32
+  /// value carries ~6e-8 relative rounding and a float32 eigen solve `6e-8 kappa |Y| / |s|`,
+  /// which the finite differences' error estimates carry on top (see `relativeNoise`).
+  func scaled(for dtype: DType) -> GradientComparison {
+    guard dtype == .float32 else { return self }
+    var c = self
+    c.relativeTolerance *= 100
+    c.absoluteTolerance *= 100
+    return c
+  }
+}
