@@ -148,7 +148,7 @@ public struct CheckEngine: Sendable {
       var context = CaseContext(
         x: spec.x.x, s: s, beta: spec.beta, transform: source.transform, dtype: source.dtype,
         classification: plans[c].classification, reason: plans[c].reason, value: value,
-        exactMargin: source.transform.map {
+        exactMargin: (source.transform ?? source.reference).map {
           Transform.exactMargin($0, x: spec.x.x, s: s, beta: spec.beta, parameters: options.parameters)
         },
         maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: plans[c].skip)
