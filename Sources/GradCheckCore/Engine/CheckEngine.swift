@@ -163,7 +163,7 @@ public struct CheckEngine: Sendable {
       if let kind = source.reference {
         checks[.reference] = referenceCheck(
           kind, dtype: source.dtype, x: spec.x.x, beta: spec.beta, s: s, kappa: plan.kappa, job: job, base: base,
-          value: value)
+          value: value, smooth: plans[c].classification != .nonsmooth)
       }
       if let e = spec.x.expect, e.spectral == spectral,
         let check = Self.expectCheck(
