@@ -124,6 +124,46 @@ struct ExecCLITests {
     #expect(left.isEmpty, "\(fault): evaluator left running: \(left)")
   }
 
+  @Test func aBrokenHandshakeStopsBeforeAnyCase() throws {
+    let d = try CLI.tempDir()
+    let r = try CLI.run(["check", "fixtures/forum-example.json", "--exec", "\(Self.misbehaving) no-name", "--out", d.path])
+    #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+    #expect(r.stderr.contains("handshake"), "\(r.stderr)")
+    #expect(CLI.files(in: d).isEmpty)
+  }
+
+  /// SIGINT mid-run: exit 130, nothing written, every evaluator ended.
+  @Test func anInterruptEndsEveryEvaluator() throws {
+    let d = try CLI.tempDir()
+    // The NumPy evaluator takes no free arguments: a random slope (unused by softplus) tags it.
+    let tag = "0.01\(UInt32.random(in: 100_000_000...999_999_999))"
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = [
+      "sweep", "--family", "all", "--n", "5", "--count", "20", "--jobs", "2", "--out", d.path,
+      "--exec", "\(Self.numpy) --transform softplus --slope \(tag)",
+    ]
+    p.currentDirectoryURL = CLI.root
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    try p.run()
+    Thread.sleep(forTimeInterval: 3)
+    #expect(p.isRunning)
+    #expect(processes(tagged: tag).count >= 2, "one evaluator per worker")
+    p.interrupt()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 130, "\(String(decoding: e, as: UTF8.self))")
+    #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
+    var left = processes(tagged: tag)
+    for _ in 0..<20 where !left.isEmpty {
+      usleep(100_000)
+      left = processes(tagged: tag)
+    }
+    #expect(left.isEmpty, "evaluators left running after SIGINT: \(left)")
+  }
+
   @Test func anErrorResponseFailsEvaluateAndTheRunGoesOn() throws {
     let (r, results, _) = try run([
       "check", "fixtures/forum-example.json", "--beta", "5", "--exec", "\(Self.misbehaving) error --on 2",
