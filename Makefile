@@ -58,7 +58,7 @@ clean:
 ## with the committed seed corpora; new inputs go to .build-fuzz/corpus/ (git-ignored), crashes
 ## to .build-fuzz/artifacts/. See Fuzz/README.md.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz test-sanitize
+.PHONY: fuzz test-sanitize test-interrupts
 fuzz:
 	Fuzz/build.sh
 	Fuzz/run.sh $(FUZZ_SECONDS)
@@ -73,9 +73,16 @@ test-sanitize: deps
 	LSAN_OPTIONS=suppressions=$$(pwd)/Fuzz/lsan-suppressions.txt GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 
-## bench: issue 6's side-by-side benchmark (Benchmarks/, a separate package: the product never links
-## LAPACK). Native EigenSolver vs GSL vs LAPACKE dgeev (OpenBLAS, one thread) in one process, release
-## build; prints the table and writes Reports/bench.json. Installs its packages with apt-get when root.
+## test-interrupts: builds the ThreadSanitizer binary (.build-tsan) and interrupts a sweep with
+## SIGINT and with SIGTERM, 30 times each (RUNS=...): every run must exit 130 / 143 with its
+## message, leave no file and no ThreadSanitizer report (scripts/test-interrupts.sh).
+test-interrupts: deps
+	SWIFT=$(SWIFT) scripts/test-interrupts.sh
+
+## bench: the side-by-side benchmark (Benchmarks/, a separate package: the product never links
+## LAPACK). Native EigenSolver (and its batched path) vs GSL vs LAPACKE dgeev (OpenBLAS, one thread)
+## in one process, release build, then the default sweep of the release gradcheck with --jobs 1 and
+## all cores; prints the table and writes Reports/bench.json. Installs its packages with apt-get when root.
 BENCH_APT_PKGS := libgsl-dev liblapacke-dev libopenblas0-pthread pkg-config
 bench:
 	@if [ -f /usr/include/gsl/gsl_eigen.h ] && [ -f /usr/include/lapacke.h ] \
@@ -88,6 +95,7 @@ bench:
 	  echo "make bench: missing packages. Run: sudo apt-get install -y $(BENCH_APT_PKGS)"; exit 2; \
 	fi
 	$(SWIFT) build -c release --package-path Benchmarks
+	$(SWIFT) build -c release --product gradcheck
 	@mkdir -p Reports
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 Benchmarks/.build/release/EigenBench --out Reports/bench.json
 

@@ -30,6 +30,8 @@ let package = Package(
     .target(name: "GradcheckModel"),
     /// The one number formatter family (messages, reports, ids, commands); no dependencies.
     .target(name: "NumberFormat"),
+    /// The process's interrupt (SIGINT/SIGTERM): a flag and a wake descriptor for any thread.
+    .target(name: "ProcessControl"),
     /// Spectral quantities s(Y), ds/dY, and the transforms T(x, s; beta).
     .target(
       name: "Spectral",
@@ -63,7 +65,7 @@ let package = Package(
       name: "gradcheck",
       dependencies: [
         "EigenCore", "GSLReference", "Spectral", "GradCheckCore", "GradcheckSelfTest", "GradcheckModel",
-        "GradcheckIO", "Reporting", "NumberFormat", "ExecSource", "ExternalEvaluator",
+        "GradcheckIO", "Reporting", "NumberFormat", "ProcessControl", "ExecSource", "ExternalEvaluator",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -94,6 +96,9 @@ let package = Package(
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
     .testTarget(name: "NumberFormatTests", dependencies: ["NumberFormat"]),
+    .testTarget(name: "ProcessControlTests", dependencies: ["ProcessControl", "InterruptProbe"]),
+    /// The child process of ProcessControlTests.
+    .executableTarget(name: "InterruptProbe", dependencies: ["ProcessControl"], path: "Tests/InterruptProbe"),
     .testTarget(name: "CLITests", dependencies: ["GradcheckModel", "GradcheckIO"]),
   ]
 )

@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// The side-by-side eigen solver benchmark (issue 6): native EigenSolver vs GSL vs LAPACKE dgeev.
+// The side-by-side eigen solver benchmark: native EigenSolver vs GSL vs LAPACKE dgeev.
 // A separate package so that the product never links LAPACK; run it with `make bench`.
 import Foundation
 import PackageDescription

@@ -1,4 +1,4 @@
-// libFuzzer target A: the fixture reader (SPEC section 6).
+// libFuzzer target A: the fixture reader (docs/fixture-format.md).
 //
 // Property: for ANY bytes, `parseFixture(_:file:)` returns either a fixture or a
 // non-empty list of problems, each with a non-empty message naming the file; it never

@@ -1,6 +1,6 @@
 import GradcheckModel
 
-/// Fixture files (`gradcheck-fixture/1`, SPEC section 6): the model, the validating
+/// Fixture files (`gradcheck-fixture/1`, docs/fixture-format.md): the model, the validating
 /// reader that lists every problem of every file, and the encoder used by
 /// `gradcheck generate`.
 
@@ -616,7 +616,7 @@ func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
 // MARK: - Encoding
 
 /// The fixture as a `gradcheck-fixture/1` file (2-space indent, one matrix row per line,
-/// keys in SPEC order, absent optional fields omitted). Reading it back with
+/// keys in the documented order, absent optional fields omitted). Reading it back with
 /// `parseFixture(_:file:)` under the same path gives the same `Fixture`. The values must
 /// be finite (JSON cannot hold anything else).
 public func encodeFixture(_ f: Fixture) -> String {

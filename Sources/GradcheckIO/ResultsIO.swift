@@ -1,6 +1,6 @@
 import GradcheckModel
 
-/// Results files (`gradcheck-results/1`, SPEC section 7): deterministic encoding, strict
+/// Results files (`gradcheck-results/1`, docs/results-format.md): deterministic encoding, strict
 /// decoding, and merging of shards.
 
 /// A problem with a results file or a merge. `description` is `file: path: message`
@@ -25,7 +25,7 @@ public struct ResultsError: Error, Sendable, Equatable, CustomStringConvertible 
 
 // MARK: - Encoding
 
-/// The results as a `gradcheck-results/1` file: 2-space indent, keys in SPEC order,
+/// The results as a `gradcheck-results/1` file: 2-space indent, keys in the documented order,
 /// the summary, every check and every eigenvalue list on one line, one `grad_y` row per
 /// line, numbers in shortest round-trip form (`5.0`, `0.1`, `1e-300`), non-finite
 /// numbers as `null`, ending with a newline. The same results always give the same bytes,
@@ -153,7 +153,7 @@ private func encodeCheck(_ r: CheckResult) -> String {
 
 // MARK: - Decoding
 
-/// Reads a `gradcheck-results/1` file strictly: every key of SPEC section 7 must be
+/// Reads a `gradcheck-results/1` file strictly: every key of docs/results-format.md must be
 /// present (`series` and `eigen_solves` may be omitted), unknown keys are errors, names
 /// must be known, integers must be integer literals, and the summary must equal the one
 /// recomputed from the cases.

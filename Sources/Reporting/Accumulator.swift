@@ -17,6 +17,9 @@ public struct ReportAccumulator {
   public let version: String
   public let seed: UInt64
   private var builder: AnalysisBuilder
+  /// A comparison with a baseline run (and the baseline's path): the reports then lead
+  /// with it, regressions first, then fixed cases.
+  public var baseline: (comparison: BaselineComparison, path: String)?
 
   /// An empty accumulator for results with this seed, version and format.
   public init(seed: UInt64, version: String = gradcheckVersion, format: String = resultsFormat) {
@@ -45,13 +48,20 @@ public struct ReportAccumulator {
 
   /// The Markdown report (see `renderMarkdown`).
   public func markdown(title: String = "gradcheck report") -> String {
-    renderMarkdown(header, builder.finish(), title: title, byteLimit: builder.markdownByteLimit)
+    renderMarkdown(
+      header, builder.finish(), title: title, byteLimit: builder.markdownByteLimit,
+      leading: baseline.map { renderBaselineMarkdown($0.comparison, base: $0.path, new: "this run") } ?? "")
   }
 
   /// The HTML report (see `renderHTML`).
   public func html(title: String = "gradcheck report") -> String {
-    renderHTML(header, builder.finish(), title: title)
+    renderHTML(
+      header, builder.finish(), title: title,
+      leading: baseline.map { htmlBaselineSection($0.comparison, base: $0.path) } ?? "")
   }
+
+  /// The analysis of the cases added so far (tests).
+  var builderAnalysis: Analysis { builder.finish() }
 
   var header: ReportHeader { ReportHeader(format: format, version: version, seed: seed) }
 }

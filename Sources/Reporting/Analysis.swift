@@ -168,6 +168,8 @@ struct TBCell {
   var margins: [Double] = []
   var nanGrads = 0
   var nanMargins = 0
+  /// The four properties of the scorecard and the beta recommendation.
+  var props = Properties()
 }
 
 /// Largest magnitude over grad_x and every entry of grad_y:
@@ -316,14 +318,15 @@ struct Analysis {
   let solver: SolverStats?
   /// Number of cases that fail the run (fail, xpass).
   let failureCount: Int
-  /// The first `htmlFailureCap` of them, in results order.
+  /// The first `caseListCap` of them, in mode order (results order within a mode).
   let failureCases: [CaseResult]
-  /// Markdown entries of the first failures (`markdownFailure`), as many as fit in the
-  /// Markdown byte limit on their own: the report never shows more.
-  let markdownFailures: [String]
+  /// Failure modes, ranked by case count (`rankModes`).
+  let modes: [FailureMode]
+  /// Per transform, why `gradient` did not run: reason (classification) and count.
+  let gradientNotRun: [TransformKind?: [(reason: String, count: Int)]]
   /// Number of cases with status warn.
   let warningCount: Int
-  /// The first `max(htmlWarningCap, markdownWarningCap)` of them, in results order.
+  /// The first `caseListCap` of them, in mode order (results order within a mode).
   let warningCases: [CaseResult]
   /// Number of failing cases with a series on the gradient or taylor check.
   let seriesCount: Int
@@ -337,7 +340,8 @@ struct Analysis {
     bands: [TBKey: [LambdaBand: StatusCounts]], bandTotals: [TransformKind?: [LambdaBand: StatusCounts]],
     classifications: [(Classification?, StatusCounts)], checks: [(CheckName, StatusCounts, notRun: Int)],
     transformChecks: [TransformKind?: [CheckName: StatusCounts]], solver: SolverStats?,
-    failureCount: Int, failureCases: [CaseResult], markdownFailures: [String], warningCount: Int,
+    failureCount: Int, failureCases: [CaseResult], modes: [FailureMode],
+    gradientNotRun: [TransformKind?: [(reason: String, count: Int)]], warningCount: Int,
     warningCases: [CaseResult], seriesCount: Int, seriesCases: [CaseResult], caseRows: [String]
   ) {
     self.summary = summary
@@ -353,7 +357,8 @@ struct Analysis {
     self.solver = solver
     self.failureCount = failureCount
     self.failureCases = failureCases
-    self.markdownFailures = markdownFailures
+    self.modes = modes
+    self.gradientNotRun = gradientNotRun
     self.warningCount = warningCount
     self.warningCases = warningCases
     self.seriesCount = seriesCount
@@ -394,11 +399,9 @@ struct AnalysisBuilder {
   private var solver = SolverStats()
   private var hasSolver = false
   private var failureCount = 0, warningCount = 0, seriesCount = 0
-  private var failureCases: [CaseResult] = [], warningCases: [CaseResult] = []
   private var seriesCases: [CaseResult] = []
-  private var markdownFailures: [String] = []
-  private var markdownFailureBytes = 0
-  private var markdownFull = false
+  private var modes: [ModeKey: ModeStats] = [:]
+  private var notRun: [[String: Int]]  // [t][reason]
   private var caseRows: [String] = []
 
   init(markdownByteLimit: Int = Reporting.markdownByteLimit) {
@@ -408,6 +411,7 @@ struct AnalysisBuilder {
     cls = [StatusCounts?](repeating: nil, count: nCls)
     chk = [StatusCounts?](repeating: nil, count: nCheck)
     tc = [[StatusCounts?]](repeating: [StatusCounts?](repeating: nil, count: nCheck), count: nT)
+    notRun = Array(repeating: [:], count: nT)
   }
 
   /// Adds the next case.
@@ -428,6 +432,14 @@ struct AnalysisBuilder {
     }
     if cells[t][b] == nil { cells[t][b] = TBCell() }
     cells[t][b]!.counts.add(c.status)
+    cells[t][b]!.props.add(c)
+    if !Properties.ran(c.checks[.gradient]?.status) {
+      // Why: the skipped check's reason code, else (older files) the classification.
+      let g = c.checks[.gradient]
+      let why = g == nil ? "not checked" : (g?.code ?? c.classification?.rawValue ?? "skipped")
+      notRun[t][why, default: 0] += 1
+    }
+    addModes(c)
     if let g = maxAbsGradient(c) {
       if g.isNaN { cells[t][b]!.nanGrads += 1 } else { cells[t][b]!.grads.append(g) }
     }
@@ -459,17 +471,6 @@ struct AnalysisBuilder {
     switch c.status {
     case .fail, .xpass:
       failureCount += 1
-      if failureCases.count < htmlFailureCap { failureCases.append(c) }
-      if !markdownFull {
-        // Entries past the limit on their own can never be shown.
-        let entry = markdownFailure(c, number: failureCount)
-        markdownFailureBytes += entry.utf8.count
-        if markdownFailureBytes <= markdownByteLimit {
-          markdownFailures.append(entry)
-        } else {
-          markdownFull = true
-        }
-      }
       let g = c.checks[.gradient]?.series ?? [], ty = c.checks[.taylor]?.series ?? []
       if !g.isEmpty || !ty.isEmpty {
         seriesCount += 1
@@ -477,10 +478,19 @@ struct AnalysisBuilder {
       }
     case .warn:
       warningCount += 1
-      if warningCases.count < max(htmlWarningCap, markdownWarningCap) { warningCases.append(c) }
     default: break
     }
     if caseRows.count < htmlCaseRowCap { caseRows.append(htmlCaseRow(c)) }
+  }
+
+  /// Counts the case in each of its modes, and lists it (up to `caseListCap`) under its
+  /// first one.
+  private mutating func addModes(_ c: CaseResult) {
+    let keys = modeKeys(c)
+    for k in keys { modes[k, default: ModeStats()].add(c) }
+    guard let first = keys.first else { return }
+    modes[first]!.listedTotal += 1
+    if modes[first]!.listed.count < caseListCap { modes[first]!.listed.append(slim(c)) }
   }
 
   /// The analysis of the cases added so far.
@@ -516,12 +526,21 @@ struct AnalysisBuilder {
     for t in 0..<nT {
       for n in 0..<nCheck { if let s = tc[t][n] { transformChecks[transformAt(t), default: [:]][CheckName.allCases[n]] = s } }
     }
+    let ranked = rankModes(modes)
+    func listed(_ sev: Status) -> [CaseResult] {
+      Array(ranked.filter { $0.key.severity == sev }.lazy.flatMap(\.stats.listed).prefix(caseListCap))
+    }
+    var gradientNotRun: [TransformKind?: [(reason: String, count: Int)]] = [:]
+    for t in 0..<nT where !notRun[t].isEmpty {
+      gradientNotRun[transformAt(t)] = notRun[t].map { ($0.key, $0.value) }
+        .sorted { $0.count != $1.count ? $0.count > $1.count : $0.reason < $1.reason }
+    }
     return Analysis(
       summary: summary, transforms: transforms, betas: betas, tb: tb, bands: bands,
       bandTotals: bandTotals, classifications: classifications, checks: checks,
       transformChecks: transformChecks, solver: hasSolver ? solver : nil,
-      failureCount: failureCount, failureCases: failureCases, markdownFailures: markdownFailures,
-      warningCount: warningCount, warningCases: warningCases, seriesCount: seriesCount,
+      failureCount: failureCount, failureCases: listed(.fail), modes: ranked,
+      gradientNotRun: gradientNotRun, warningCount: warningCount, warningCases: listed(.warn), seriesCount: seriesCount,
       seriesCases: seriesCases, caseRows: caseRows)
   }
 }
@@ -568,69 +587,3 @@ func caseContext(_ c: CaseResult) -> String {
 
 /// `n` followed by the noun, with a plural `s` unless n is 1 (`1 case`, `3 cases`).
 func plural(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
-
-extension Analysis {
-  /// Plain-text findings per transform (eig cases excluded): how many cases fail, which
-  /// checks fail, in which bands of s and at which beta failures gather, and how the
-  /// median constraint margin and gradient size move from the smallest to the largest
-  /// beta (the trade-off between constraint tightness and gradient size). Counting
-  /// only; every number is also in the tables.
-  func findings() -> [(transform: TransformKind, lines: [String])] {
-    transforms.compactMap { t -> (TransformKind, [String])? in
-      guard let t else { return nil }
-      var total = StatusCounts()
-      for b in betas { if let c = tb[TBKey(transform: t, beta: b)] { total = merge(total, c.counts) } }
-      var lines: [String] = []
-      var head = "Failed: \(total.failed) of \(plural(total.checked, "checked case"))"
-      if total.warn > 0 { head += "; warned: \(total.warn)" }
-      if total.skip > 0 { head += "; skipped: \(total.skip)" }
-      lines.append(head + ".")
-      let failing = CheckName.allCases.compactMap { n -> String? in
-        guard let s = transformChecks[t]?[n], s.fail > 0 else { return nil }
-        return "\(n.rawValue) ×\(s.fail)"
-      }
-      if !failing.isEmpty { lines.append("Failing checks: " + failing.joined(separator: ", ") + ".") }
-      let badBands = bandsPresent(t).compactMap { band -> String? in
-        guard let s = bandTotals[t]?[band], s.failed > 0 else { return nil }
-        return "\(band.label): \(s.failed)/\(s.checked)"
-      }
-      if !badBands.isEmpty {
-        lines.append("Failures by s band (failed/checked): " + badBands.joined(separator: ", ") + ".")
-      }
-      let bs = betasPresent(t)
-      let badBetas = bs.compactMap { b -> String? in
-        guard let s = tb[TBKey(transform: t, beta: b)]?.counts, s.failed > 0 else { return nil }
-        return "\(betaLabel(b)): \(s.failed)/\(s.checked)"
-      }
-      if !badBetas.isEmpty {
-        lines.append("Failures by β (failed/checked): " + badBetas.joined(separator: ", ") + ".")
-      }
-      let withData = bs.filter { b in
-        let c = tb[TBKey(transform: t, beta: b)]
-        return !(c?.margins.isEmpty ?? true) || !(c?.grads.isEmpty ?? true)
-      }
-      if let lo = withData.first, let hi = withData.last {
-        let cl = tb[TBKey(transform: t, beta: lo)]!, ch = tb[TBKey(transform: t, beta: hi)]!
-        if lo == hi {
-          lines.append("At \(betaLabel(lo)): median margin \(formatNumber(median(cl.margins))), "
-            + "median max |grad| \(formatNumber(median(cl.grads))).")
-        } else {
-          lines.append("From \(betaLabel(lo)) to \(betaLabel(hi)): median margin "
-            + "\(formatNumber(median(cl.margins))) → \(formatNumber(median(ch.margins))), "
-            + "median max |grad| \(formatNumber(median(cl.grads))) → \(formatNumber(median(ch.grads))).")
-        }
-      }
-      var worst: [String] = []
-      var wm: (Double, Double?)? = nil, wg: (Double, Double?)? = nil
-      for b in bs {
-        guard let c = tb[TBKey(transform: t, beta: b)] else { continue }
-        if let m = c.margins.min(), wm == nil || m < wm!.0 { wm = (m, b) }
-        if let g = c.grads.max(), wg == nil || g > wg!.0 { wg = (g, b) }
-      }
-      if let wm { worst.append("smallest margin \(formatNumber(wm.0)) at \(betaLabel(wm.1))") }
-      if let wg { worst.append("largest |grad| \(formatNumber(wg.0)) at \(betaLabel(wg.1))") }
-      if !worst.isEmpty { lines.append("Worst: " + worst.joined(separator: "; ") + ".") }
-      return (t, lines)
-    }
-  }
-}

@@ -2,10 +2,10 @@
 
 import GradcheckModel
 
-/// Most failed cases shown in detail in the HTML report; the rest are counted.
-let htmlFailureCap = 200
-/// Most warnings listed in the HTML report.
-let htmlWarningCap = 200
+/// Most failed cases shown in detail in the HTML report (in mode order); the rest are counted.
+let htmlFailureCap = caseListCap
+/// Most warnings listed in the HTML report (in mode order).
+let htmlWarningCap = caseListCap
 /// Most failing cases with a convergence series that get their own chart.
 let htmlSeriesCap = 12
 /// Most rows of the full case table.
@@ -13,16 +13,18 @@ let htmlCaseRowCap = 2000
 
 /// Renders results as one self-contained HTML file.
 ///
-/// Content, in order: the title with the overall status and the summary counts; every
-/// failed case (`fail`, `xpass`; the first 200 in detail) with its failed checks and
-/// repro command; warnings (first 200); the pictures — per transform a heatmap of the
+/// Content, in order (the Markdown report's): the title with the overall status and the
+/// summary counts; the scorecard, the failure modes and the beta recommendation (see
+/// `renderMarkdown`); the pictures — per transform a heatmap of the
 /// pass rate over beta (columns) and bands of s = lambda_min (rows), per transform the
 /// largest gradient entry (log scale) and the constraint margin `1 + x_cond*s` (symlog
 /// scale, linear within 1e-16 of 0) against beta, median and worst over cases, for
 /// failing cases with a convergence series the finite-difference error and Taylor
 /// remainder against the step (log-log), and the solver agreement (value / tolerance
 /// histogram); then the transform x beta, failing checks, classification and check
-/// tables, and a table of all cases (first 2000 rows).
+/// tables; the failed cases (the first 200 in detail, in mode order) with their failed
+/// checks and repro commands, the warned cases (first 200), and a table of all cases
+/// (first 2000 rows).
 ///
 /// Colours come from a colour-blind-safe palette (blue, orange, vermillion, grey) and
 /// every status also carries a symbol (✓ ! ✗ –), counts and, for failures, a hatch
@@ -33,7 +35,7 @@ public func renderHTML(_ r: Results, title: String = "gradcheck report") -> Stri
 }
 
 /// The HTML report from an analysis.
-func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String) -> String {
+func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String, leading: String = "") -> String {
   var o = htmlHead(title: title)
   o += "<header>\n<h1>\(xmlEscape(title))</h1>\n"
   o += "<p class=\"verdict \(a.verdict.cssClass)\">\(a.verdict.label)"
@@ -41,15 +43,19 @@ func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String) -> String {
   o += "<p class=\"meta\">Seed \(r.seed) · format \(xmlEscape(r.format)) · gradcheck "
     + "\(xmlEscape(r.version))</p>\n"
   o += htmlSummaryCounts(a.summary)
-  o += "<nav><a href=\"#failures\">Failures</a> · <a href=\"#warnings\">Warnings</a> · "
-    + "<a href=\"#findings\">Findings</a> · "
+  o += "<nav><a href=\"#scorecard\">Scorecard</a> · <a href=\"#modes\">Failure modes</a> · "
+    + "<a href=\"#beta\">Beta</a> · "
     + "<a href=\"#charts\">Pictures</a> · <a href=\"#tables\">Tables</a> · "
+    + "<a href=\"#failures\">Failed cases</a> · <a href=\"#warnings\">Warned cases</a> · "
     + "<a href=\"#cases\">All cases</a></nav>\n</header>\n<main>\n"
-  o += htmlFailures(a)
-  o += htmlWarnings(a)
-  o += htmlFindings(a)
+  o += leading
+  o += htmlScorecard(a)
+  o += htmlModes(a)
+  o += htmlRecommendation(a)
   o += htmlCharts(a)
   o += htmlTables(a)
+  o += htmlFailures(a)
+  o += htmlWarnings(a)
   o += htmlCaseTable(a)
   o += "</main>\n<footer>Rendered by gradcheck \(xmlEscape(r.version)) from the results alone; "
     + "results.json holds every case and value.</footer>\n</body>\n</html>\n"
@@ -58,14 +64,22 @@ func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String) -> String {
 
 /// Renders an index page linking several reports (for `Reports/index.html`), each with
 /// its overall status and counts, in the given order; same style as `renderHTML`.
-public func renderIndexHTML(entries: [(title: String, href: String, summary: Summary)]) -> String {
+/// `total` counts each case once over every entry (a merged entry holds its parts' cases
+/// again); without it the entries' counts are added.
+public func renderIndexHTML(
+  entries: [(title: String, href: String, summary: Summary)], total: Summary? = nil
+) -> String {
   var all = Summary()
   for e in entries { all += e.summary }
+  if let total { all = total }
   let v = Verdict(all)
   var o = htmlHead(title: "gradcheck reports")
   o += "<header>\n<h1>gradcheck reports</h1>\n"
   o += "<p class=\"verdict \(v.cssClass)\">\(v.label)<span> — "
-    + "\(xmlEscape(v.sentence(all)))</span></p>\n</header>\n<main>\n<section id=\"reports\">\n"
+    + "\(xmlEscape(v.sentence(all)))</span></p>\n"
+    + (total != nil ? "<p class=\"meta\">Totals count each case once: a case in several reports "
+      + "(a merged report and its parts) is counted one time.</p>\n" : "")
+    + "</header>\n<main>\n<section id=\"reports\">\n"
   o += "<h2>Reports (\(entries.count))</h2>\n"
   if entries.isEmpty {
     o += "<p>No reports.</p>\n"
@@ -164,6 +178,14 @@ let htmlStyle = """
   .legend{display:flex;flex-wrap:wrap;gap:10px;font-size:.85em;margin:.3em 0}
   .legend span{display:inline-flex;align-items:center;gap:4px}
   .sw{display:inline-block;width:16px;height:12px;border:1px solid #999}
+  table.score td,table.score th{padding:5px 10px}
+  table.score th[scope=row]{white-space:nowrap}
+  .short{color:#6d2a00;font-weight:600}
+  article.mode{background:#fff;border:1px solid var(--line);border-left:8px solid var(--verm);border-radius:6px;padding:6px 14px;margin:0 0 10px}
+  article.mode.warn{border-left-color:var(--orange)}
+  article.mode h3{margin:.2em 0 .2em;font-size:1em}
+  article.mode p{margin:.25em 0}
+  article.mode pre{margin:.3em 0;white-space:pre-wrap;word-break:break-all}
   footer{color:#666;font-size:.85em;padding:20px}
   @media (prefers-reduced-motion:reduce){*{transition:none}}
   """
@@ -208,7 +230,7 @@ func htmlCheckTable(_ checks: [(name: CheckName, result: CheckResult)]) -> Strin
 }
 
 func htmlFailures(_ a: Analysis) -> String {
-  var o = "<section id=\"failures\">\n<h2>Failures (\(a.failureCount))</h2>\n"
+  var o = "<section id=\"failures\">\n<h2>Failed cases (\(a.failureCount); the first \(min(a.failureCount, htmlFailureCap)) in mode order)</h2>\n"
   if a.failureCount == 0 {
     o += "<p>✓ No case failed.</p>\n</section>\n"
     return o
@@ -233,7 +255,7 @@ func htmlFailures(_ a: Analysis) -> String {
 }
 
 func htmlWarnings(_ a: Analysis) -> String {
-  var o = "<section id=\"warnings\">\n<h2>Warnings (\(a.warningCount))</h2>\n"
+  var o = "<section id=\"warnings\">\n<h2>Warned cases (\(a.warningCount); the first \(min(a.warningCount, htmlWarningCap)) in mode order)</h2>\n"
   if a.warningCount == 0 { return o + "<p>No warnings.</p>\n</section>\n" }
   o += "<div class=\"wide\"><table><thead><tr><th scope=\"col\">case</th><th scope=\"col\">check</th>"
     + "<th scope=\"col\" class=\"n\">value</th><th scope=\"col\" class=\"n\">tolerance</th>"
@@ -254,17 +276,6 @@ func htmlWarnings(_ a: Analysis) -> String {
 }
 
 // MARK: - Findings and pictures
-
-func htmlFindings(_ a: Analysis) -> String {
-  let findings = a.findings()
-  var o = "<section id=\"findings\">\n<h2>Findings by transform</h2>\n"
-  if findings.isEmpty { return o + "<p>No case has a transform.</p>\n</section>\n" }
-  o += "<ul>\n"
-  for (t, lines) in findings {
-    o += "<li><b>\(t.rawValue)</b>: " + lines.map { xmlEscape($0) }.joined(separator: " ") + "</li>\n"
-  }
-  return o + "</ul>\n</section>\n"
-}
 
 func heatLegend() -> String {
   "<div class=\"legend\" aria-label=\"heatmap legend\">"

@@ -2,26 +2,25 @@
 
 import GradcheckModel
 
-/// Size limit of the Markdown report in bytes (UTF-8): 1 MiB, the limit of a GitHub
-/// Actions job summary.
-public let markdownByteLimit = 1 << 20
-
-/// Most warnings listed one by one in the Markdown report; the rest are counted.
-let markdownWarningCap = 100
+/// Size limit of the Markdown report in bytes (UTF-8): 100 KiB, a tenth of a GitHub
+/// Actions job summary. The individual cases listed at the end fill what the sections
+/// before them leave; those sections are never cut.
+public let markdownByteLimit = 100 << 10
 
 /// Renders results as GitHub-flavoured Markdown.
 ///
-/// Order: title and overall status, summary counts, every failed case (`fail` and
-/// `xpass`) with its failed checks and its repro command, warnings (the first 100),
-/// then the tables: transform x beta, failing checks per transform, constraint margin and
-/// gradient size per transform and beta, transform x lambda_min band, classifications,
-/// checks, and the solver summary when cases carry a `solver` check.
+/// Order (the HTML report's too): title and verdict with the counts; the scorecard (one
+/// row per transform: constraint kept, gradient correct, gradient healthy, fidelity, worst
+/// margin, largest |gradient|, recommended beta); every failure mode, ranked by case
+/// count, with where it occurs, a sentence and its minimal representative's repro; the
+/// beta recommendation (per transform and beta, the four properties); the behaviour
+/// curves; the tables (transform x beta, failing checks, margin and gradient size,
+/// transform x s band, classifications, checks, solver); then the failed and warned cases
+/// one by one in mode order (the first 200 of each, fewer when the byte limit is reached:
+/// a note says how many are left out; results.json and JUnit keep every case).
 ///
-/// The output is under 1 MiB (`markdownByteLimit`): when the failure entries would not
-/// fit, the entries that fit are listed and a note says how many were left out and that
-/// every case is in `results.json`; should the tables alone exceed the limit, the text is
-/// cut at a line boundary with the same note. The output depends only on `r` and
-/// `title` (no timestamps, no paths other than those in the results).
+/// The output depends only on `r` and `title` (no timestamps, no paths other than those
+/// in the results).
 public func renderMarkdown(_ r: Results, title: String = "gradcheck report") -> String {
   renderMarkdown(r, title: title, byteLimit: markdownByteLimit)
 }
@@ -31,89 +30,46 @@ func renderMarkdown(_ r: Results, title: String, byteLimit: Int) -> String {
   ReportAccumulator(r, markdownByteLimit: byteLimit).markdown(title: title)
 }
 
-/// The Markdown report from an analysis whose failure entries were kept for `byteLimit`.
-func renderMarkdown(_ h: ReportHeader, _ a: Analysis, title: String, byteLimit: Int) -> String {
-  let head = markdownHead(h, a, title: title)
-  let tail = markdownTables(a)
-  // Room kept for the closing note and the section headings.
-  let reserve = 1024
-  var out = head
-  var size = head.utf8.count
-  var omittedFailures = 0, omittedWarnings = 0
-
-  // Failures first: each entry is added only if it, the tables and the reserve still fit.
-  // Entries not kept by the analysis are past the byte limit on their own, so the first
-  // of them would not fit either.
-  if a.failureCount > 0 {
-    let h = "## Failures (\(a.failureCount))\n\n"
-    out += h
-    size += h.utf8.count
-    var added = 0
-    for entry in a.markdownFailures {
-      let n = entry.utf8.count
-      if size + n + tail.utf8.count + reserve > byteLimit { break }
-      out += entry
-      size += n
-      added += 1
-    }
-    omittedFailures = a.failureCount - added
-    if omittedFailures > 0 {
-      let note = "> **Cut:** \(omittedFailures) of \(a.failureCount) failures left out to keep "
-        + "this report under 1 MiB; every case, with its repro command, is in results.json.\n\n"
-      out += note
-      size += note.utf8.count
-    }
-  }
-
-  if a.warningCount > 0 {
-    let shown = min(a.warningCount, markdownWarningCap)
-    var h = "## Warnings (\(a.warningCount))\n\n"
-    if shown < a.warningCount { h += "The first \(shown) are listed; all are in results.json.\n\n" }
-    out += h
-    size += h.utf8.count
-    var listed = 0
-    for c in a.warningCases.prefix(shown) {
-      let entry = markdownWarning(c)
-      let n = entry.utf8.count
-      if size + n + tail.utf8.count + reserve > byteLimit { break }
-      out += entry
-      size += n
-      listed += 1
-    }
-    omittedWarnings = shown - listed
-    if omittedWarnings > 0 {
-      let note = "- … \(omittedWarnings) more warnings left out to keep this report under 1 MiB "
-        + "(see results.json).\n"
-      out += note
-      size += note.utf8.count
-    }
-    out += "\n"
-    size += 1
-  }
-
-  out += tail
-  size += tail.utf8.count
-  if omittedFailures + omittedWarnings > 0 {
-    out += "---\n\n_This report was cut: \(omittedFailures + omittedWarnings) entries were left "
-      + "out (\(omittedFailures) failures, \(omittedWarnings) warnings). results.json holds "
-      + "every case._\n"
-    size = out.utf8.count
-  }
-  if size <= byteLimit { return out }
-  return hardCut(out, byteLimit: byteLimit, reserve: reserve)
+/// The Markdown report from an analysis.
+func renderMarkdown(
+  _ h: ReportHeader, _ a: Analysis, title: String, byteLimit: Int, leading: String = ""
+) -> String {
+  var out = markdownHead(h, a, title: title) + leading
+  out += markdownScorecard(a)
+  out += markdownModes(a)
+  out += markdownRecommendation(a)
+  out += markdownTables(a)
+  // The case lists share what is left; each entry is added whole or not at all.
+  var budget = byteLimit - out.utf8.count - 512
+  out += markdownCaseList(
+    "Failed cases", a.failureCases, total: a.failureCount, budget: &budget, entry: markdownFailure)
+  out += markdownCaseList(
+    "Warned cases", a.warningCases, total: a.warningCount, budget: &budget, entry: markdownWarning)
+  return out
 }
 
-/// Cuts text at the last line boundary that leaves room for a note, then appends the
-/// note with the number of lines left out.
-func hardCut(_ text: String, byteLimit: Int, reserve: Int) -> String {
-  let bytes = Array(text.utf8)
-  let budget = max(0, byteLimit - reserve)
-  var cut = min(budget, bytes.count)
-  while cut > 0 && bytes[cut - 1] != UInt8(ascii: "\n") { cut -= 1 }
-  let kept = String(decoding: bytes[0..<cut], as: UTF8.self)
-  let left = bytes[cut...].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-  return kept + "\n---\n\n_This report was cut at 1 MiB: \(left) entries (lines) were left out. "
-    + "results.json holds every case._\n"
+/// A section listing cases one per entry while they fit the budget, with a note of how
+/// many were left out.
+func markdownCaseList(
+  _ heading: String, _ cases: [CaseResult], total: Int, budget: inout Int,
+  entry: (CaseResult) -> String
+) -> String {
+  guard total > 0 else { return "" }
+  var body = ""
+  var listed = 0
+  for c in cases {
+    let e = entry(c)
+    if e.utf8.count > budget { break }
+    budget -= e.utf8.count
+    body += e
+    listed += 1
+  }
+  var o = "## \(heading) (\(listed) of \(total), in mode order)\n\n" + body
+  if listed < total {
+    o += "\n_\(total - listed) more are not listed here: results.json and junit.xml hold every "
+      + "case with its repro command._\n"
+  }
+  return o + "\n"
 }
 
 // MARK: - Sections
@@ -122,44 +78,95 @@ func markdownHead(_ r: ReportHeader, _ a: Analysis, title: String) -> String {
   let s = a.summary
   var o = "# \(mdEscape(title))\n\n"
   o += "**\(a.verdict.label)** — \(mdEscape(a.verdict.sentence(s)))\n\n"
-  o += "Seed \(r.seed) · format \(mdCode(r.format)) · gradcheck \(mdEscape(r.version))\n\n"
-  o += "| status | cases |\n|:--|--:|\n"
   let counts: [(Status, Int)] = [
     (.pass, s.pass), (.warn, s.warn), (.fail, s.fail), (.skip, s.skip), (.xfail, s.xfail),
     (.xpass, s.xpass),
   ]
-  for (st, n) in counts { o += "| \(statusDescription(st)) | \(n) |\n" }
-  o += "| **total** | **\(s.cases)** |\n\n"
+  o += counts.map { "\(statusSymbol($0.0)) \($0.0.rawValue) \($0.1)" }.joined(separator: " · ")
+    + " · **\(s.cases) cases** · seed \(r.seed) · \(mdCode(r.format)) · gradcheck \(mdEscape(r.version))\n\n"
   return o
 }
 
-func markdownFailure(_ c: CaseResult, number: Int) -> String {
-  var o = "### \(number). \(statusLabel(c.status)): \(mdCode(c.id))\n\n"
-  o += mdEscape(caseContext(c)) + "\n\n"
-  if c.status == .xpass {
-    o += "Expected to fail, but every check passed (an expected failure that no longer "
-      + "happens fails the run).\n\n"
-  }
-  let checks = explainingChecks(c)
-  if !checks.isEmpty {
-    o += "| check | status | value | tolerance | message |\n|:--|:--|--:|--:|:--|\n"
-    for (name, res) in checks {
-      o += "| \(name.rawValue) | \(statusLabel(res.status)) | \(formatNumber(res.value)) | "
-        + "\(formatNumber(res.tolerance)) | \(mdEscape(res.message)) |\n"
+func markdownScorecard(_ a: Analysis) -> String {
+  let rows = a.scorecard()
+  guard a.hasTransforms else { return "" }
+  let rec = Dictionary(uniqueKeysWithValues: a.recommendations().map { ($0.transform, $0) })
+  var o = "## Scorecard\n\n"
+  o += "Per transform, over every β: constraint kept = `constraint` pass or warn / cases with a "
+    + "defined s; gradient correct = `gradient` pass / run; healthy = `growth` pass / run; "
+    + "fidelity = `fidelity` pass / run.\n\n"
+  o += "| transform | constraint kept | gradient correct | gradient healthy | fidelity | "
+    + "worst margin | largest \\|grad\\| | recommended β |\n|:--|--:|--:|--:|--:|--:|--:|:--|\n"
+  for (t, p) in rows {
+    var grad = fractionCell(p.gradientPass, p.gradientRun)
+    if p.gradientNotRun > 0 {
+      let why = (a.gradientNotRun[t] ?? []).prefix(3).map { "\($0.reason) \($0.count)" }
+      grad += "; not run \(p.gradientNotRun)" + (why.isEmpty ? "" : ": " + why.joined(separator: ", "))
     }
-    o += "\n"
+    let r = t.flatMap { rec[$0] }
+    let recText = r.map { $0.best.map { "β=\(formatNumber($0))" } ?? "none keeps it" } ?? "–"
+    o += "| \(transformLabel(t)) | \(fractionCell(p.kept, p.definedS)) | \(grad) | "
+      + "\(fractionCell(p.growthPass, p.growthRun)) | \(fractionCell(p.fidelityPass, p.fidelityRun)) | "
+      + "\(formatNumber(p.worstMargin)) | \(formatNumber(p.largestGradient)) | \(recText) |\n"
   }
-  o += "Reproduce:\n\n" + mdCodeBlock(c.repro) + "\n"
+  return o + "\n"
+}
+
+func markdownModes(_ a: Analysis) -> String {
+  guard !a.modes.isEmpty else { return "## Failure modes\n\nNo case failed or warned.\n\n" }
+  var o = "## Failure modes (\(a.modes.count))\n\n"
+  o += "Failed and warned cases grouped by transform, check and reason code, largest first (a "
+    + "case with several failing checks counts in each). Minimal case: smallest N, then the "
+    + "simplest matrix family, then the smallest |x|.\n\n"
+  for (k, m) in a.modes.enumerated() {
+    let key = m.key, st = m.stats
+    o += "### \(k + 1). \(statusSymbol(key.severity)) \(key.subject) · \(key.check) · "
+      + "\(key.code) — \(plural(st.count, "case"))\n\n"
+    o += mdEscape(modeSentence(key)) + "  \n"
+    var at: [String] = []
+    if !st.betas.values.isEmpty { at.append("β \(st.betaText)") }
+    at.append("s: \(st.bandText)")
+    at.append("x: \(st.xText)")
+    at.append("in: \(st.groupText)")
+    at.append("N: \(st.orderText)")
+    o += mdEscape(at.joined(separator: " · ")) + "\n\n"
+    if let r = st.representative {
+      o += "Minimal case \(mdCode(r.id)):\n\n" + mdCodeBlock(r.repro) + "\n"
+    }
+  }
   return o
 }
 
-func markdownWarning(_ c: CaseResult) -> String {
-  let parts = explainingChecks(c).map { (name, res) in
-    "\(name.rawValue) \(formatNumber(res.value)) (tolerance \(formatNumber(res.tolerance))): "
-      + mdEscape(res.message)
+func markdownRecommendation(_ a: Analysis) -> String {
+  let recs = a.recommendations()
+  guard !recs.isEmpty else { return "" }
+  var o = "## Beta recommendation\n\n"
+  for r in recs { o += "- " + mdEscape(r.sentence) + "\n" }
+  o += "\n| transform | β | constraint kept | gradient correct | gradient healthy | fidelity |\n"
+    + "|:--|--:|--:|--:|--:|--:|\n"
+  for t in a.transforms where t != nil {
+    for b in a.betasPresent(t) {
+      guard let p = a.tb[TBKey(transform: t, beta: b)]?.props else { continue }
+      o += "| \(transformLabel(t)) | \(b.map { formatNumber($0) } ?? "–") | "
+        + "\(fractionCell(p.kept, p.definedS)) | \(fractionCell(p.gradientPass, p.gradientRun)) | "
+        + "\(fractionCell(p.growthPass, p.growthRun)) | \(fractionCell(p.fidelityPass, p.fidelityRun)) |\n"
+    }
   }
-  return "- \(mdCode(c.id)) — " + parts.joined(separator: "; ") + "\n"
+  return o + "\n"
 }
+
+func markdownFailure(_ c: CaseResult) -> String {
+  var o = "- \(statusSymbol(c.status)) \(mdCode(c.id))"
+  if c.status == .xpass {
+    o += " — expected to fail, but every check passed"
+  } else {
+    o += " — " + explainingChecks(c).map { "\($0.name.rawValue): \(mdEscape($0.result.message))" }
+      .joined(separator: "; ")
+  }
+  return o + "  \n  \(mdCode(c.repro))\n"
+}
+
+func markdownWarning(_ c: CaseResult) -> String { markdownFailure(c) }
 
 /// Cell text for a status count: `passed/checked`, then `✗ failed` and `! warned`.
 func mdCountCell(_ s: StatusCounts) -> String {
@@ -174,14 +181,6 @@ func mdCountCell(_ s: StatusCounts) -> String {
 
 func markdownTables(_ a: Analysis) -> String {
   var o = ""
-  let findings = a.findings()
-  if !findings.isEmpty {
-    o += "## Findings by transform\n\n"
-    for (t, lines) in findings {
-      o += "- **\(t.rawValue)**: " + lines.map(mdEscape).joined(separator: " ") + "\n"
-    }
-    o += "\n"
-  }
   if a.summary.cases > 0 && (a.hasTransforms || a.betas.count > 1) {
     o += "## By transform and beta\n\n"
     o += "Cells: passed/checked ✓ (checked = not skipped), ✗ failed, ! warned, – skipped.\n\n"

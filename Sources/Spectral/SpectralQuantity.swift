@@ -133,11 +133,24 @@ public struct SpectralEvaluator: Sendable {
     }
     try solver.factor(y, vectors: false)
     solves += 1
-    let values = solver.eigenvalues
+    return Self.value(kind, eigenvalues: solver.eigenvalues, sentinel: sentinel)
+  }
+
+  /// `value` from the eigenvalues (Schur order) of one matrix, for eigenvalues solved
+  /// elsewhere: a batch of perturbed copies through `BatchedSmallEigen.eigenvalues`, which
+  /// gives each matrix the bits `value` would (then count the solves with `countSolves`).
+  /// Not for `min-singular-value`.
+  public static func value(
+    _ kind: SpectralKind, eigenvalues values: [Complex], sentinel: Double? = nil
+  ) -> (s: Double?, realCount: Int, selected: Int?) {
+    precondition(kind != .minSingularValue, "min-singular-value needs the SVD")
     let realCount = values.reduce(0) { $0 + ($1.im == 0 ? 1 : 0) }
     let pick = Self.select(kind, values, sentinel: sentinel)
     return (pick?.s, realCount, pick.map { $0.masked ? -1 : $0.index })
   }
+
+  /// Counts `count` eigen solves done outside the evaluator (see `value(_:eigenvalues:sentinel:)`).
+  public mutating func countSolves(_ count: Int) { solves += count }
 
   /// The minimising eigenvalue: index in Schur order, value, masked flag, gap.
   static func select(

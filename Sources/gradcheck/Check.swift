@@ -6,6 +6,7 @@ import GradcheckIO
 import GradcheckModel
 import Spectral
 import ExecSource
+import ProcessControl
 import ExternalEvaluator
 
 extension GradCheck {
@@ -20,17 +21,28 @@ extension GradCheck {
 
     @OptionGroup var options: CommonOptions
 
+    @Option(help: "Only the batch element with this index (0-based) of each fixture (for repro commands).")
+    var index: Int?
+
     func validate() throws {
       if paths.isEmpty { throw ValidationError("give at least one fixture file or folder") }
+      if let index, index < 0 { throw ValidationError("--index: expected a whole number >= 0") }
     }
 
     func run() throws {
       let plan = try OutputPlan(options.output)
       let fixtures = try loadOrExplain(paths)
+      if let index {
+        let short = fixtures.filter { index >= $0.batchCount }
+        for f in short { writeStderr("\(f.path): --index \(index): the batch has \(f.batchCount) matrices\n") }
+        if !short.isEmpty { throw InputError(message: "--index \(index) is past the end of \(short.count) fixture\(short.count == 1 ? "" : "s"); nothing was run") }
+      }
       let jobs = fixtures.flatMap { fixtureJobs($0, options: options) }
+        .filter { job in index.map { job.xs[0].index == $0 } ?? true }
       let run = try runJobs(jobs, options: options, label: "check", plan: plan, title: "gradcheck check")
       try finishRun(run.summary, command: "check", strict: options.output.strict, exitZero: options.output.exitZero,
-                    extra: run.solvesNote)
+                    extra: run.solvesNote,
+                    baseline: plan.baseline)
     }
   }
 }
@@ -72,7 +84,7 @@ func fixtureJobs(_ f: Fixture, options: CommonOptions) -> [MatrixJob] {
     return MatrixJob(
       y: Matrix(f.y[b]), xs: [XCase(index: b, x: f.x[b], expect: expect)], name: f.name,
       source: f.path, transforms: f.transforms, betas: f.betas, spectral: f.spectral,
-      outcomes: outcomes, repro: "gradcheck check \(shellQuote(f.path))\(options.reproSuffix)")
+      outcomes: outcomes, repro: "gradcheck check \(shellQuote(f.path)) --index \(b)")
   }
 }
 
@@ -94,30 +106,25 @@ func runJobs(
   let pool: ExternalEvaluatorPool
   do {
     pool = try ExternalEvaluatorPool.start(
-      command: command, workers: threads, timeout: engineOptions.exec.timeout, wake: execWakeDescriptor)
+      command: command, workers: threads, timeout: engineOptions.exec.timeout, wake: Interrupt.wakeDescriptor)
   } catch {
     throw InputError(message: error.description)
   }
-  defer { pool.shutDown() }
+  // Also on an error or an interrupt (the run unwinds): an interrupted run does not wait.
+  defer { pool.shutDown(grace: interruptRequested() ? 0 : ExternalEvaluator.defaultShutdownGrace) }
   let fault = RunFault()
   let source = ExternalSource(
     pool: pool, fault: fault, maxPoints: engineOptions.exec.batch, reference: engineOptions.transforms?.first)
   let engine = CheckEngine(options: engineOptions, sources: [source], referenceCheck: referenceSolverCheck)
   return try runEngine(
     engine, jobs, options: options, label: label, plan: plan, title: title,
-    failure: { fault.error.map { InputError(message: $0.description) } },
-    beforeExit: { pool.shutDown(grace: 0) })
+    failure: { fault.error.map { InputError(message: $0.description) } })
 }
-
-/// Where an interrupt wakes an external program's pending request: nil until the
-/// command line has a wake-up descriptor for SIGINT/SIGTERM (until then a pending request
-/// ends at its response or its timeout, and the run stops right after).
-let execWakeDescriptor: Int32? = nil
 
 /// Runs the engine over the jobs, streaming the outputs (see `runJobs`).
 func runEngine(
   _ engine: CheckEngine, _ jobs: [MatrixJob], options: CommonOptions, label: String, plan: OutputPlan,
-  title: String, failure: (@Sendable () -> (any Error)?)? = nil, beforeExit: () -> Void = {}
+  title: String, failure: (@Sendable () -> (any Error)?)? = nil
 ) throws -> (summary: Summary, solvesNote: String) {
   var solves = SolveCounter()
   let summary = try streamBlocks(
@@ -130,7 +137,7 @@ func runEngine(
       cases.sort(by: CaseResult.canonicalOrder)
       return cases
     },
-    seen: { solves.add($0) }, failure: failure, beforeExit: beforeExit)
+    seen: { solves.add($0) }, failure: failure)
   return (summary, solves.note)
 }
 

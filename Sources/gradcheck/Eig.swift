@@ -54,7 +54,8 @@ extension GradCheck {
       }
       let run = try runEig(items, seed: seed, threads: jobs ?? ProcessInfoLite.cores, plan: plan)
       try finishRun(run.summary, command: "eig", strict: output.strict, exitZero: output.exitZero,
-                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of \(formatExact(LAPACKTest.threshold)))")
+                    extra: " (largest solver value \(formatExact((run.worst * 100).rounded() / 100)) of \(formatExact(LAPACKTest.threshold)))",
+                    baseline: plan.baseline)
     }
   }
 }
@@ -65,7 +66,7 @@ let eigBlock = 8
 /// Runs `eigCase` over `items` on the worker threads and writes the outputs of `plan` as
 /// the cases come, in canonical order, through an `OutputStream` (as `runJobs` does for
 /// check and sweep): the items are put in the order of their cases (`eigOrder`) and taken
-/// in blocks of `eigBlock`, and at most `2 * threads` blocks' cases are held at once
+/// in blocks of `eigBlock`, and at most `8 * threads` blocks' cases are held at once
 /// (`ParallelRunner.forEachInOrder`), so memory for results does not grow with the number
 /// of cases. The bytes are those of sorting all the cases at the end. Returns the counts
 /// and the largest solver value (0 when none). An interrupt stops the run, removes what

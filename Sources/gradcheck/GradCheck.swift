@@ -1,5 +1,6 @@
 import ArgumentParser
 import GradcheckModel
+import ProcessControl
 
 #if canImport(Glibc)
   import Glibc
@@ -12,7 +13,7 @@ struct GradCheck: ParsableCommand {
     commandName: "gradcheck",
     abstract: "Verify smooth constraint transforms and their gradients through eigenvalues.",
     version: gradcheckVersion,
-    subcommands: [Check.self, Sweep.self, Eig.self, Merge.self, Report.self, Generate.self, SelfTestCommand.self]
+    subcommands: [Check.self, Sweep.self, Eig.self, Merge.self, Report.self, Diff.self, Generate.self, SelfTestCommand.self]
   )
 }
 
@@ -25,6 +26,12 @@ enum Main {
     do {
       var command = try GradCheck.parseAsRoot()
       try command.run()
+    } catch let stop as RunInterrupted {
+      writeStderr(stop.message)
+      exit(stop.exitStatus)
+    } catch let stop as Interrupt.Stop {
+      writeStderr("gradcheck: interrupted (\(stop.signalName)); no report was written\n")
+      exit(stop.exitStatus)
     } catch let code as ExitCode {
       exit(code.rawValue)
     } catch let e as InputError {

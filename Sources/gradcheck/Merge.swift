@@ -54,7 +54,8 @@ extension GradCheck {
         try plan.write(merged, title: "gradcheck")
         summary = merged.summary
       }
-      try finishRun(summary, command: "merge", strict: output.strict, exitZero: output.exitZero)
+      try finishRun(summary, command: "merge", strict: output.strict, exitZero: output.exitZero,
+                    baseline: plan.baseline)
     }
 
     /// Merges parts whose cases are each in canonical order, streaming: a k-way merge

@@ -27,6 +27,9 @@ struct OutputOptions: ParsableArguments {
 
   @Flag(name: .customLong("exit-zero"), help: "Report only: exit 0 even when checks fail.")
   var exitZero = false
+
+  @Option(help: "Compare with this baseline results file: exit 1 only when a case regressed or a new case fails; reports lead with the regressions.")
+  var baseline: String?
 }
 
 /// The options shared by every command that runs cases (see docs/cli.md).
@@ -130,17 +133,6 @@ struct CommonOptions: ParsableArguments {
     o.sentinel = sentinel
     o.seed = seed
     return o
-  }
-
-  /// The options to append to a repro command so that it reproduces the same case.
-  var reproSuffix: String {
-    var s = ""
-    let d = Self.defaults
-    if margin != d.parameters.margin { s += " --margin \(formatExact(margin))" }
-    if slope != d.parameters.slope { s += " --slope \(formatExact(slope))" }
-    if let floor, floor != TransformParameters.defaultFloor(for: dtypeKind) { s += " --floor \(formatExact(floor))" }
-    if maxGrad != d.maxGrad { s += " --max-grad \(formatExact(maxGrad))" }
-    return s
   }
 }
 

@@ -35,12 +35,15 @@ extension GradCheck {
       let reader = try openResults(result)
       let stream = try OutputStream(plan, seed: reader.seed, version: reader.version, title: title)
       var entries: [(title: String, href: String, summary: Summary)] = []
+      var seen = Set<String>()
+      var total = Summary()
       do {
         while let c = try nextCase(reader) { try stream.add(c) }
         for e in entry {
           let parts = e.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
           let other = try openResults(parts[2])
-          while try nextCase(other) != nil {}
+          // Each case counts once in the totals: a merged entry repeats its parts' cases.
+          while let c = try nextCase(other) { if seen.insert(c.id).inserted { total.add(c.status) } }
           entries.append((parts[0], parts[1], other.summary))
         }
         try stream.finish()
@@ -50,12 +53,13 @@ extension GradCheck {
       }
       if let index {
         do {
-          try writeAtomically(renderIndexHTML(entries: entries), to: index)
+          try writeAtomically(renderIndexHTML(entries: entries, total: total), to: index)
         } catch {
           throw InputError(message: "cannot write \(error.description)")
         }
       }
-      try finishRun(stream.summary, command: "report", strict: output.strict, exitZero: output.exitZero)
+      try finishRun(stream.summary, command: "report", strict: output.strict, exitZero: output.exitZero,
+                    baseline: plan.baseline)
     }
   }
 }

@@ -64,11 +64,12 @@ extension GradCheck {
         }
         jobs.append(MatrixJob(
           y: g.matrix, xs: xs, name: "\(g.family)/n\(g.n)", family: g.family, outcomes: [],
-          repro: "gradcheck sweep \(FamilyOptions.repro(g, seed: 0))\(options.reproSuffix)"))
+          repro: "gradcheck sweep \(FamilyOptions.repro(g, seed: 0))"))
       }
       let run = try runJobs(jobs, options: options, label: "sweep", plan: plan, title: "gradcheck sweep")
       try finishRun(run.summary, command: "sweep", strict: options.output.strict, exitZero: options.output.exitZero,
-                    extra: run.solvesNote)
+                    extra: run.solvesNote,
+                    baseline: plan.baseline)
     }
   }
 }

@@ -2,31 +2,36 @@
   import Glibc
 #endif
 import Dispatch
+import ProcessControl
 
-/// Set by SIGINT/SIGTERM; the runner stops taking new matrices and the command
-/// exits before writing anything.
-nonisolated(unsafe) private var interruptSignal: Int32 = 0
+/// Installs the process's interrupt (`Interrupt`, SIGINT and SIGTERM): the runner stops
+/// taking new matrices, the run unwinds (`RunInterrupted`) and the command exits before
+/// writing anything.
+func installSignalHandlers() { Interrupt.install() }
 
-func installSignalHandlers() {
-  signal(SIGINT) { sig in interruptSignal = sig }
-  signal(SIGTERM) { sig in interruptSignal = sig }
-  // The runtime starts with SIGINT blocked on this thread; unblock both so that
-  // the handler runs (the flag is polled between matrices).
-  var set = sigset_t()
-  sigemptyset(&set)
-  sigaddset(&set, SIGINT)
-  sigaddset(&set, SIGTERM)
-  pthread_sigmask(SIG_UNBLOCK, &set, nil)
-}
+/// Whether SIGINT or SIGTERM arrived (an atomic load: safe from the worker threads).
+func interruptRequested() -> Bool { Interrupt.requested }
 
-func interruptRequested() -> Bool { interruptSignal != 0 }
+/// A run stopped by SIGINT or SIGTERM after `done` of `total` matrices. Thrown instead of
+/// exiting on the spot, so that everything on the way up releases what it holds (streamed
+/// scratch files, child processes); `Main` prints `message` and exits with `exitStatus`
+/// (128 + signal: 130 for SIGINT, 143 for SIGTERM). Nothing is written: reports are only
+/// ever written whole.
+struct RunInterrupted: Error {
+  var stop: Interrupt.Stop
+  var done: Int
+  var total: Int
 
-/// Prints how far the run got and exits 128 + signal (130 for SIGINT, 143 for
-/// SIGTERM). Nothing is written: reports are only ever written whole.
-func exitInterrupted(done: Int, total: Int) -> Never {
-  let sig = interruptSignal == 0 ? SIGINT : interruptSignal
-  writeStderr("gradcheck: interrupted (\(sig == SIGTERM ? "SIGTERM" : "SIGINT")) after \(done) of \(total) matrices; no report was written\n")
-  exit(128 + sig)
+  init(done: Int, total: Int) {
+    self.stop = Interrupt.Stop(signal: Interrupt.signal ?? SIGINT)
+    self.done = done
+    self.total = total
+  }
+
+  var message: String {
+    "gradcheck: interrupted (\(stop.signalName)) after \(done) of \(total) matrices; no report was written\n"
+  }
+  var exitStatus: Int32 { stop.exitStatus }
 }
 
 /// A progress bar on stderr when it is a terminal: done/total, rate, ETA.

@@ -5,6 +5,9 @@ import Testing
 
 /// End-to-end tests of the built `gradcheck` binary: exit codes, output files,
 /// error messages. `make test` builds it first and passes GRADCHECK_BIN.
+/// Number of non-overlapping occurrences of `needle` in `s`.
+func occurrences(of needle: String, in s: String) -> Int { s.components(separatedBy: needle).count - 1 }
+
 enum CLI {
   static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
@@ -259,21 +262,179 @@ struct CLITests {
     #expect(!FileManager.default.fileExists(atPath: path("dup.json")))
   }
 
-  @Test func reproCommandsReproduceTheirCase() throws {
+  /// Runs a case's repro as printed and returns the cases it produced.
+  func rerun(_ c: CaseResult, in d: URL) throws -> [CaseResult] {
+    let one = d.appendingPathComponent("one.json").path
+    var args = Array(c.repro.split(separator: " ").map(String.init).dropFirst())  // drop "gradcheck"
+    args.append(contentsOf: ["--json", one, "--exit-zero"])
+    let r = try CLI.run(args)
+    #expect(r.status == 0, "\(c.repro): \(r.stderr)")
+    return try loadResults(one).cases
+  }
+
+  @Test(arguments: [
+    ["sweep", "--family", "companion,near-zero-min,mixed", "--n", "2,3", "--count", "2", "--beta", "1,20"],
+    ["sweep", "--family", "jordan-min,prescribed", "--n", "3", "--count", "1", "--beta", "5", "--seed", "3",
+     "--max-grad", "1e4", "--floor", "1e-3", "--margin", "1e-4", "--slope", "0.05"],
+    ["check", "fixtures", "--transform", "all", "--beta", "1,20"],
+    ["check", "fixtures", "--transform", "all", "--beta", "5", "--spectral", "min-real-part", "--sentinel", "1"],
+  ])
+  func reproCommandsReproduceExactlyTheirCase(_ run: [String]) throws {
     let d = try CLI.tempDir()
     let all = d.appendingPathComponent("all.json").path
-    _ = try CLI.run(["sweep", "--family", "prescribed,mixed", "--n", "3,5", "--count", "2", "--beta", "2,10", "--json", all, "--exit-zero"])
+    let r = try CLI.run(run + ["--json", all, "--exit-zero"])
+    #expect(r.status == 0, "\(r.stderr)")
     let results = try loadResults(all)
-    for c in results.cases.filter({ $0.transform == .softplus && $0.beta == 10 }).prefix(3) {
-      let one = d.appendingPathComponent("one.json").path
-      var args = c.repro.split(separator: " ").map(String.init).dropFirst()  // drop "gradcheck"
-      args.append(contentsOf: ["--json", one, "--exit-zero"])
-      let r = try CLI.run(Array(args))
-      #expect(r.status == 0, "\(c.repro): \(r.stderr)")
-      let again = try loadResults(one)
-      let match = try #require(again.cases.first { $0.id == c.id }, "\(c.repro) does not produce \(c.id)")
-      #expect(match == c)
+    // A few failed (or else warned, else any) cases of every transform.
+    for t in TransformKind.allCases {
+      let mine = results.cases.filter { $0.transform == t }
+      let failed = mine.filter { $0.status == .fail || $0.status == .xfail }
+      let sample = (failed.isEmpty ? mine : failed)
+      try #require(!sample.isEmpty, "no case of \(t.rawValue)")
+      for c in [sample.first!, sample[sample.count / 2], sample.last!] {
+        let again = try rerun(c, in: d)
+        #expect(again.count == 1, "\(c.repro) gives \(again.count) cases")
+        #expect(again.first?.id == c.id && again.first?.status == c.status, "\(c.repro)")
+        // Every value agrees; only the eigen solves differ: they count the matrix's work for
+        // every x case, and the repro runs one.
+        var same = again.first
+        same?.eigenSolves = c.eigenSolves
+        #expect(same == c)
+      }
     }
+  }
+
+  /// Copies a results file with one passing case turned into a failure (summary adjusted).
+  func injectRegression(_ from: String, _ to: String) throws -> String {
+    var top = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: from))) as? [String: Any])
+    var cases = try #require(top["cases"] as? [[String: Any]])
+    let k = try #require(cases.firstIndex { $0["status"] as? String == "pass" })
+    cases[k]["status"] = "fail"
+    top["cases"] = cases
+    var summary = try #require(top["summary"] as? [String: Int])
+    summary["pass"]! -= 1
+    summary["fail"]! += 1
+    top["summary"] = summary
+    try JSONSerialization.data(withJSONObject: top, options: [.sortedKeys]).write(to: URL(fileURLWithPath: to))
+    return try #require(cases[k]["id"] as? String)
+  }
+
+  @Test func diffReportsExactlyTheInjectedRegression() throws {
+    let d = try CLI.tempDir()
+    func path(_ n: String) -> String { d.appendingPathComponent(n).path }
+    #expect(try CLI.run(["check", "fixtures", "--transform", "all", "--beta", "5", "--json", path("a.json"), "--exit-zero"]).status == 0)
+    #expect(try CLI.run(["check", "fixtures", "--transform", "all", "--beta", "5", "--json", path("b.json"), "--exit-zero"]).status == 0)
+    // Identical runs: nothing regressed, exit 0, even though the runs hold failures.
+    let same = try CLI.run(["diff", path("a.json"), path("b.json"), "--json", path("same.json")])
+    #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+    let counts = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("same.json")))) as? [String: Any])
+    #expect((counts["counts"] as? [String: Int])?["regressed"] == 0)
+    #expect((counts["counts"] as? [String: Int])?["unchanged"] ?? 0 > 100)
+    // One injected regression: exactly that case, exit 1.
+    let id = try injectRegression(path("b.json"), path("c.json"))
+    let r = try CLI.run(["diff", path("a.json"), path("c.json"), "--json", path("d.json"), "--markdown", path("d.md"), "--html", path("d.html")])
+    #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+    let diff = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("d.json")))) as? [String: Any])
+    let regressed = try #require(diff["regressed"] as? [[String: Any]])
+    #expect(regressed.count == 1 && regressed.first?["id"] as? String == id)
+    #expect((diff["fixed"] as? [Any])?.isEmpty == true && (diff["new_cases"] as? [Any])?.isEmpty == true)
+    #expect(r.stdout.contains("regressed: \(id): pass -> fail"))
+    #expect(try String(contentsOfFile: path("d.md"), encoding: .utf8).contains("### Regressed (1)"))
+    // The same through --baseline on report and merge.
+    #expect(try CLI.run(["report", path("c.json"), "--baseline", path("a.json")]).status == 1)
+    #expect(try CLI.run(["report", path("b.json"), "--baseline", path("a.json")]).status == 0)
+    #expect(try CLI.run(["merge", path("b.json"), "--json", path("m.json"), "--baseline", path("a.json")]).status == 0)
+    // A missing baseline is an input error.
+    #expect(try CLI.run(["diff", path("nope.json"), path("a.json")]).status == 2)
+  }
+
+  /// The README's CI recipe: commit a baseline of a project with known failures, then fail
+  /// the job only on regressions.
+  @Test func ciRecipeFailsOnlyOnRegressions() throws {
+    let d = try CLI.tempDir()
+    func path(_ n: String) -> String { d.appendingPathComponent(n).path }
+    let run = ["sweep", "--family", "near-zero-min", "--n", "2", "--count", "2", "--beta", "1,20"]
+    // Without a baseline the known failures fail the job.
+    #expect(try CLI.run(run + ["--json", path("plain.json")]).status == 1)
+    #expect(try CLI.run(run + ["--json", path("baseline.json"), "--exit-zero"]).status == 0)
+    let ci = try CLI.run(run + ["--out", path("Reports"), "--baseline", path("baseline.json")])
+    #expect(ci.status == 0, "\(ci.stdout)\(ci.stderr)")
+    #expect(ci.stdout.contains("0 regressed"))
+    // A baseline in which a case passed that now fails: the job fails.
+    let cleaner = try injectFix(path("baseline.json"), path("cleaner.json"))
+    let bad = try CLI.run(run + ["--out", path("Reports2"), "--baseline", path("cleaner.json")])
+    #expect(bad.status == 1 && bad.stdout.contains("regressed: \(cleaner)"), "\(bad.stdout)")
+    // The reports lead with the comparison, regressions first.
+    let md = try String(contentsOfFile: path("Reports2/report.md"), encoding: .utf8)
+    let lead = try #require(md.range(of: "## Against the baseline")).lowerBound
+    #expect(lead < (try #require(md.range(of: "## Scorecard")).lowerBound))
+    #expect(md.contains("### Regressed (1)\n\n- `\(cleaner)`: ✓ pass → ✗ fail"))
+    // A run without output files compares too; a missing baseline is an input error.
+    #expect(try CLI.run(run + ["--baseline", path("baseline.json")]).status == 0)
+    #expect(try CLI.run(run + ["--baseline", path("missing.json")]).status == 2)
+  }
+
+  /// Copies a results file with one failing case turned into a pass (summary adjusted).
+  func injectFix(_ from: String, _ to: String) throws -> String {
+    var top = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: from))) as? [String: Any])
+    var cases = try #require(top["cases"] as? [[String: Any]])
+    let k = try #require(cases.firstIndex { $0["status"] as? String == "fail" })
+    cases[k]["status"] = "pass"
+    top["cases"] = cases
+    var summary = try #require(top["summary"] as? [String: Int])
+    summary["pass"]! += 1
+    summary["fail"]! -= 1
+    top["summary"] = summary
+    try JSONSerialization.data(withJSONObject: top, options: [.sortedKeys]).write(to: URL(fileURLWithPath: to))
+    return try #require(cases[k]["id"] as? String)
+  }
+
+  @Test func indexTotalsCountEachCaseOnce() throws {
+    let d = try CLI.tempDir()
+    func path(_ n: String) -> String { d.appendingPathComponent(n).path }
+    #expect(try CLI.run(["check", "fixtures/forum-example.json", "--json", path("f.json"), "--exit-zero"]).status == 0)
+    #expect(try CLI.run(["sweep", "--family", "gaussian", "--n", "2", "--json", path("s.json"), "--exit-zero"]).status == 0)
+    #expect(try CLI.run(["merge", path("f.json"), path("s.json"), "--json", path("all.json"), "--exit-zero"]).status == 0)
+    let all = try loadResults(path("all.json")).summary
+    let r = try CLI.run(["report", path("all.json"), "--index", path("index.html"),
+                         "--entry", "All|all.html|\(path("all.json"))", "--entry", "F|f.html|\(path("f.json"))",
+                         "--entry", "S|s.html|\(path("s.json"))", "--exit-zero"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let html = try String(contentsOfFile: path("index.html"), encoding: .utf8)
+    #expect(html.contains("(of \(all.cases) cases)"))
+  }
+
+  /// The default sweep's families, transforms, betas and x cases at N = 2 and 3 (a third of
+  /// its cases): the Markdown report leads with the conclusions, lists every failure mode,
+  /// stays under 100 KiB and is cut only in its case lists.
+  @Test func defaultSweepReportReadsAsAJobSummary() throws {
+    let d = try CLI.tempDir()
+    let out = d.appendingPathComponent("rep").path
+    let r = try CLI.run(["sweep", "--n", "2,3", "--out", out, "--exit-zero"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+    #expect(md.utf8.count <= 100 * 1024)
+    let headings = md.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { String($0.prefix(18)) }
+    #expect(headings.first == "## Scorecard")
+    let order = ["## Scorecard", "## Failure modes (", "## Beta recommendation", "## By transform and beta",
+                 "## Classification", "## Failed cases (", "## Warned cases ("]
+    let at = try order.map { h in try #require(md.range(of: h), "\(h)").lowerBound }
+    #expect(at == at.sorted())
+    // Every mode is listed, each with its minimal case's repro.
+    let count = try #require(Int(md.split(separator: "## Failure modes (")[1].prefix { $0.isNumber }))
+    let modes = String(md[at[1]..<at[2]])
+    #expect(occurrences(of: "\n### ", in: modes) == count && occurrences(of: "```sh\n", in: modes) == count)
+    // The first screen names every transform with its share of kept constraints and a beta.
+    let firstScreen = md.split(separator: "\n").prefix(16).joined(separator: "\n")
+    for t in TransformKind.allCases { #expect(firstScreen.contains("| \(t.rawValue) | ")) }
+    #expect(firstScreen.contains("recommended β"))
+    // The case lists end whole, with how many are not listed.
+    #expect(md.hasSuffix("case with its repro command._\n\n"))
+    // The HTML report has the same order.
+    let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+    let ids = try ["scorecard", "modes", "beta", "charts", "tables", "failures", "warnings"]
+      .map { try #require(html.range(of: "<section id=\"\($0)\""), "\($0)").lowerBound }
+    #expect(ids == ids.sorted())
   }
 
   @Test func reportRendersFromResultsAlone() throws {
@@ -372,6 +533,28 @@ struct CLITests {
     p.waitUntilExit()
     #expect(p.terminationStatus == 130)
     #expect(String(decoding: e, as: UTF8.self).contains("interrupted"))
+    #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
+  }
+
+  @Test func sigtermLeavesNoReportAndExits143() throws {
+    let d = try CLI.tempDir()
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = ["sweep", "--family", "all", "--n", "5", "--count", "50", "--jobs", "2", "--out", d.path]
+    p.currentDirectoryURL = CLI.root
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    try p.run()
+    Thread.sleep(forTimeInterval: 2)
+    #expect(p.isRunning)
+    p.terminate()  // SIGTERM
+    let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 143, "\(e)")
+    #expect(e.contains("gradcheck: interrupted (SIGTERM) after "), "\(e)")
+    #expect(e.hasSuffix(" of 1750 matrices; no report was written\n"), "\(e)")
+    #expect(!e.contains("ThreadSanitizer"), "\(e)")
     #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
   }
 }

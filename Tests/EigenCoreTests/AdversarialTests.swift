@@ -3,7 +3,7 @@ import EigenCore
 import GSLReference
 import Testing
 
-// Adversarial matrices for the native solver (issue 7, item 3).
+// Adversarial matrices for the native solver.
 //
 // The contract checked on every matrix: `factor(_:vectors: true)` returns (it never hangs:
 // the QR iteration has a hard bound), and either

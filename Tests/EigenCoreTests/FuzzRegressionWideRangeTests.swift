@@ -2,7 +2,7 @@ import Testing
 
 @testable import EigenCore
 
-// Regressions of the matrix fuzz target (Fuzz/MatrixFuzz.swift, issue 7) on matrices whose
+// Regressions of the matrix fuzz target (Fuzz/MatrixFuzz.swift) on matrices whose
 // entries span hundreds of orders of magnitude. Each matrix is inline (shortest round-trip
 // decimals of the decoded input; the input bytes are in Tests/Fuzz/regressions/). Every
 // test applies the fuzz target's property, with LAPACK's threshold 20 never loosened:

@@ -120,7 +120,7 @@ struct EigenvectorRatioTests {
     #expect(rightResidualRatio(a: triangular, eigenvalues: values, vectors: left) > 1e10)
   }
 
-  @Test("complex eigenvalues: SPEC's u^T convention and LAPACK's u^H convention")
+  @Test("complex eigenvalues: the documented u^T convention and LAPACK's u^H convention")
   func complexPair() {
     let rr = rightResidualRatio(a: rotation, eigenvalues: rotationValues, vectors: rotationRight)
     #expect(rr < 5)

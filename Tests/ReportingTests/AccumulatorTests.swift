@@ -32,8 +32,8 @@ struct AccumulatorTests {
     var warningCases: Int
     var seriesCases: Int
     var caseRows: Int
-    var markdownFailures: Int
-    var markdownBytes: Int
+    var modes: Int
+    var listedPerMode: [Int]
     var cells: Int
   }
 
@@ -41,9 +41,8 @@ struct AccumulatorTests {
     let a = b.finish()
     let held = Held(
       failureCases: a.failureCases.count, warningCases: a.warningCases.count,
-      seriesCases: a.seriesCases.count, caseRows: a.caseRows.count,
-      markdownFailures: a.markdownFailures.count,
-      markdownBytes: a.markdownFailures.reduce(0) { $0 + $1.utf8.count }, cells: a.tb.count)
+      seriesCases: a.seriesCases.count, caseRows: a.caseRows.count, modes: a.modes.count,
+      listedPerMode: a.modes.map(\.stats.listed.count), cells: a.tb.count)
     let perCase = a.tb.values.reduce(0) { $0 + $1.grads.count + $1.margins.count }
     return (held, perCase)
   }
@@ -51,40 +50,40 @@ struct AccumulatorTests {
   @Test("what it holds stops growing at the reports' caps")
   func boundedByCaps() {
     var b = AnalysisBuilder()
-    for k in 0..<2_500 { b.add(streamedCase(k)) }
+    // 4000 cases fill every mode's list (each transform fails 667 and warns 267 times).
+    for k in 0..<4_000 { b.add(streamedCase(k)) }
     let (first, perCase1) = held(b)
-    for k in 2_500..<5_000 { b.add(streamedCase(k)) }
+    for k in 4_000..<8_000 { b.add(streamedCase(k)) }
     let (second, perCase2) = held(b)
     // Doubling the cases changes nothing it keeps in full ...
     #expect(first == second)
-    #expect(first.failureCases == htmlFailureCap && first.seriesCases == htmlSeriesCap)
-    #expect(first.warningCases == max(htmlWarningCap, markdownWarningCap))
+    #expect(first.failureCases == caseListCap && first.seriesCases == htmlSeriesCap)
+    #expect(first.warningCases == caseListCap)
     #expect(first.caseRows == htmlCaseRowCap)
-    #expect(first.markdownBytes <= markdownByteLimit && first.markdownFailures < 2_500 / 3)
+    #expect(first.listedPerMode.allSatisfy { $0 <= caseListCap })
     // ... and only the margin and gradient size of each case grow.
-    #expect(perCase1 == 2 * 2_500 && perCase2 == 2 * 5_000)
-    #expect(b.finish().failureCount == 5_000 / 3 + 1 && b.finish().summary.cases == 5_000)
+    #expect(perCase1 == 2 * 4_000 && perCase2 == 2 * 8_000)
+    #expect(b.finish().failureCount == 8_000 / 3 + 1 && b.finish().summary.cases == 8_000)
+    // The modes count every case: two transforms each fail `gradient` and warn `fidelity`.
+    let modes = b.finish().modes
+    #expect(modes.map(\.stats.count).reduce(0, +) == 8_000 / 3 + 1 + b.finish().warningCount)
+    #expect(Set(modes.map { "\($0.key.subject) \($0.key.check)" }) == [
+      "softplus gradient", "safe-softplus gradient", "softplus fidelity", "safe-softplus fidelity",
+    ])
   }
 
-  @Test("keeping only the failure entries that fit on their own does not change the cut", arguments: [6_000, 100_000])
-  func prunedEntriesSameCut(limit: Int) {
-    var pruned = AnalysisBuilder(markdownByteLimit: limit)
-    var everything = AnalysisBuilder(markdownByteLimit: .max)
-    for k in 0..<1_500 {
-      pruned.add(streamedCase(k))
-      everything.add(streamedCase(k))
-    }
-    let a = pruned.finish(), all = everything.finish()
-    #expect(all.markdownFailures.count == all.failureCount)
-    #expect(a.markdownFailures.count < all.markdownFailures.count)
-    let h = ReportHeader(format: resultsFormat, version: "1.2.3", seed: 3)
-    let md = renderMarkdown(h, a, title: "t", byteLimit: limit)
-    #expect(md == renderMarkdown(h, all, title: "t", byteLimit: limit))
-    #expect(md.utf8.count <= limit && md.contains("left out"))
-    // Fed one by one or from whole results: the same bytes.
+  @Test("the case lists fill what the sections leave, whole entries only", arguments: [12_000, 100_000])
+  func caseListsWithinLimit(limit: Int) {
     let r = Results(seed: 3, cases: (0..<1_500).map(streamedCase), version: "1.2.3")
-    #expect(ReportAccumulator(r, markdownByteLimit: limit).markdown(title: "t") == md)
-    #expect(renderMarkdown(r, title: "t", byteLimit: limit) == md)
+    let md = renderMarkdown(r, title: "t", byteLimit: limit)
+    #expect(md.utf8.count <= limit)
+    #expect(md.contains("more are not listed here"))
+    // Every mode is listed whatever the limit.
+    #expect(occurrences(of: "\n### ", in: md) == 4)
+    // Fed one by one or from whole results: the same bytes.
+    var acc = ReportAccumulator(seed: 3, version: "1.2.3", format: resultsFormat, markdownByteLimit: limit)
+    for c in r.cases { acc.add(c) }
+    #expect(acc.markdown(title: "t") == md)
   }
 
   @Test("JUnit pieces put together in group order give renderJUnit")

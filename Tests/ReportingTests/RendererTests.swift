@@ -170,12 +170,11 @@ struct HTMLTests {
     #expect(html.contains("odd &lt;&amp;&quot;&apos;&gt;"))
   }
 
-  @Test func failuresComeBeforeThePictures() throws {
+  @Test func conclusionsFirstFailedCasesAfterThePictures() throws {
     let html = renderHTML(sampleResults())
-    let f = try #require(offset(of: "<section id=\"failures\"", in: html))
-    let c = try #require(offset(of: "<section id=\"charts\"", in: html))
-    let t = try #require(offset(of: "<section id=\"tables\"", in: html))
-    #expect(f < c && c < t)
+    let order = try ["scorecard", "modes", "beta", "charts", "tables", "failures", "warnings", "cases"]
+      .map { try #require(offset(of: "<section id=\"\($0)\"", in: html), "\($0)") }
+    #expect(order == order.sorted())
     // Every failing case appears in the failures section with its repro command.
     let failures = String(html[html.range(of: "<section id=\"failures\"")!.lowerBound...])
       .components(separatedBy: "</section>")[0]
@@ -222,14 +221,15 @@ struct HTMLTests {
 
 @Suite("Markdown")
 struct MarkdownTests {
-  @Test func failuresFirstWithRepro() throws {
+  @Test func conclusionsFirstCasesLast() throws {
     let r = sampleResults()
     let md = renderMarkdown(r)
     #expect(md.hasPrefix("# gradcheck report\n\n**✗ FAIL**"))
-    let f = try #require(offset(of: "## Failures (", in: md))
-    let w = try #require(offset(of: "## Warnings (", in: md))
-    let t = try #require(offset(of: "## By transform and beta", in: md))
-    #expect(f < w && w < t)
+    let order = try [
+      "## Scorecard", "## Failure modes (", "## Beta recommendation", "## By transform and beta",
+      "## Failed cases (", "## Warned cases (",
+    ].map { try #require(offset(of: $0, in: md)) }
+    #expect(order == order.sorted())
     #expect(md.contains("## Classification"))
     #expect(md.contains("## Checks"))
     #expect(md.contains("## Solver agreement"))
@@ -240,47 +240,41 @@ struct MarkdownTests {
     #expect(md.contains("| where | · | · | · | · | ✗1 | · | · | · |"))
     #expect(md.contains("| no-real-eigenvalue | 1 | 0 | 0 | 0 | 1 | 0 | 0 |"))
     #expect(md.contains("| solver | 1 | 1 | 1 | 0 | 12 |"))
-    #expect(occurrences(of: "```sh\n", in: md) == r.summary.fail + r.summary.xpass)
+    // One repro block per failure mode (its minimal case); every listed case has its repro.
+    let a = ReportAccumulator(r).builderAnalysis
+    #expect(occurrences(of: "```sh\n", in: md) == a.modes.count)
+    for c in a.failureCases + a.warningCases { #expect(md.contains(mdCode(c.repro))) }
     // Markup in ids and messages is escaped; no raw control characters remain.
     #expect(md.contains("margin -inf second line \\| pipe \\`tick\\` \\*star\\*"))
     #expect(!md.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
-    #expect(!md.contains("cut"))
+    #expect(!md.contains("more are not listed"))
   }
 
-  @Test func capsAt1MiBForLargeInput() {
+  @Test func capsAtTheLimitForLargeInput() {
     let r = largeResults(count: 200_000)
     let md = renderMarkdown(r)
     #expect(md.utf8.count <= markdownByteLimit)
     #expect(md.utf8.count > markdownByteLimit / 2)
-    #expect(md.contains("This report was cut"))
-    #expect(md.contains("left out"))
+    #expect(md.contains("more are not listed here"))
     #expect(md.contains("results.json"))
-    // The summary tables survive the cut.
+    // The sections before the case lists are whole.
     #expect(md.contains("## By transform and beta"))
     #expect(md.contains("## Classification"))
     #expect(md.hasSuffix("\n"))
   }
 
-  @Test func hardCutAtLineBoundary() {
-    let text = (0..<1000).map { "line \($0)" }.joined(separator: "\n") + "\n"
-    let cut = hardCut(text, byteLimit: 2000, reserve: 300)
-    #expect(cut.utf8.count <= 2000)
-    #expect(cut.contains("left out"))
-    let kept = cut.components(separatedBy: "\n---\n")[0]
-    #expect(kept.hasSuffix("\n"))
-    #expect(text.hasPrefix(kept))
-  }
-
   @Test func smallLimitListsWhatFitsAndCountsTheRest() throws {
     let r = sampleResults()
     let full = renderMarkdown(r, title: "t")
-    let md = renderMarkdown(r, title: "t", byteLimit: 6_000)
-    #expect(full.utf8.count > 6_000)
-    #expect(md.utf8.count <= 6_000)
-    #expect(md.contains("failures left out"))
+    // Room for the sections and about one listed case.
+    let limit = try #require(offset(of: "## Failed cases (", in: full)) + 900
+    let md = renderMarkdown(r, title: "t", byteLimit: limit)
+    #expect(full.utf8.count > limit)
+    #expect(md.utf8.count <= limit)
+    #expect(md.contains("more are not listed here"))
     #expect(md.contains("## Classification"))
-    // What is kept is the start of the full report, up to the first left-out failure.
-    let cutAt = try #require(md.range(of: "> **Cut:**"))
+    // Everything before the case lists is the full report's.
+    let cutAt = try #require(md.range(of: "## Failed cases ("))
     #expect(full.hasPrefix(String(md[..<cutAt.lowerBound])))
   }
 
@@ -391,7 +385,7 @@ struct EigOnlyTests {
     #expect(html.contains("solver: value / tolerance"))
     #expect(html.contains("none (eig): pass rate"))
     #expect(!html.contains(": max |grad|"))
-    #expect(html.contains("No case has a transform."))
+    #expect(!html.contains("<section id=\"scorecard\"") && !html.contains("<section id=\"beta\""))
     #expect(occurrences(of: "<svg", in: html) == occurrences(of: "</svg>", in: html))
   }
 

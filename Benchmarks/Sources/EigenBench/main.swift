@@ -1,6 +1,5 @@
 /// `make bench`: the native `EigenSolver` against GSL (`gsl_eigen_nonsymm(v)`) and LAPACK
-/// (`LAPACKE_dgeev_work`), in one process, on identical seeded batches, single-threaded
-/// (issue 6).
+/// (`LAPACKE_dgeev_work`), in one process, on identical seeded batches, single-threaded.
 ///
 /// Method:
 /// - one batch per N of standard-normal matrices from `SeededRNG(seed: 6, stream: N)`,
@@ -19,7 +18,13 @@
 /// - before timing, the eigenvalues of the three solvers are cross-checked on the whole batch
 ///   within a condition-scaled tolerance, and the benchmark aborts (exit 3) if they disagree.
 ///
-/// Usage: `EigenBench [--out Reports/bench.json] [--quick] [--profile-native N values|vectors]`.
+/// - `values-batched` (N = 3 and 8): the same batch through `BatchedSmallEigen` (several
+///   matrices at once in SIMD lanes; its eigenvalues are checked bit for bit against the
+///   scalar solver's first), against the same GSL and LAPACK values passes;
+/// - the default sweep of the release `gradcheck` binary (`sweep --exit-zero`, which writes
+///   no file), run once with `--jobs 1` and once with `--jobs <cores>`, wall time each.
+///
+/// Usage: `EigenBench [--out Reports/bench.json] [--quick] [--gradcheck BIN] [--profile-native N values|vectors] [--profile-batched N]`.
 
 import AllocCounter
 import CGSLBench
@@ -40,6 +45,10 @@ var outPath = "Reports/bench.json"
 var quick = false
 /// `--profile-native N MODE`: only run the native solver on the N batch for ~3 s (for `perf record`).
 var profile: (n: Int, mode: String)? = nil
+/// `--profile-batched N`: only run `BatchedSmallEigen` on the N batch for ~3 s.
+var profileBatched: Int? = nil
+/// The release `gradcheck` binary timed on the default sweep (`make bench` builds it).
+var gradcheckPath = ".build/release/gradcheck"
 do {
   var args = CommandLine.arguments.dropFirst()
   while let a = args.popFirst() {
@@ -51,8 +60,14 @@ do {
     case "--profile-native":
       guard let n = args.popFirst().flatMap({ Int($0) }), let m = args.popFirst() else { fatalError("--profile-native N values|vectors") }
       profile = (n, m)
+    case "--profile-batched":
+      guard let n = args.popFirst().flatMap({ Int($0) }) else { fatalError("--profile-batched N") }
+      profileBatched = n
+    case "--gradcheck":
+      guard let p = args.popFirst() else { fatalError("--gradcheck needs a path") }
+      gradcheckPath = p
     default:
-      FileHandle.standardError.write("usage: EigenBench [--out PATH] [--quick] [--profile-native N values|vectors]\n".data(using: .utf8)!)
+      FileHandle.standardError.write("usage: EigenBench [--out PATH] [--quick] [--gradcheck BIN] [--profile-native N values|vectors] [--profile-batched N]\n".data(using: .utf8)!)
       exit(2)
     }
   }
@@ -112,7 +127,7 @@ struct Batch {
   }
 }
 
-enum Mode: String { case values, vectors }
+enum Mode: String { case values, vectors, valuesBatched = "values-batched" }
 
 // MARK: - Native
 
@@ -161,7 +176,7 @@ func nativePass(
       let m = UnsafeBufferPointer(rebasing: all[(k * nn)..<((k + 1) * nn)])
       do throws(EigenError) {
         switch mode {
-        case .values:
+        case .values, .valuesBatched:
           try solver.factor(m, n: n, vectors: false)
           acc += solver.eigenvalue(0).re
         case .vectors:
@@ -237,7 +252,7 @@ final class GSLRunner {
       for k in 0..<b.count {
         dst.update(from: all.baseAddress! + k * nn, count: nn)  // tda == n
         switch mode {
-        case .values:
+        case .values, .valuesBatched:
           let status = gsl_eigen_nonsymm(m, eval, w)
           if status != 0 { fail("gsl_eigen_nonsymm failed (\(status)) on matrix \(k), N=\(n)") }
           acc += eval.pointee.data[0]
@@ -303,9 +318,10 @@ final class LapackRunner {
 
   func pass(_ b: Batch, _ mode: Mode) -> Double {
     let n = self.n, nn = n * n, ni = Int32(n)
-    let job = CChar(mode == .values ? UInt8(ascii: "N") : UInt8(ascii: "V"))
-    let work = mode == .values ? workN : workV
-    let lwork = mode == .values ? lworkN : lworkV
+    let values = mode != .vectors
+    let job = CChar(values ? UInt8(ascii: "N") : UInt8(ascii: "V"))
+    let work = values ? workN : workV
+    let lwork = values ? lworkN : lworkV
     var acc = 0.0
     b.data.withUnsafeBufferPointer { all in
       for k in 0..<b.count {
@@ -360,6 +376,47 @@ final class NativeRunner {
   deinit { vecs.deallocate() }
   func pass(_ b: Batch, _ mode: Mode) -> Double { nativePass(&solver, vecs, b, mode) }
   func factorOnlyPass(_ b: Batch) -> Double { nativeFactorOnlyPass(&solver, b) }
+}
+
+/// `BatchedSmallEigen` over a batch, with its outputs allocated once.
+final class BatchedRunner {
+  let solver: BatchedSmallEigen
+  let values: UnsafeMutableBufferPointer<Complex>
+  let outcomes: UnsafeMutableBufferPointer<EigenBatch.Outcome>
+  init(_ b: Batch) {
+    solver = BatchedSmallEigen(order: b.n)
+    values = .allocate(capacity: b.count * b.n)
+    values.initialize(repeating: .zero)
+    outcomes = .allocate(capacity: b.count)
+    outcomes.initialize(repeating: .solved)
+  }
+  deinit {
+    values.deallocate()
+    outcomes.deallocate()
+  }
+  func pass(_ b: Batch) -> Double {
+    b.data.withUnsafeBufferPointer { solver.eigenvalues(of: $0, count: b.count, into: values, outcomes: outcomes) }
+    var acc = 0.0
+    for k in 0..<b.count { acc += values[k * b.n].re }
+    return acc
+  }
+  /// Aborts unless every eigenvalue has the scalar solver's bits.
+  func check(_ b: Batch) {
+    sink(pass(b))
+    var s = EigenSolver(capacity: b.n)
+    for k in 0..<b.count {
+      do throws(EigenError) {
+        try s.factor(b.matrix(k), vectors: false)
+      } catch {
+        fail("native solver failed on matrix \(k) (N=\(b.n)): \(error)")
+      }
+      for i in 0..<b.n where values[k * b.n + i].re.bitPattern != s.eigenvalue(i).re.bitPattern
+        || values[k * b.n + i].im.bitPattern != s.eigenvalue(i).im.bitPattern
+      {
+        fail("batched eigenvalue \(i) of matrix \(k) (N=\(b.n)) differs from the scalar solver's")
+      }
+    }
+  }
 }
 
 /// Heap allocations per matrix of one pass (the pass is warmed up first).
@@ -494,6 +551,20 @@ if let (n, m) = profile {
   exit(0)
 }
 
+if let n = profileBatched {
+  let b = Batch(n: n, count: batchCount(n), seed: 6)
+  let runner = BatchedRunner(b)
+  let start = now()
+  var passes = 0
+  while now() - start < 3 && passes < 1_000_000 {
+    sink(runner.pass(b))
+    passes += 1
+  }
+  print("batched N=\(n): \(fmt(Double(passes * b.count) / (now() - start), 0)) matrices/s, "
+    + "\(fmt(Double(runner.solver.rounds) / Double(passes * b.count) * Double(BatchedSmallEigen.width), 2)) rounds per group of \(BatchedSmallEigen.width)")
+  exit(0)
+}
+
 let cpu: String = {
   guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
   for line in text.split(separator: "\n") where line.hasPrefix("model name") {
@@ -526,6 +597,9 @@ var allocOthers: [String] = []
 var breakdown: [String] = []
 var batches: [Int: Batch] = [:]
 var factorOnlyRate: [Int: Double] = [:]
+var batchedRounds: [Int: Double] = [:]
+var batchedFallbacks: [Int: Int] = [:]
+var allocBatched: [Int: Double] = [:]
 
 for n in sizes {
   let b = Batch(n: n, count: batchCount(n), seed: 6)
@@ -551,6 +625,16 @@ for n in sizes {
     let ala = allocationsPerMatrix(perPass: b.count) { lapack.pass(b, mode) }
     allocOthers.append("N=\(n) \(mode.rawValue): GSL \(fmt(ag, 2)), LAPACK \(fmt(ala, 2))")
   }
+  if n <= 8 {
+    // The same batch through the batched path, beside the same GSL and LAPACK values passes.
+    let eight = BatchedRunner(b)
+    eight.check(b)
+    let r = measure(perPass: b.count, [{ eight.pass(b) }, { gsl.pass(b, .values) }, { lapack.pass(b, .values) }])
+    rows.append(Row(n: n, mode: .valuesBatched, native: r[0], gsl: r[1], lapack: r[2]))
+    batchedRounds[n] = Double(eight.solver.rounds) / Double(eight.solver.matricesSolved) * Double(BatchedSmallEigen.width)
+    batchedFallbacks[n] = eight.solver.fallbacks
+    allocBatched[n] = allocationsPerMatrix(perPass: b.count) { eight.pass(b) }
+  }
   // Where the native time goes: factor(vectors: true) alone vs with the lambda_min vectors,
   // and QR iterations per matrix.
   var s = EigenSolver(capacity: n)
@@ -561,11 +645,13 @@ for n in sizes {
     iters += s.iterations
   }
   let rv = rows.first { $0.n == n && $0.mode == .values }!.native
+  let rb = rows.first { $0.n == n && $0.mode == .valuesBatched }?.native
   let rvec = rows.first { $0.n == n && $0.mode == .vectors }!.native
   breakdown.append(
     "N=\(n): values \(fmt(1e6 / rv, 2)) us, factor(vectors: true) \(fmt(1e6 / factorOnly, 2)) us, "
       + "+ left/right vectors of lambda_min \(fmt(1e6 / rvec, 2)) us per matrix; "
-      + "\(fmt(Double(iters) / Double(b.count), 1)) QR iterations per matrix")
+      + "\(fmt(Double(iters) / Double(b.count), 1)) QR iterations per matrix"
+      + (rb.map { "; batched values \(fmt(1e6 / $0, 3)) us, \(fmt(batchedRounds[n]!, 1)) rounds per group of \(BatchedSmallEigen.width)" } ?? ""))
 }
 
 // Parallel: N=8 values through the product's batch API, `EigenBatch.eigenvalues`, on all
@@ -616,7 +702,7 @@ func loadAverage() -> String {
 
 // MARK: - One full gradient check
 
-/// The SPEC's reference case y[0] with x = -2 and 1, every transform, the 6 default betas,
+/// The reference case y[0] (docs/checks.md) with x = -2 and 1, every transform, the 6 default betas,
 /// no GSL cross-check (`reference: false`): eigen solves and best-of-3 wall time of
 /// `CheckEngine.run` on one thread.
 func gradientCheckCost() -> (solves: Int, cases: Int, seconds: Double) {
@@ -638,17 +724,44 @@ func gradientCheckCost() -> (solves: Int, cases: Int, seconds: Double) {
 }
 let gradCost = gradientCheckCost()
 
+// MARK: - The default sweep, one thread against all cores
+
+/// Wall seconds of `gradcheck sweep --jobs <jobs> --exit-zero` (the default sweep; it writes
+/// no file, its summary line goes to a pipe and is returned).
+func timeSweep(_ gradcheckPath: String, jobs: Int) -> (seconds: Double, summary: String) {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: gradcheckPath)
+  p.arguments = ["sweep", "--jobs", "\(jobs)", "--exit-zero"]
+  let out = Pipe()
+  p.standardOutput = out
+  p.standardError = FileHandle.nullDevice
+  let t0 = now()
+  do { try p.run() } catch { fail("cannot run \(gradcheckPath): \(error) (make bench builds it)") }
+  let data = out.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  let seconds = now() - t0
+  if p.terminationStatus != 0 { fail("\(gradcheckPath) sweep --jobs \(jobs) exited \(p.terminationStatus)") }
+  return (seconds, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+}
+let sweepLoad = loadAverage()
+let sweepOne = quick ? nil : timeSweep(gradcheckPath, jobs: 1)
+let sweepAll = quick ? nil : timeSweep(gradcheckPath, jobs: threads)
+if let a = sweepOne, let b = sweepAll, a.summary != b.summary {
+  fail("the sweep's summary differs between --jobs 1 and --jobs \(threads): '\(a.summary)' vs '\(b.summary)'")
+}
+
 // MARK: - Table
 
-let allocMax = allocValues.values.max() ?? 0
+let allocMax = max(allocValues.values.max() ?? 0, allocBatched.values.max() ?? 0)
 let allocVectorsMax = allocVectors.values.max() ?? 0
 /// bench.json's `allocations_per_matrix`: the largest over both modes and every N when both
 /// modes are allocation-free, else the values-mode figure (the vectors one is printed).
 let allocReported = allocMax == 0 && allocVectorsMax == 0 ? max(allocMax, allocVectorsMax) : allocMax
 print("")
 print(
-  pad("N", 4) + pad("mode", 9) + pad("native", 13) + pad("GSL", 13) + pad("LAPACK", 13)
+  pad("N", 4) + pad("mode", 15) + pad("native", 13) + pad("GSL", 13) + pad("LAPACK", 13)
     + pad("nat/GSL", 10) + pad("nat/LAPACK", 12) + pad("GSL target", 12) + pad("LAPACK target", 15))
+/// The targets: batched and single-matrix rows alike.
 func gslTarget(_ n: Int) -> Double { n <= 3 ? 5 : n <= 8 ? 3 : n <= 32 ? 1.5 : 1 }
 func lapackTarget(_ n: Int) -> Double { n <= 32 ? 1 : 0.7 }
 for r in rows {
@@ -656,7 +769,7 @@ for r in rows {
   let okG = rg >= gslTarget(r.n) ? "ok" : "MISS"
   let okL = (r.n <= 32 ? rl > 1 : rl >= 0.7) ? "ok" : "MISS"
   print(
-    pad("\(r.n)", 4) + pad(r.mode.rawValue, 9) + pad(fmt(r.native, 0), 13) + pad(fmt(r.gsl, 0), 13)
+    pad("\(r.n)", 4) + pad(r.mode.rawValue, 15) + pad(fmt(r.native, 0), 13) + pad(fmt(r.gsl, 0), 13)
       + pad(fmt(r.lapack, 0), 13) + pad(fmt(rg, 2), 10) + pad(fmt(rl, 2), 12)
       + pad(">=\(fmt(gslTarget(r.n), 1)) \(okG)", 12)
       + pad("\(r.n <= 32 ? ">" : ">=")\(fmt(lapackTarget(r.n), 1)) \(okL)", 15))
@@ -676,9 +789,21 @@ print("  vectors (factor(vectors: true) + left/right eigenvector of lambda_min i
   + sizes.map { "N=\($0) \(fmt(allocVectors[$0]!, 2))" }.joined(separator: ", ")
   + (allocVectorsMax == 0 ? " (none)"
     : " (the rare matrices whose balancing amplifies residuals by more than 4 get the eigenvector residual check, which allocates; see EigenSolver.keepBackwardStableVectors)"))
+print("  values-batched (BatchedSmallEigen, \(BatchedSmallEigen.width) lanes): "
+  + allocBatched.keys.sorted().map { "N=\($0) \(fmt(allocBatched[$0]!, 2))" }.joined(separator: ", ")
+  + "; lanes handed to the scalar solver: "
+  + batchedFallbacks.keys.sorted().map { "N=\($0) \(batchedFallbacks[$0]!)" }.joined(separator: ", "))
 print("  other solvers: " + allocOthers.joined(separator: "; "))
+if let a = sweepOne, let b = sweepAll {
+  let sp = a.seconds / b.seconds
+  print(
+    "default sweep (\(gradcheckPath) sweep --exit-zero, no output file): --jobs 1 \(fmt(a.seconds, 2)) s, "
+      + "--jobs \(threads) \(fmt(b.seconds, 2)) s, speed-up \(fmt(sp, 2)) (target >= 1.8: \(sp >= 1.8 ? "ok" : "MISS"); "
+      + "load average before \(sweepLoad))")
+  print("  \(a.summary)")
+}
 print(
-  "one full gradient check (SPEC reference y[0], x = -2 and 1, all transforms, 6 betas, \(gradCost.cases) cases, "
+  "one full gradient check (the reference case y[0], x = -2 and 1, all transforms, 6 betas, \(gradCost.cases) cases, "
     + "no GSL cross-check): \(gradCost.solves) eigen solves, \(fmt(gradCost.seconds * 1e3, 2)) ms")
 print("native time per matrix:")
 for line in breakdown { print("  " + line) }
@@ -692,7 +817,11 @@ var json = "{\"format\": \"gradcheck-bench/1\", \"rows\": ["
 json += rows.map {
   "{\"n\": \($0.n), \"mode\": \"\($0.mode.rawValue)\", \"native\": \(fmt($0.native, 1)), \"gsl\": \(fmt($0.gsl, 1)), \"lapack\": \(fmt($0.lapack, 1))}"
 }.joined(separator: ", ")
-json += "], \"parallel\": {\"threads\": \(threads), \"speedup\": \(fmt(speedup, 3))}, \"allocations_per_matrix\": \(num(allocReported, 3))}\n"
+json += "], \"parallel\": {\"threads\": \(threads), \"speedup\": \(fmt(speedup, 3))}"
+if let a = sweepOne, let b = sweepAll {
+  json += ", \"sweep\": {\"jobs1_s\": \(fmt(a.seconds, 3)), \"jobs_all_s\": \(fmt(b.seconds, 3)), \"jobs_all\": \(threads), \"speedup\": \(fmt(a.seconds / b.seconds, 3))}"
+}
+json += ", \"allocations_per_matrix\": \(num(allocReported, 3))}\n"
 let url = URL(fileURLWithPath: outPath)
 do {
   try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -1,6 +1,6 @@
 /// Eigenvalues, eigenvectors and condition numbers from a factored `EigenSolver`.
 ///
-/// Conventions (SPEC section 2):
+/// Conventions (those of ds/dY in docs/checks.md):
 /// - the right eigenvector `v` of `lambda` satisfies `A v = lambda v`;
 /// - the left eigenvector `u` satisfies `u^T A = lambda u^T` (transpose, no
 ///   conjugate), so that `d lambda / dA = u v^T / (u^T v)` for every eigenvalue,

@@ -1,4 +1,4 @@
-// The small-order fast path of `EigenSolver.factor` (issue 6): orders 1 ... `smallOrderLimit`.
+// The small-order fast path of `EigenSolver.factor`: orders 1 ... `smallOrderLimit`.
 //
 // Same algorithm as the general path, stage by stage: DGEBAL balancing (permutations, then
 // power-of-two scaling with row and column 2-norms), DGEHD2 Householder reduction to

@@ -15,7 +15,7 @@ public enum LAPACKTest {
 
 /// Which equation a left eigenvector satisfies.
 public enum LeftEigenvectorConvention: Sendable, Equatable, Hashable {
-  /// `u^T A = lambda u^T` (no conjugate), as SPEC section 2 writes `ds/dY = u v^T / (u^T v)`.
+  /// `u^T A = lambda u^T` (no conjugate), as docs/checks.md writes `ds/dY = u v^T / (u^T v)`.
   case transpose
   /// `u^H A = lambda u^H`, as LAPACK (`DGEEV` `VL`) and GSL return them. The two are
   /// conjugates of each other: `u_transpose = conj(u_conjugateTranspose)`; for a real
@@ -50,7 +50,7 @@ public func rightResidualRatio(a: Matrix, eigenvalues: [Complex], vectors: [[Com
 
 /// DGET22's first ratio for left eigenvectors.
 ///
-/// With the default convention `.transpose` (`u^T A = lambda u^T`, SPEC section 2),
+/// With the default convention `.transpose` (`u^T A = lambda u^T`, docs/checks.md),
 /// column `j` of the residual is `A^T u_j - lambda_j u_j`. With `.conjugateTranspose`
 /// (`u^H A = lambda u^H`, LAPACK/GSL) it is `A^T u_j - conj(lambda_j) u_j`, which is
 /// ZGET22('C', 'N', 'C') as LAPACK's ZDRVEV calls it for `VL`. The norm of the
@@ -85,7 +85,7 @@ public func normalizationRatio(vectors: [[Complex]]) -> Double {
 /// Condition number of a simple eigenvalue, `kappa = ||u||_2 ||v||_2 / |u^T v|`.
 ///
 /// `v` is a right eigenvector (`A v = lambda v`) and `u` a left one. With the default
-/// `.transpose` convention (`u^T A = lambda u^T`, SPEC section 2) the denominator is
+/// `.transpose` convention (`u^T A = lambda u^T`, docs/checks.md) the denominator is
 /// `|u^T v|`, no conjugate, for real and complex eigenvalues alike; with
 /// `.conjugateTranspose` (`u^H A = lambda u^H`, LAPACK/GSL) it is `|u^H v|`. Both give
 /// the same number for the same eigenvalue, Wilkinson's `1/s(lambda)` (DGEEVX's

@@ -2,7 +2,7 @@
 
 /// A paired eigenvalue that is real in one spectrum and complex in the other.
 ///
-/// SPEC section 2: an eigenvalue is real when the solver gives it a 1x1 block, so
+/// An eigenvalue is real when the solver gives it a 1x1 block, so
 /// `im == 0` exactly. A near-real pair in one solver against a nearly colliding
 /// real pair in the other is a legitimate, solver-dependent ambiguity when the
 /// nonzero imaginary part is within the accuracy bound (`imagRelativeToBound <= 1`),

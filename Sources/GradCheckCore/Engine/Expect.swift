@@ -103,8 +103,8 @@ extension CheckEngine {
     return worst
   }
 
-  /// The case result: id `name[index] x=label source beta=B`, and the repro command with
-  /// every non-default option.
+  /// The case result: id `name[index] x=label source beta=B`, and the command that reruns
+  /// exactly this case (`caseRepro`).
   func assemble(
     job: MatrixJob, spec: CaseSpec, source: any GradientSource, spectral: SpectralKind,
     classification: Classification?, base: SpectralEvaluation?, value: SourceValue?,
@@ -120,17 +120,9 @@ extension CheckEngine {
     let dtype = source.dtype == .float64 ? "" : " dtype=\(source.dtype.rawValue)"
     let id = "\(job.name)[\(spec.x.index)]\(label) \(source.name) beta=\(formatExact(spec.beta))\(dtype)"
     let external = options.exec.command != nil
-    var repro = job.repro
-    if external {
-      repro += options.exec.repro + (source.reference.map { " --transform \($0.rawValue)" } ?? "")
-    } else {
-      repro += " --transform \(source.name)"
-      if source.dtype != .float64 { repro += " --dtype \(source.dtype.rawValue)" }
-    }
-    repro += " --beta \(formatExact(spec.beta))"
-    if spectral != .minRealEigenvalue { repro += " --spectral \(spectral.rawValue)" }
-    if let v = options.sentinel { repro += " --sentinel \(formatExact(v))" }
-    if options.seed != 0 { repro += " --seed \(options.seed)" }
+    let repro = caseRepro(
+      jobPrefix: job.repro, xLabel: spec.x.label, transform: external ? source.reference?.rawValue : source.name,
+      beta: spec.beta, spectral: spectral, options: options, dtype: source.dtype)
     return CaseResult(
       id: id, source: job.source, index: spec.x.index, family: job.family, n: job.y.rows,
       transform: transform, beta: spec.beta, spectral: spectral, classification: classification,
