@@ -164,6 +164,8 @@ let modeSentences: [String: String] = [
   "solver/native-failed": "The native eigen solver failed on the matrix.",
   "expect/differs-from-fixture": "{t} differs from a value the fixture supplies beyond its dtype's rounding.",
   "expect/outcome-not-met": "An outcome the fixture declares did not happen.",
+  "reference/differs-from-reference": "{t} computes a value or gradient that differs from the built-in transform's beyond its dtype's rounding.",
+  "evaluate/evaluator-error": "{t} answered the request with an error instead of values.",
   "outcome/unexpected-pass": "A failure the fixture declares as expected no longer happens.",
 ]
 
