@@ -123,7 +123,7 @@ func slim(_ c: CaseResult) -> CaseResult {
 /// The modes of a case: one per explaining check (failed checks for a failure, warnings
 /// for a warning); an unexpected pass is the mode `outcome` / `unexpected-pass`.
 func modeKeys(_ c: CaseResult) -> [ModeKey] {
-  let subject = c.transform?.rawValue ?? "eig"
+  let subject = c.transform?.rawValue ?? c.evaluator ?? "eig"
   switch c.status {
   case .xpass:
     return [ModeKey(subject: subject, check: "outcome", code: "unexpected-pass", severity: .fail)]
