@@ -212,14 +212,7 @@ public struct CentralDifference: Sendable, Equatable {
 
   /// The step sequence `h_i = h0 * ratio^-i`, largest first.
   public func stepSequence(initialStep h0: Double) -> [Double] {
-    var hs: [Double] = []
-    hs.reserveCapacity(steps)
-    var h = h0
-    for _ in 0..<steps {
-      hs.append(h)
-      h /= ratio
-    }
-    return hs
+    geometricSteps(from: h0, ratio: ratio, count: steps)
   }
 
   /// Derivatives at `h = 0` of every output of the line `g` (one sweep, `2 * steps`

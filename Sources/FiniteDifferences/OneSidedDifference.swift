@@ -138,13 +138,7 @@ public struct OneSidedDifference: Sendable, Equatable {
 
   /// The steps `h0 r^-i`, largest first.
   public func stepSequence(initialStep h0: Double) -> [Double] {
-    var hs: [Double] = []
-    var h = h0
-    for _ in 0..<steps {
-      hs.append(h)
-      h /= ratio
-    }
-    return hs
+    geometricSteps(from: h0, ratio: ratio, count: steps)
   }
 
   /// One-sided derivatives at `h = 0+` of every output of the line `g` (called at 0

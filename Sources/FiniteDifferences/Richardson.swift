@@ -128,3 +128,17 @@ struct RichardsonColumn: Sendable, Equatable {
     self.rowErrors = rowErrors
   }
 }
+
+/// The geometric step sequence `h_i = h0 * ratio^-i`, i = 0 ..< count, largest first:
+/// the steps of the central and of the one-sided differences (each step is the previous
+/// one divided by `ratio`, so a power-of-two ratio keeps every step exact).
+func geometricSteps(from h0: Double, ratio: Double, count: Int) -> [Double] {
+  var hs: [Double] = []
+  hs.reserveCapacity(count)
+  var h = h0
+  for _ in 0..<count {
+    hs.append(h)
+    h /= ratio
+  }
+  return hs
+}
