@@ -47,10 +47,10 @@ public enum ReasonCode: String, CaseIterable, Sendable, Hashable {
   case matchesFixture = "matches-fixture"
   case differsFromFixture = "differs-from-fixture"
   case outcomeNotMet = "outcome-not-met"
-  // reference (an external program against the built-in transform)
+  // reference
   case matchesReference = "matches-reference"
   case differsFromReference = "differs-from-reference"
-  // evaluate (an external program's error response)
+  // evaluate
   case evaluatorError = "evaluator-error"
   // evaluate, and cases without s
   case evaluationFailed = "evaluation-failed"
