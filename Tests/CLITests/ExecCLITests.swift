@@ -98,15 +98,17 @@ struct ExecCLITests {
 
   @Test(arguments: [
     ("not-json", "expected a JSON object"), ("wrong-id", "id"), ("missing-field", "x_cond"),
-    ("wrong-shape", "x_cond"), ("crash", "signal"), ("exit", "exit"), ("hang", "no response within 1 s"),
+    ("wrong-shape", "x_cond"), ("crash", "signal"), ("exit", "exit"), ("hang", "no response within 3 s"),
   ])
   func protocolFaultsStopTheRunWithNothingWritten(fault: String, part: String) throws {
     let d = try CLI.tempDir()
     let tag = "tag-\(UUID().uuidString)"
     let command = "\(Self.misbehaving) \(fault) --on 2 \(tag)"
+    // The timeout covers the handshake too: short only for the program that hangs, and
+    // long enough for Python to start on a loaded machine.
     let r = try CLI.run([
       "sweep", "--family", "gaussian", "--n", "3", "--count", "2", "--x-case", "feasible", "--beta", "1,5",
-      "--jobs", "2", "--exec", command, "--exec-timeout", "1", "--out", d.path,
+      "--jobs", "2", "--exec", command, "--exec-timeout", fault == "hang" ? "3" : "30", "--out", d.path,
     ])
     #expect(r.status == 2, "\(fault): \(r.stdout)\(r.stderr)")
     #expect(r.stderr.contains("external evaluator `\(command)`"), "\(r.stderr)")
