@@ -57,13 +57,15 @@ let package = Package(
     /// Client of the external evaluator protocol (`gradcheck-exec/1`): the user's program
     /// as a process speaking JSON lines over stdin/stdout.
     .target(name: "ExternalEvaluator", dependencies: ["GradcheckModel"]),
+    /// An external program (`--exec`) as a gradient source of the check engine.
+    .target(name: "ExecSource", dependencies: ["ExternalEvaluator", "GradCheckCore", "EigenCore", "GradcheckModel", "Spectral"]),
 
     // MARK: - Executable
     .executableTarget(
       name: "gradcheck",
       dependencies: [
         "EigenCore", "GSLReference", "Spectral", "GradCheckCore", "GradcheckSelfTest", "GradcheckModel",
-        "GradcheckIO", "Reporting", "NumberFormat", "ProcessControl",
+        "GradcheckIO", "Reporting", "NumberFormat", "ProcessControl", "ExecSource", "ExternalEvaluator",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -131,6 +131,8 @@ private func encodeCase(_ c: CaseResult) -> String {
     ("repro", JSONWriter.string(c.repro)),
   ]
   if let e = c.eigenSolves { m.append(("eigen_solves", String(e))) }
+  if let d = c.dtype { m.append(("dtype", JSONWriter.string(d.rawValue))) }
+  if let e = c.evaluator { m.append(("evaluator", JSONWriter.string(e))) }
   return JSONWriter.object(m, indent: 4)
 }
 
@@ -437,7 +439,7 @@ private struct ResultsDecoder {
   static let caseKeys = [
     "id", "source", "index", "family", "n", "transform", "beta", "spectral", "classification",
     "status", "x", "lambda_min", "kappa", "eigenvalues", "x_cond", "grad_x", "grad_y", "checks",
-    "repro", "eigen_solves",
+    "repro", "eigen_solves", "dtype", "evaluator",
   ]
   static let checkNames = CheckName.allCases.map(\.rawValue)
   static let checkKeys = ["status", "code", "value", "tolerance", "message", "series"]
@@ -510,6 +512,10 @@ private struct ResultsDecoder {
     }
     var eigenSolves: Int?
     if let e = member(o, "eigen_solves", hint: 19), !e.isNull { eigenSolves = try integer(e, sub(p, "eigen_solves"), Int.self) }
+    var dtype: DType?
+    if let d = member(o, "dtype", hint: 20), !d.isNull { dtype = try name(d, sub(p, "dtype"), DType.self) }
+    var evaluator: String?
+    if let e = member(o, "evaluator", hint: 21) { evaluator = try optionalString(e, sub(p, "evaluator")) }
     return CaseResult(
       id: try string(try f("id", 0), sub(p, "id")),
       source: try optionalString(try f("source", 1), sub(p, "source")),
@@ -530,7 +536,7 @@ private struct ResultsDecoder {
       gradY: gradY,
       checks: checks,
       repro: try string(try f("repro", 18), sub(p, "repro")),
-      eigenSolves: eigenSolves)
+      eigenSolves: eigenSolves, dtype: dtype, evaluator: evaluator)
   }
 
   func check(_ v: JSONValue, _ p: String) throws(ResultsError) -> CheckResult {

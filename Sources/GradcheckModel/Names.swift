@@ -32,7 +32,7 @@ public enum Classification: String, CaseIterable, Sendable, Codable, Hashable {
 
 /// The checks (see docs/checks.md), in their canonical (report and file) order.
 public enum CheckName: String, CaseIterable, Sendable, Codable, Hashable, Comparable {
-  case constraint, finite, gradient, taylor, growth, fidelity, solver, expect
+  case constraint, finite, gradient, taylor, growth, fidelity, solver, reference, evaluate, expect
 
   public static func < (a: CheckName, b: CheckName) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!

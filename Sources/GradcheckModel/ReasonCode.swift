@@ -55,6 +55,11 @@ public enum ReasonCode: String, CaseIterable, Sendable, Hashable {
   case matchesFixture = "matches-fixture"
   case differsFromFixture = "differs-from-fixture"
   case outcomeNotMet = "outcome-not-met"
+  // reference
+  case matchesReference = "matches-reference"
+  case differsFromReference = "differs-from-reference"
+  // evaluate
+  case evaluatorError = "evaluator-error"
   // evaluate, and cases without s
   case evaluationFailed = "evaluation-failed"
   case noRealEigenvalue = "no-real-eigenvalue"
@@ -108,6 +113,9 @@ public enum ReasonCode: String, CaseIterable, Sendable, Hashable {
     case .matchesFixture: "the fixture's values agree within the rounding of its dtype"
     case .differsFromFixture: "a fixture value differs beyond the rounding of its dtype"
     case .outcomeNotMet: "an outcome the fixture declares did not happen"
+    case .matchesReference: "the program's values agree with the built-in transform's within the rounding of its dtype"
+    case .differsFromReference: "a value of the program differs from the built-in transform's beyond the rounding of its dtype"
+    case .evaluatorError: "the external program answered the request with an error"
     case .evaluationFailed: "the gradient source could not evaluate the case"
     case .noRealEigenvalue: "s is undefined: the matrix has no real eigenvalue"
     case .noGradient: "no derivative of s is available"

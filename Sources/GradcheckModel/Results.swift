@@ -84,6 +84,11 @@ public struct CaseResult: Sendable, Equatable {
   /// Number of eigen solves spent on the matrix of this case (shared by every
   /// transform and beta of the matrix); nil when not counted.
   public var eigenSolves: Int?
+  /// The precision the values under test were computed in; nil: float64 (written only
+  /// when not float64).
+  public var dtype: DType?
+  /// The external program's name (`--exec`), nil for the built-in transforms.
+  public var evaluator: String?
 
   public init(
     id: String, source: String?, index: Int, family: String?, n: Int,
@@ -91,8 +96,10 @@ public struct CaseResult: Sendable, Equatable {
     classification: Classification?, status: Status, x: Double?, lambdaMin: Double?,
     kappa: Double?, eigenvalues: [ComplexPair], xCond: Double?, gradX: Double?,
     gradY: [[Double]]?, checks: [CheckName: CheckResult], repro: String,
-    eigenSolves: Int? = nil
+    eigenSolves: Int? = nil, dtype: DType? = nil, evaluator: String? = nil
   ) {
+    self.dtype = dtype == .float64 ? nil : dtype
+    self.evaluator = evaluator
     self.id = id
     self.source = source
     self.index = index

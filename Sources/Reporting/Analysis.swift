@@ -222,7 +222,9 @@ func checkIndex(_ n: CheckName) -> Int {
   case .growth: 4
   case .fidelity: 5
   case .solver: 6
-  case .expect: 7
+  case .reference: 7
+  case .evaluate: 8
+  case .expect: 9
   }
 }
 

@@ -123,7 +123,7 @@ func slim(_ c: CaseResult) -> CaseResult {
 /// The modes of a case: one per explaining check (failed checks for a failure, warnings
 /// for a warning); an unexpected pass is the mode `outcome` / `unexpected-pass`.
 func modeKeys(_ c: CaseResult) -> [ModeKey] {
-  let subject = c.transform?.rawValue ?? "eig"
+  let subject = c.transform?.rawValue ?? c.evaluator ?? "eig"
   switch c.status {
   case .xpass:
     return [ModeKey(subject: subject, check: "outcome", code: "unexpected-pass", severity: .fail)]
@@ -164,6 +164,8 @@ let modeSentences: [String: String] = [
   "solver/native-failed": "The native eigen solver failed on the matrix.",
   "expect/differs-from-fixture": "{t} differs from a value the fixture supplies beyond its dtype's rounding.",
   "expect/outcome-not-met": "An outcome the fixture declares did not happen.",
+  "reference/differs-from-reference": "{t} computes a value or gradient that differs from the built-in transform's beyond its dtype's rounding.",
+  "evaluate/evaluator-error": "{t} answered the request with an error instead of values.",
   "outcome/unexpected-pass": "A failure the fixture declares as expected no longer happens.",
 ]
 

@@ -5,6 +5,9 @@ import GradCheckCore
 import GradcheckIO
 import GradcheckModel
 import Spectral
+import ExecSource
+import ProcessControl
+import ExternalEvaluator
 
 extension GradCheck {
   /// `gradcheck check PATH...`: every case of the fixture files (or of the
@@ -94,7 +97,35 @@ func fixtureJobs(_ f: Fixture, options: CommonOptions) -> [MatrixJob] {
 func runJobs(
   _ jobs: [MatrixJob], options: CommonOptions, label: String, plan: OutputPlan, title: String
 ) throws -> (summary: Summary, solvesNote: String) {
-  let engine = CheckEngine(options: options.engineOptions(), referenceCheck: referenceSolverCheck)
+  let engineOptions = options.engineOptions()
+  guard let command = engineOptions.exec.command else {
+    let engine = CheckEngine(options: engineOptions, referenceCheck: referenceSolverCheck)
+    return try runEngine(engine, jobs, options: options, label: label, plan: plan, title: title)
+  }
+  let threads = min(options.threads, max(1, jobs.count))
+  let pool: ExternalEvaluatorPool
+  do {
+    pool = try ExternalEvaluatorPool.start(
+      command: command, workers: threads, timeout: engineOptions.exec.timeout, wake: Interrupt.wakeDescriptor)
+  } catch {
+    throw InputError(message: error.description)
+  }
+  // Also on an error or an interrupt (the run unwinds): an interrupted run does not wait.
+  defer { pool.shutDown(grace: interruptRequested() ? 0 : ExternalEvaluator.defaultShutdownGrace) }
+  let fault = RunFault()
+  let source = ExternalSource(
+    pool: pool, fault: fault, maxPoints: engineOptions.exec.batch, reference: engineOptions.transforms?.first)
+  let engine = CheckEngine(options: engineOptions, sources: [source], referenceCheck: referenceSolverCheck)
+  return try runEngine(
+    engine, jobs, options: options, label: label, plan: plan, title: title,
+    failure: { fault.error.map { InputError(message: $0.description) } })
+}
+
+/// Runs the engine over the jobs, streaming the outputs (see `runJobs`).
+func runEngine(
+  _ engine: CheckEngine, _ jobs: [MatrixJob], options: CommonOptions, label: String, plan: OutputPlan,
+  title: String, failure: (@Sendable () -> (any Error)?)? = nil
+) throws -> (summary: Summary, solvesNote: String) {
   var solves = SolveCounter()
   let summary = try streamBlocks(
     canonicalBlocks(jobs), total: jobs.count, label: label, threads: options.threads, plan: plan,
@@ -106,7 +137,7 @@ func runJobs(
       cases.sort(by: CaseResult.canonicalOrder)
       return cases
     },
-    seen: { solves.add($0) })
+    seen: { solves.add($0) }, failure: failure)
   return (summary, solves.note)
 }
 

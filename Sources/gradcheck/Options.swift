@@ -57,8 +57,20 @@ struct CommonOptions: ParsableArguments {
   @Option(help: "leaky: slope alpha.")
   var slope: Double = CommonOptions.defaults.parameters.slope
 
-  @Option(help: "safe-softplus: floor delta.")
-  var floor: Double = CommonOptions.defaults.parameters.floor
+  @Option(help: "safe-softplus: floor delta (default 1e-6 in float64, 2^-13 in float32).")
+  var floor: Double?
+
+  @Option(help: "Precision of the built-in transforms: float64 (default) or float32.")
+  var dtype: String?
+
+  @Option(help: "Check this external program (run with /bin/sh -c; protocol gradcheck-exec/1) instead of the built-in transforms.")
+  var exec: String?
+
+  @Option(name: .customLong("exec-timeout"), help: "Seconds to wait for one response of the program.")
+  var execTimeout: Double = CommonOptions.defaults.exec.timeout
+
+  @Option(name: .customLong("exec-batch"), help: "Points per request to the program.")
+  var execBatch: Int = CommonOptions.defaults.exec.batch
 
   @Option(name: .customLong("max-grad"), help: "growth: largest acceptable |gradient| entry.")
   var maxGrad: Double = CommonOptions.defaults.maxGrad
@@ -75,7 +87,19 @@ struct CommonOptions: ParsableArguments {
     if let jobs, jobs < 1 { throw ValidationError("--jobs: expected a positive number, found \(jobs)") }
     if !(margin > 0 && margin.isFinite) { throw ValidationError("--margin: expected a positive number") }
     if !(slope >= 0 && slope < 1) { throw ValidationError("--slope: expected a number in [0, 1)") }
-    if !(floor > 0 && floor < 1) { throw ValidationError("--floor: expected a number in (0, 1)") }
+    if let floor, !(floor > 0 && floor < 1) { throw ValidationError("--floor: expected a number in (0, 1)") }
+    if let dtype, DType(rawValue: dtype) == nil {
+      throw ValidationError("--dtype: unknown dtype '\(dtype)'; expected float64 or float32")
+    }
+    if exec != nil && dtype != nil {
+      throw ValidationError("--dtype: not with --exec (the program states its own dtype in its handshake)")
+    }
+    if let exec, exec.allSatisfy({ $0 == " " }) { throw ValidationError("--exec: expected a command") }
+    if exec != nil, let t = transforms, t.count != 1 {
+      throw ValidationError("--transform: with --exec, name one built-in transform to compare the program with (found \(t.count))")
+    }
+    if !(execTimeout > 0 && execTimeout.isFinite) { throw ValidationError("--exec-timeout: expected a positive number of seconds") }
+    if execBatch < 1 { throw ValidationError("--exec-batch: expected a positive number of points") }
     if !(maxGrad > 0) { throw ValidationError("--max-grad: expected a positive number") }
     if let sentinel, !sentinel.isFinite { throw ValidationError("--sentinel: expected a finite number") }
   }
@@ -84,6 +108,10 @@ struct CommonOptions: ParsableArguments {
   var betas: [Double]? { beta.flatMap { try? parseBetas($0) } }
   var spectralKind: SpectralKind? { spectral.flatMap { SpectralKind(rawValue: $0) } }
   var threads: Int { jobs ?? ProcessInfoLite.cores }
+  /// `--dtype` (float64 when not given).
+  var dtypeKind: DType { dtype.flatMap { DType(rawValue: $0) } ?? .float64 }
+  /// `--floor`, else the default of the dtype.
+  var floorValue: Double { floor ?? TransformParameters.defaultFloor(for: dtypeKind) }
 
   /// The engine's defaults: the one place the options' default values come from.
   static let defaults = EngineOptions()
@@ -93,7 +121,14 @@ struct CommonOptions: ParsableArguments {
     o.transforms = transforms
     o.betas = betas
     o.spectral = spectralKind
-    o.parameters = TransformParameters(margin: margin, slope: slope, floor: floor)
+    o.parameters = TransformParameters(margin: margin, slope: slope, floor: floorValue)
+    o.dtype = dtypeKind
+    o.exec = ExecOptions(command: exec, timeout: execTimeout, batch: execBatch)
+    if let exec {
+      o.exec.repro = " --exec \(shellQuote(exec))"
+      if execTimeout != Self.defaults.exec.timeout { o.exec.repro += " --exec-timeout \(formatExact(execTimeout))" }
+      if execBatch != Self.defaults.exec.batch { o.exec.repro += " --exec-batch \(execBatch)" }
+    }
     o.maxGrad = maxGrad
     o.sentinel = sentinel
     o.seed = seed

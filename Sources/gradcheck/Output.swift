@@ -207,7 +207,7 @@ func streamBlocks(
   _ blocks: [[Int]], total: Int, label: String, threads: Int, plan: OutputPlan, seed: UInt64,
   title: String,
   _ work: @escaping @Sendable ([Int], inout SpectralEvaluator) -> [CaseResult],
-  seen: (CaseResult) -> Void
+  seen: (CaseResult) -> Void, failure: (@Sendable () -> (any Error)?)? = nil
 ) throws -> Summary {
   let progress = Progress(total: total, label: label)
   let stream = try OutputStream(plan, seed: seed, title: title)
@@ -216,13 +216,14 @@ func streamBlocks(
   let outcome: ParallelRunner.StreamOutcome
   do {
     outcome = try ParallelRunner(threads: threads).forEachInOrder(
-      blocks, window: 8 * threads, shouldStop: { interruptRequested() },
+      blocks, window: 8 * threads, shouldStop: { interruptRequested() || failure?() != nil },
       { block, _, ev in
         let cases = work(block, &ev)
         progress.update(finished.add(block.count))
         return cases
       },
       consume: { (_, cases: [CaseResult]) throws in
+        if let error = failure?() { throw error }
         for c in cases {
           try stream.add(c)
           seen(c)
@@ -235,6 +236,10 @@ func streamBlocks(
     throw error
   }
   progress.finish()
+  if let error = failure?() {
+    stream.discard()
+    throw error
+  }
   if outcome.stopped || interruptRequested() {
     stream.discard()
     throw RunInterrupted(done: finished.value, total: total)

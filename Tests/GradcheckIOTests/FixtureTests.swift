@@ -44,7 +44,7 @@ private let forumExampleText = """
   }
   """
 
-private let checkNames = "constraint, finite, gradient, taylor, growth, fidelity, solver, expect"
+private let checkNames = "constraint, finite, gradient, taylor, growth, fidelity, solver, reference, evaluate, expect"
 
 /// Malformed fixtures and every problem each must report, exactly as printed.
 private let malformed: [(String, String, [String])] = [

@@ -53,7 +53,7 @@ public struct CheckEngine: Sendable {
   func sources(for job: MatrixJob) -> [any GradientSource] {
     if let sources { return sources }
     let transforms = options.transforms ?? job.transforms ?? TransformKind.allCases
-    return transforms.map { BuiltinTransformSource($0, parameters: options.parameters) }
+    return transforms.map { BuiltinTransformSource($0, parameters: options.parameters, dtype: options.dtype) }
   }
 
   /// All cases of one job, in job order (x, source, beta).
@@ -127,8 +127,7 @@ public struct CheckEngine: Sendable {
       }
     } catch {
       return cases.map { c in
-        // No values to check: `finite` fails with the reason (an `evaluate` check of its
-        // own comes with the external evaluators).
+        // No values to check: `finite` fails with the reason.
         var checks: [CheckName: CheckResult] = [
           .finite: CheckResult(
             status: .fail, code: .evaluationFailed, message: "\(source.name) could not evaluate: \(error)")
@@ -140,15 +139,24 @@ public struct CheckEngine: Sendable {
       }
     }
     let yDifferences = directionalDifferences(
-      cases.indices.map { (plans[cases[$0]], layouts[$0]) }, values: values, p: p, matrix: plan)
+      cases.indices.map { (plans[cases[$0]], layouts[$0]) }, values: values, p: p, matrix: plan, dtype: source.dtype)
     return cases.indices.map { i in
       let c = cases[i]
       let spec = specs[c]
       let value = values[layouts[i].base]
+      if let reason = value.error {
+        var checks: [CheckName: CheckResult] = [
+          .evaluate: CheckResult(status: .fail, code: .evaluatorError, message: "\(source.name) answered with an error: \(reason)")
+        ]
+        if let solverCheck { checks[.solver] = solverCheck }
+        return assemble(
+          job: job, spec: spec, source: source, spectral: spectral, classification: plans[c].classification,
+          base: base, value: nil, checks: checks, solves: 0)
+      }
       var context = CaseContext(
-        x: spec.x.x, s: s, beta: spec.beta, transform: source.transform,
+        x: spec.x.x, s: s, beta: spec.beta, transform: source.transform, dtype: source.dtype,
         classification: plans[c].classification, reason: plans[c].reason, value: value,
-        exactMargin: source.transform.map {
+        exactMargin: (source.transform ?? source.reference).map {
           Transform.exactMargin($0, x: spec.x.x, s: s, beta: spec.beta, parameters: options.parameters)
         },
         maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: plans[c].skip)
@@ -160,11 +168,17 @@ public struct CheckEngine: Sendable {
           value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan)
       } else if differenceSkip(context) == nil, let y = yDifferences[i] {
         context.gradient = gradientEvidence(
-          y, value: value, plan: plans[c], layout: layouts[i], values: values, p: p, x: spec.x.x)
-        context.taylor = taylorResult(value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan)
+          y, value: value, plan: plans[c], layout: layouts[i], values: values, p: p, x: spec.x.x, dtype: source.dtype)
+        context.taylor = taylorResult(
+          value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan, dtype: source.dtype)
       }
       var checks = runChecks(context)
       if let solverCheck { checks[.solver] = solverCheck }
+      if let kind = source.reference {
+        checks[.reference] = referenceCheck(
+          kind, dtype: source.dtype, x: spec.x.x, beta: spec.beta, s: s, kappa: plan.kappa, job: job, base: base,
+          value: value, smooth: plans[c].classification != .nonsmooth)
+      }
       if let e = spec.x.expect, e.spectral == spectral,
         let check = Self.expectCheck(
           e, x: spec.x.x, transform: source.transform, beta: spec.beta, s: s, kappa: plan.kappa,
@@ -180,7 +194,7 @@ public struct CheckEngine: Sendable {
 
   /// The checks of one case with a defined s.
   func runChecks(_ c: CaseContext) -> [CheckName: CheckResult] {
-    let gradient = gradientCheck(c, comparison: comparison)
+    let gradient = gradientCheck(c, comparison: comparison.scaled(for: c.dtype))
     return [
       .constraint: constraintCheck(c), .finite: finiteCheck(c), .gradient: gradient,
       .taylor: taylorCheck(c, gradient: gradient), .growth: growthCheck(c), .fidelity: fidelityCheck(c),

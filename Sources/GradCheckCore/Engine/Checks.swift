@@ -31,6 +31,8 @@ struct CaseContext {
   var s: Double
   var beta: Double
   var transform: TransformKind?
+  /// The precision of the values under test.
+  var dtype: DType = .float64
   var classification: Classification
   var reason: String
   /// The values under test at the base point (gradients present).
@@ -58,12 +60,12 @@ struct CaseContext {
   var isFinite: Bool { value.xCond.isFinite && gradX.isFinite && gradY.allSatisfy(\.isFinite) }
 }
 
-/// `constraint`: the margin `1 + x_cond*s` evaluated in float64 as a user would (with
-/// the source's own s when it reports one): pass above 4 ulp of 1, warn at or below,
-/// fail at zero, below or NaN.
+/// `constraint`: the margin `1 + x_cond*s` evaluated in the source's dtype as a user would
+/// (with the source's own s when it reports one, else the tool's rounded to the dtype):
+/// pass above 4 ulp of 1 in that dtype, warn at or below, fail at zero, below or NaN.
 func constraintCheck(_ c: CaseContext) -> CheckResult {
-  let margin = 1 + c.value.xCond * (c.value.lambdaMin ?? c.s)
-  let level = CheckEngine.marginRoundingLevel
+  let margin = Transform.constraintMargin(xCond: c.value.xCond, s: c.value.lambdaMin ?? c.s, dtype: c.dtype)
+  let level = Transform.marginRoundingLevel(for: c.dtype)
   if margin.isNaN || margin <= 0 {
     let code: ReasonCode =
       margin.isNaN ? .marginUndefined : (c.exactMargin.map { $0 > 0 } == true ? .marginRoundsToZero : .constraintViolated)
@@ -74,7 +76,7 @@ func constraintCheck(_ c: CaseContext) -> CheckResult {
   if margin <= level {
     return CheckResult(
       status: .warn, code: .marginAtRoundingLevel, value: margin, tolerance: level,
-      message: "margin 1 + x_cond*s = \(formatNumber(margin)) > 0 but at rounding level (<= 4 ulp of 1)")
+      message: "margin 1 + x_cond*s = \(formatNumber(margin)) > 0 but at rounding level (<= 4 ulp of 1\(c.dtype == .float64 ? "" : " in \(c.dtype.rawValue)"))")
   }
   return CheckResult(
     status: .pass, code: .kept, value: margin, tolerance: level, message: "margin 1 + x_cond*s = \(formatNumber(margin)) > 0")
@@ -113,6 +115,7 @@ func gradientCheck(_ c: CaseContext, comparison: GradientComparison) -> CheckRes
   let cmp = comparison.compare(
     analytic: e.analytic, numeric: e.numeric, errorEstimates: e.errors, scale: e.scale, labels: e.labels)
   var check = cmp.checkResult(series: cmp.status != .pass ? cmp.worstIndex.flatMap(e.series) : nil)
+  if c.dtype != .float64 { check.message += " (\(c.dtype.rawValue) tolerances)" }
   switch cmp.status {
   case .pass: check.code = ReasonCode.match.rawValue
   case .fail:

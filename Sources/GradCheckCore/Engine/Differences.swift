@@ -14,6 +14,12 @@ struct DirectionalDifferences {
 }
 
 extension CheckEngine {
+  /// The relative noise of one value of a source computing in `dtype`: the matrix's
+  /// (an eigenvalue's error `eps kappa |Y| n / |s|`) with `eps` that of the dtype.
+  static func relativeNoise(_ matrix: MatrixPlan, _ dtype: DType) -> Double {
+    matrix.relativeNoise * (dtype.ulpOfOne / Double.ulpOfOne)
+  }
+
   /// The value of point `first + 2 i + (h < 0 ? 1 : 0)` for the signed step `h` of the
   /// sweep `hs` (NaN for a step the sweep does not have).
   static func sweepValue(_ values: [SourceValue], first: Int, _ hs: [Double], _ h: Double) -> Double {
@@ -25,10 +31,11 @@ extension CheckEngine {
   /// the shared step are swept together (one sweep per direction, one output per case);
   /// a case that needs a smaller step is swept alone.
   func directionalDifferences(
-    _ cases: [(plan: CasePlan, layout: PointLayout)], values: [SourceValue], p: Perturbations, matrix: MatrixPlan
+    _ cases: [(plan: CasePlan, layout: PointLayout)], values: [SourceValue], p: Perturbations, matrix: MatrixPlan,
+    dtype: DType = .float64
   ) -> [DirectionalDifferences?] {
     var fd = difference
-    fd.relativeNoise = matrix.relativeNoise
+    fd.relativeNoise = Self.relativeNoise(matrix, dtype)
     let steps = difference.steps
     var out = [DirectionalDifferences?](repeating: nil, count: cases.count)
     let shared = cases.indices.filter { cases[$0].layout.y != nil && cases[$0].plan.hY >= matrix.h0 }
@@ -64,7 +71,7 @@ extension CheckEngine {
   /// difference for every direction, then `grad_x` against a difference in x (no solve).
   func gradientEvidence(
     _ y: DirectionalDifferences, value: SourceValue, plan: CasePlan, layout: PointLayout,
-    values: [SourceValue], p: Perturbations, x: Double
+    values: [SourceValue], p: Perturbations, x: Double, dtype: DType = .float64
   ) -> GradientEvidence {
     var analytic: [Double] = []
     let gradY = value.gradY?.storage ?? []
@@ -80,7 +87,7 @@ extension CheckEngine {
       scale = max(scale, size)
     }
     var fdx = difference
-    fdx.relativeNoise = Double.ulpOfOne
+    fdx.relativeNoise = dtype.ulpOfOne
     let hs = difference.stepSequence(initialStep: plan.hx)
     let ex = fdx.derivative(initialStep: plan.hx, inputMagnitude: abs(x)) { h in
       [Self.sweepValue(values, first: layout.x!, hs, h)]
@@ -102,14 +109,14 @@ extension CheckEngine {
   /// up front (a step outside it reads as NaN).
   func taylorResult(
     value: SourceValue, plan: CasePlan, layout: PointLayout, values: [SourceValue], p: Perturbations,
-    matrix: MatrixPlan
+    matrix: MatrixPlan, dtype: DType = .float64
   ) -> TaylorResult {
     let xdir = Self.taylorXDirection(p, xScale: plan.xScale, scaleY: matrix.scaleY)
     let gradY = value.gradY?.storage ?? []
     let wy = p.directions[p.taylorDirection]
     var g = (value.gradX ?? .nan) * xdir
     for k in 0..<wy.storage.count { g += gradY[k] * wy.storage[k] }
-    let taylor = TaylorTest(relativeNoise: matrix.relativeNoise)
+    let taylor = TaylorTest(relativeNoise: Self.relativeNoise(matrix, dtype))
     let first = layout.taylor!
     return taylor.run(initialStep: p.taylorH0, directionalDerivative: g) { h in
       if h == 0 { return value.xCond }

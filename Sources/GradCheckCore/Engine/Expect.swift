@@ -17,7 +17,8 @@ extension CheckEngine {
   /// nil when the fixture gives nothing to compare for this case.
   static func expectCheck(
     _ e: Expectation, x: Double, transform: TransformKind?, beta: Double, s: Double, kappa: Double,
-    normY: Double, dsdY: Matrix, value: SourceValue
+    normY: Double, dsdY: Matrix, value: SourceValue, against: String = "the fixture's",
+    codes: (match: ReasonCode, differ: ReasonCode) = (.matchesFixture, .differsFromFixture)
   ) -> CheckResult? {
     let u = e.dtype.expectUnit
     var worst = 0.0
@@ -54,10 +55,10 @@ extension CheckEngine {
     if compared.isEmpty { return nil }
     let ok = worst <= 1
     return CheckResult(
-      status: ok ? .pass : .fail, code: ok ? .matchesFixture : .differsFromFixture, value: worst, tolerance: 1,
+      status: ok ? .pass : .fail, code: ok ? codes.match : codes.differ, value: worst, tolerance: 1,
       message: ok
-        ? "\(compared.joined(separator: ", ")) agree with the fixture's \(e.dtype.rawValue) values (worst \(worstName) at \(formatNumber(worst)) of its tolerance)"
-        : "\(worstName) differs from the fixture's \(e.dtype.rawValue) value by \(formatNumber(worst)) times its rounding tolerance (u = \(formatNumber(u)))")
+        ? "\(compared.joined(separator: ", ")) agree with \(against) \(e.dtype.rawValue) values (worst \(worstName) at \(formatNumber(worst)) of its tolerance)"
+        : "\(worstName) differs from \(against) \(e.dtype.rawValue) value by \(formatNumber(worst)) times its rounding tolerance (u = \(formatNumber(u)))")
   }
 
   /// A case's status: the worst of its checks, then the fixture's outcomes
@@ -116,16 +117,18 @@ extension CheckEngine {
       of: &checks, outcomes: spectral == (job.spectral ?? .minRealEigenvalue) ? job.outcomes : [],
       index: spec.x.index, transform: transform, beta: spec.beta, classification: classification)
     let label = spec.x.label.map { " x=\($0)" } ?? ""
-    let id = "\(job.name)[\(spec.x.index)]\(label) \(source.name) beta=\(formatExact(spec.beta))"
+    let dtype = source.dtype == .float64 ? "" : " dtype=\(source.dtype.rawValue)"
+    let id = "\(job.name)[\(spec.x.index)]\(label) \(source.name) beta=\(formatExact(spec.beta))\(dtype)"
+    let external = options.exec.command != nil
     let repro = caseRepro(
-      jobPrefix: job.repro, xLabel: spec.x.label, transform: source.name, beta: spec.beta,
-      spectral: spectral, options: options)
+      jobPrefix: job.repro, xLabel: spec.x.label, transform: external ? source.reference?.rawValue : source.name,
+      beta: spec.beta, spectral: spectral, options: options, dtype: source.dtype)
     return CaseResult(
       id: id, source: job.source, index: spec.x.index, family: job.family, n: job.y.rows,
       transform: transform, beta: spec.beta, spectral: spectral, classification: classification,
       status: status, x: spec.x.x, lambdaMin: base?.s, kappa: base?.kappa,
       eigenvalues: (base?.eigenvalues ?? []).map { ComplexPair($0.re, $0.im) },
       xCond: value?.xCond, gradX: value?.gradX, gradY: value?.gradY?.nested, checks: checks,
-      repro: repro, eigenSolves: solves)
+      repro: repro, eigenSolves: solves, dtype: source.dtype, evaluator: external ? source.name : nil)
   }
 }

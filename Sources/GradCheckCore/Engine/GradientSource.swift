@@ -20,14 +20,22 @@ import Spectral
 ///   the fixture's `expect` values and `outcomes` and the exact margin of the `constraint`
 ///   check. nil for a program the tool knows nothing about.
 /// - `dtype` is the precision the source computes in.
+/// - `reference` is a built-in transform the source's values are compared with (the
+///   `reference` check); nil: none.
 /// - `evaluate` returns one `SourceValue` per point, in point order, or throws when the
 ///   source cannot answer (a program that failed): every case of that batch then fails
-///   with code `evaluation-failed`.
+///   with code `evaluation-failed`. A point the source declined with a reason (an
+///   external program's `error` response) carries it in `SourceValue.error`.
 public protocol GradientSource: Sendable {
   var name: String { get }
   var transform: TransformKind? { get }
   var dtype: DType { get }
+  var reference: TransformKind? { get }
   func evaluate(_ batch: EvaluationBatch) throws -> [SourceValue]
+}
+
+extension GradientSource {
+  public var reference: TransformKind? { nil }
 }
 
 /// One point `(x, Y, beta)` at which a source is evaluated.
@@ -88,37 +96,58 @@ public struct SourceValue: Sendable, Equatable {
   public var gradY: Matrix?
   /// The source's own `s`, when it reports one (used for its constraint margin).
   public var lambdaMin: Double?
+  /// Why the source could not evaluate this point (its own words); the values are then NaN.
+  public var error: String?
 
-  public init(xCond: Double, gradX: Double? = nil, gradY: Matrix? = nil, lambdaMin: Double? = nil) {
+  public init(xCond: Double, gradX: Double? = nil, gradY: Matrix? = nil, lambdaMin: Double? = nil, error: String? = nil) {
     self.xCond = xCond
     self.gradX = gradX
     self.gradY = gradY
     self.lambdaMin = lambdaMin
+    self.error = error
   }
 }
 
 /// The built-in formulas of one transform: `Transform.evaluate(kind, x, s, beta)` at the
 /// tool's `s`, and `grad_y = dT/ds * ds/dY` with `ds/dY` from `batch.base.gradient`.
+///
+/// In float32 it is what a float32 program does at best: x, beta and the tool's float64
+/// s rounded to float32, the transform and its derivatives in `Float` arithmetic, and
+/// `grad_y = fl32(fl32(ds/dY) * dT/ds)`.
 public struct BuiltinTransformSource: GradientSource {
   public var kind: TransformKind
   public var parameters: TransformParameters
+  public var dtype: DType
 
-  public init(_ kind: TransformKind, parameters: TransformParameters = TransformParameters()) {
+  public init(_ kind: TransformKind, parameters: TransformParameters = TransformParameters(), dtype: DType = .float64) {
     self.kind = kind
     self.parameters = parameters
+    self.dtype = dtype
   }
 
   public var name: String { kind.rawValue }
   public var transform: TransformKind? { kind }
-  public var dtype: DType { .float64 }
 
   public func evaluate(_ batch: EvaluationBatch) -> [SourceValue] {
     batch.points.map { p in
-      let v = Transform.evaluate(kind, x: p.x, s: p.s, beta: p.beta, parameters: parameters)
+      let v = Self.evaluate(kind, x: p.x, s: p.s, beta: p.beta, parameters: parameters, dtype: dtype)
       guard p.gradient else { return SourceValue(xCond: v.value) }
       var gy = batch.base.gradient ?? Matrix(n: batch.y.rows)
-      for k in 0..<gy.storage.count { gy.storage[k] *= v.ds }
+      for k in 0..<gy.storage.count { gy.storage[k] = dtype.round(dtype.round(gy.storage[k]) * v.ds) }
       return SourceValue(xCond: v.value, gradX: v.dx, gradY: gy)
+    }
+  }
+
+  /// The transform in the arithmetic of `dtype` (inputs rounded to it), as doubles.
+  public static func evaluate(
+    _ kind: TransformKind, x: Double, s: Double, beta: Double, parameters: TransformParameters, dtype: DType
+  ) -> TransformEvaluation<Double> {
+    switch dtype {
+    case .float64:
+      return Transform.evaluate(kind, x: x, s: s, beta: beta, parameters: parameters)
+    case .float32:
+      let v = Transform.evaluate(kind, x: Float(x), s: Float(s), beta: Float(beta), parameters: parameters)
+      return TransformEvaluation(value: Double(v.value), dx: Double(v.dx), ds: Double(v.ds))
     }
   }
 }
