@@ -109,7 +109,7 @@ let curveULinear = 1e-3
 
 /// One panel of a transform's curves: `lines` (label, u, y) against u on a symlog axis
 /// (linear within `curveULinear`) from -100 to 10, y on `yScale`; the boundary u = 0 as
-/// a dashed vertical line, y = 0 as a line when in range; a legend of line samples above
+/// a dashed vertical line (the axis title says which side violates), y = 0 as a line when in range; a legend of line samples above
 /// the plot. Non-finite points are left out (the line breaks).
 func svgCurvePanel(
   title: String, yLabel: String, yScale: ValueScale, lines: [(label: String, u: [Double], y: [Double])]
@@ -144,7 +144,7 @@ func svgCurvePanel(
   o += "<text class=\"ct\" x=\"\(coord(f.width / 2))\" y=\"16\" text-anchor=\"middle\">\(xmlEscape(title))</text>"
   o += "<rect class=\"pa\" x=\"\(coord(f.left))\" y=\"\(coord(f.top))\" width=\"\(coord(f.plotW))\" "
     + "height=\"\(coord(f.plotH))\"/>"
-  for (p, label) in yScale.ticks(lo: ylo, hi: yhi, maxTicks: 8) {
+  for (p, label) in yScale.ticks(lo: ylo, hi: yhi, maxTicks: 9) {
     o += "<line class=\"gr\" x1=\"\(coord(f.left))\" x2=\"\(coord(f.left + f.plotW))\" "
       + "y1=\"\(coord(py(p)))\" y2=\"\(coord(py(p)))\"/>"
     o += "<text class=\"tk\" x=\"\(coord(f.left - 4))\" y=\"\(coord(py(p) + 3.5))\" text-anchor=\"end\">"
@@ -161,14 +161,12 @@ func svgCurvePanel(
   let x0 = px(0)
   o += "<line class=\"zl\" x1=\"\(coord(x0))\" x2=\"\(coord(x0))\" y1=\"\(coord(f.top))\" "
     + "y2=\"\(coord(f.top + f.plotH))\"/>"
-  o += "<text class=\"tk\" x=\"\(coord(x0 - 3))\" y=\"\(coord(f.top + 11))\" text-anchor=\"end\">"
-    + "violated ← u = 0</text>"
   if ylo < 0 && yhi > 0 {
     o += "<line class=\"zl\" x1=\"\(coord(f.left))\" x2=\"\(coord(f.left + f.plotW))\" "
       + "y1=\"\(coord(py(0)))\" y2=\"\(coord(py(0)))\"/>"
   }
   o += "<text class=\"al\" x=\"\(coord(f.left + f.plotW / 2))\" y=\"\(coord(f.height - 8))\" "
-    + "text-anchor=\"middle\">u = 1 + x·s (symlog)</text>"
+    + "text-anchor=\"middle\">u = 1 + x·s (symlog; u ≤ 0: x violates)</text>"
   o += "<text class=\"al\" transform=\"translate(12 \(coord(f.top + f.plotH / 2))) rotate(-90)\" "
     + "text-anchor=\"middle\">\(xmlEscape(yLabel))</text>"
   for (k, l) in lines.enumerated() {
