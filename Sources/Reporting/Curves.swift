@@ -124,7 +124,7 @@ func svgCurvePanel(
   var legend: [(x: Double, row: Int)] = []
   var lx = 0.0, row = 0
   for l in lines {
-    let w = 34 + Double(l.label.count) * 6.4
+    let w = 44 + Double(l.label.count) * 6.6
     if lx > 0 && lx + w > width - 80 { lx = 0; row += 1 }
     legend.append((lx, row))
     lx += w

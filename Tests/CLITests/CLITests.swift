@@ -416,7 +416,8 @@ struct CLITests {
     #expect(md.utf8.count <= 100 * 1024)
     let headings = md.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { String($0.prefix(18)) }
     #expect(headings.first == "## Scorecard")
-    let order = ["## Scorecard", "## Failure modes (", "## Beta recommendation", "## By transform and beta",
+    let order = ["## Scorecard", "## Failure modes (", "## Beta recommendation", "## Behaviour curves",
+                 "## By transform and beta",
                  "## Classification", "## Failed cases (", "## Warned cases ("]
     let at = try order.map { h in try #require(md.range(of: h), "\(h)").lowerBound }
     #expect(at == at.sorted())
