@@ -85,7 +85,7 @@ func htmlCurves(_ curves: [BehaviourCurve]) -> String {
     + "within 0.001 of 0, the margin within 1e-6, dT/dx within 1e-16 (below that the gradient has "
     + "vanished at float64 precision). The curves depend on the transform, β and its parameters, "
     + "not on a matrix; they are computed at s = 1, which changes nothing except the "
-    + "<code>where</code> margin for u ≤ 0 (−δ·s: −δ here, +δ for s &lt; 0).</p>\n"
+    + "<code>where</code> margin for u ≤ 0 (−δ·s: −δ here, positive for s &lt; 0).</p>\n"
     + "<div class=\"charts\">\n"
   for (t, lines) in all {
     let margin = svgCurvePanel(
