@@ -4,6 +4,10 @@ import Testing
 
 @testable import Reporting
 
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
 /// A curve on a five-point grid (the tabulated u) with margins and slopes from `f`.
 private func curve(_ t: TransformKind, _ beta: Double, _ f: (Double) -> (Double, Double)) -> BehaviourCurve {
   let u: [Double] = [-100, -50, -1, 0, 0.5, 2, 10]
@@ -48,6 +52,21 @@ struct CurvesReportTests {
     #expect(h.contains("<a href=\"#curves\">Curves</a>"))
     // Lines differ by dash as well as colour.
     #expect(h.contains("stroke-dasharray=\"7 3\"") && h.contains("stroke-dasharray=\"2 2\""))
+  }
+
+  @Test("the curves section is well-formed XML: one svg per panel, one cv path per line")
+  func wellFormed() throws {
+    let h = renderHTML(withCurves(sampleCurves))
+    let start = h.range(of: "<section id=\"curves\">")!.lowerBound
+    let end = h.range(of: "</section>", range: start..<h.endIndex)!.upperBound
+    let doc = try XMLDocument(data: Data(h[start..<end].utf8), options: [])
+    let svgs = try doc.nodes(forXPath: "//svg")
+    #expect(svgs.count == 4)
+    #expect(try doc.nodes(forXPath: "//path[@class='cv']").count == 8)
+    for p in try doc.nodes(forXPath: "//path[@class='cv']") {
+      let d = (p as? XMLElement)?.attribute(forName: "d")?.stringValue ?? ""
+      #expect(d.hasPrefix("M") && !d.contains("nan") && !d.contains("inf"))
+    }
   }
 
   @Test("lines of betas with different values stay apart even when one pair matches")
