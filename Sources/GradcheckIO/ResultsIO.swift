@@ -32,7 +32,7 @@ public struct ResultsError: Error, Sendable, Equatable, CustomStringConvertible 
 /// and `decodeResults(encodeResults(r), file:) == r` whenever every number is finite
 /// (a non-finite optional reads back as nil, a non-finite entry of an array as NaN).
 public func encodeResults(_ r: Results) -> String {
-  var out = resultsHead(format: r.format, version: r.version, seed: r.seed, summary: r.summary)
+  var out = resultsHead(format: r.format, version: r.version, seed: r.seed, summary: r.summary, curves: r.curves)
   if r.cases.isEmpty {
     out += "[]"
   } else {
@@ -42,15 +42,30 @@ public func encodeResults(_ r: Results) -> String {
 }
 
 /// The text of a results file before the elements of `cases`: the members `format`,
-/// `version`, `seed`, `summary` and the key `"cases": ` (the layout of `encodeResults`).
-func resultsHead(format: String, version: String, seed: UInt64, summary s: Summary) -> String {
+/// `version`, `seed`, `summary`, `curves` (only when there are curves) and the key
+/// `"cases": ` (the layout of `encodeResults`).
+func resultsHead(format: String, version: String, seed: UInt64, summary s: Summary, curves: [BehaviourCurve] = []) -> String {
   let summary = JSONWriter.inlineObject([
     ("cases", String(s.cases)), ("pass", String(s.pass)), ("warn", String(s.warn)),
     ("fail", String(s.fail)), ("skip", String(s.skip)), ("xfail", String(s.xfail)),
     ("xpass", String(s.xpass)),
   ])
   return "{\n  \"format\": \(JSONWriter.string(format)),\n  \"version\": \(JSONWriter.string(version)),\n"
-    + "  \"seed\": \(seed),\n  \"summary\": \(summary),\n  \"cases\": "
+    + "  \"seed\": \(seed),\n  \"summary\": \(summary),\n" + encodeCurves(curves) + "  \"cases\": "
+}
+
+/// The member `"curves": [...],` and its line break (empty without curves): one curve
+/// an object, its `u`, `margin` and `dx` arrays one a line.
+func encodeCurves(_ curves: [BehaviourCurve]) -> String {
+  if curves.isEmpty { return "" }
+  let items = curves.map { c in
+    "    {\"transform\": \(JSONWriter.string(c.transform.rawValue)), \"beta\": \(JSONWriter.number(c.beta)), "
+      + "\"s\": \(JSONWriter.number(c.s)),\n"
+      + "     \"u\": \(JSONWriter.numbers(c.u)),\n"
+      + "     \"margin\": \(JSONWriter.numbers(c.margin)),\n"
+      + "     \"dx\": \(JSONWriter.numbers(c.dx))}"
+  }
+  return "  \"curves\": [\n" + items.joined(separator: ",\n") + "\n  ],\n"
 }
 
 /// The text of a results file after the `cases` array.
@@ -70,6 +85,8 @@ public final class ResultsStreamWriter {
   public let version: String
   /// Counts of the cases added so far.
   public private(set) var summary = Summary()
+  /// The behaviour curves written before the cases (set any time before `finish`).
+  public var curves: [BehaviourCurve] = []
   private let body: ScratchFile
 
   /// Starts a results file for `path` (the scratch file is created in its folder).
@@ -89,7 +106,7 @@ public final class ResultsStreamWriter {
   /// Writes the whole file atomically and frees the scratch file.
   public func finish() throws(FileError) {
     defer { body.close() }
-    let head = resultsHead(format: resultsFormat, version: version, seed: seed, summary: summary)
+    let head = resultsHead(format: resultsFormat, version: version, seed: seed, summary: summary, curves: curves)
     let empty = summary.cases == 0
     let size = body.size
     try writeAtomically(to: path) { (out) throws(FileError) in
@@ -201,6 +218,8 @@ public final class ResultsReader {
   public let path: String
   public let version: String
   public let seed: UInt64
+  /// The file's behaviour curves (empty when it has none), read with the header.
+  public private(set) var curves: [BehaviourCurve] = []
   /// Counts of the cases read so far (after the last one: the file's summary).
   public private(set) var summary = Summary()
 
@@ -227,7 +246,7 @@ public final class ResultsReader {
     }
     stream = JSONStreamReader(input.buffer, key: "cases")
     let d = ResultsDecoder(file: path)
-    var found: (version: String, seed: UInt64)?
+    var found: (version: String, seed: UInt64, curves: [BehaviourCurve])?
     do {
       let input = self.input
       try stream.begin(release: { input.release(upTo: $0) })
@@ -240,13 +259,13 @@ public final class ResultsReader {
           if ["format", "version", "seed", "summary"].allSatisfy(known.contains) {
             let h = try d.header(JSONValue(.object(members), at: start))
             header = h
-            found = (h.version, h.seed)
+            found = (h.version, h.seed, h.curves)
           }
         }
       case .done(let root):
         // No streamed element: the file is small, or its cases are not an array.
         let r = try d.results(root)
-        found = (r.version, r.seed)
+        found = (r.version, r.seed, r.curves)
         whole = r.cases
         done = true
       }
@@ -256,11 +275,13 @@ public final class ResultsReader {
     if let found {
       version = found.version
       seed = found.seed
+      curves = found.curves
     } else {
       // The header follows the cases: decode the file whole.
       let r = try Self.decodeWhole(path, input, maxBytes)
       version = r.version
       seed = r.seed
+      curves = r.curves
       whole = r.cases
       first = nil
       done = true
@@ -432,9 +453,11 @@ private struct ResultsDecoder {
     var seed: UInt64
     var stated: [String: Int]
     var summaryValue: JSONValue
+    var curves: [BehaviourCurve]
   }
 
-  static let topKeys = ["format", "version", "seed", "summary", "cases"]
+  static let topKeys = ["format", "version", "seed", "summary", "curves", "cases"]
+  static let curveKeys = ["transform", "beta", "s", "u", "margin", "dx"]
   static let summaryKeys = ["cases", "pass", "warn", "fail", "skip", "xfail", "xpass"]
   static let caseKeys = [
     "id", "source", "index", "family", "n", "transform", "beta", "spectral", "classification",
@@ -451,7 +474,7 @@ private struct ResultsDecoder {
     for (k, item) in try array(try field(top, "", "cases"), "cases").enumerated() {
       cases.append(try caseResult(item, "cases[\(k)]"))
     }
-    let r = Results(seed: h.seed, cases: cases, version: h.version)
+    let r = Results(seed: h.seed, cases: cases, version: h.version, curves: h.curves)
     try checkSummary(h, r.summary)
     return r
   }
@@ -471,7 +494,32 @@ private struct ResultsDecoder {
     for k in summaryKeys {
       stated[k] = try integer(try field(summaryValue, "summary", k), "summary.\(k)", Int.self)
     }
-    return Header(version: version, seed: seed, stated: stated, summaryValue: summaryValue)
+    var curves: [BehaviourCurve] = []
+    if let v = member(top, "curves", hint: 4), !v.isNull {
+      for (k, item) in try array(v, "curves").enumerated() { curves.append(try curve(item, "curves[\(k)]")) }
+    }
+    return Header(version: version, seed: seed, stated: stated, summaryValue: summaryValue, curves: curves)
+  }
+
+  /// One behaviour curve: `u`, `margin` and `dx` of one length (null entries read as NaN).
+  func curve(_ v: JSONValue, _ p: String) throws(ResultsError) -> BehaviourCurve {
+    let o = try object(v, p, known: Self.curveKeys)
+    func numbers(_ key: String, _ hint: Int) throws(ResultsError) -> [Double] {
+      var out: [Double] = []
+      for (k, e) in try array(try field(o, p, key, hint: hint), sub(p, key)).enumerated() {
+        out.append(e.isNull ? .nan : try number(e, "\(sub(p, key))[\(k)]"))
+      }
+      return out
+    }
+    let u = try numbers("u", 3), margin = try numbers("margin", 4), dx = try numbers("dx", 5)
+    guard margin.count == u.count, dx.count == u.count else {
+      throw fail(p, "u, margin and dx must have one length, found \(u.count), \(margin.count), \(dx.count)", v)
+    }
+    return BehaviourCurve(
+      transform: try name(try field(o, p, "transform", hint: 0), sub(p, "transform"), TransformKind.self),
+      beta: try number(try field(o, p, "beta", hint: 1), sub(p, "beta")),
+      s: try number(try field(o, p, "s", hint: 2), sub(p, "s")),
+      u: u, margin: margin, dx: dx)
   }
 
   /// The summary a file states must be the one its cases give.
@@ -575,7 +623,9 @@ public func mergeResults(_ parts: [Results], names: [String]? = nil) throws(Resu
   try checkMergeable(parts.map { MergePart(format: $0.format, version: $0.version, seed: $0.seed, ids: $0.cases.map(\.id)) }, names: names)
   var cases = parts.flatMap(\.cases)
   cases.sort(by: CaseResult.canonicalOrder)
-  return Results(seed: parts[0].seed, cases: cases, version: parts[0].version)
+  return Results(
+    seed: parts[0].seed, cases: cases, version: parts[0].version,
+    curves: BehaviourCurve.union(parts.map(\.curves)))
 }
 
 /// What `checkMergeable` needs of a part: its header and its case ids in file order.

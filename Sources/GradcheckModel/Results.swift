@@ -184,9 +184,14 @@ public struct Results: Sendable, Equatable {
   public var seed: UInt64
   public var summary: Summary
   public var cases: [CaseResult]
+  /// The behaviour curves per transform and beta (empty when the run wrote none).
+  public var curves: [BehaviourCurve] = []
 
-  public init(seed: UInt64, cases: [CaseResult], version: String = gradcheckVersion) {
+  public init(
+    seed: UInt64, cases: [CaseResult], version: String = gradcheckVersion, curves: [BehaviourCurve] = []
+  ) {
     self.format = resultsFormat
+    self.curves = curves
     self.version = version
     self.seed = seed
     self.cases = cases

@@ -20,6 +20,8 @@ public struct ReportAccumulator {
   /// A comparison with a baseline run (and the baseline's path): the reports then lead
   /// with it, regressions first, then fixed cases.
   public var baseline: (comparison: BaselineComparison, path: String)?
+  /// The behaviour curves the reports draw (the results' `curves`).
+  public var curves: [BehaviourCurve] = []
 
   /// An empty accumulator for results with this seed, version and format.
   public init(seed: UInt64, version: String = gradcheckVersion, format: String = resultsFormat) {
@@ -40,6 +42,7 @@ public struct ReportAccumulator {
 
   init(_ r: Results, markdownByteLimit: Int) {
     self.init(seed: r.seed, version: r.version, format: r.format, markdownByteLimit: markdownByteLimit)
+    curves = r.curves
     for c in r.cases { add(c) }
   }
 
@@ -63,7 +66,7 @@ public struct ReportAccumulator {
   /// The analysis of the cases added so far (tests).
   var builderAnalysis: Analysis { builder.finish() }
 
-  var header: ReportHeader { ReportHeader(format: format, version: version, seed: seed) }
+  var header: ReportHeader { ReportHeader(format: format, version: version, seed: seed, curves: curves) }
 }
 
 /// The fields of a results file the reports show besides its cases.
@@ -71,4 +74,5 @@ struct ReportHeader {
   var format: String
   var version: String
   var seed: UInt64
+  var curves: [BehaviourCurve] = []
 }

@@ -44,7 +44,7 @@ func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String, leading: String
     + "\(xmlEscape(r.version))</p>\n"
   o += htmlSummaryCounts(a.summary)
   o += "<nav><a href=\"#scorecard\">Scorecard</a> · <a href=\"#modes\">Failure modes</a> · "
-    + "<a href=\"#beta\">Beta</a> · "
+    + "<a href=\"#beta\">Beta</a> · " + (r.curves.isEmpty ? "" : "<a href=\"#curves\">Curves</a> · ")
     + "<a href=\"#charts\">Pictures</a> · <a href=\"#tables\">Tables</a> · "
     + "<a href=\"#failures\">Failed cases</a> · <a href=\"#warnings\">Warned cases</a> · "
     + "<a href=\"#cases\">All cases</a></nav>\n</header>\n<main>\n"
@@ -52,6 +52,7 @@ func renderHTML(_ r: ReportHeader, _ a: Analysis, title: String, leading: String
   o += htmlScorecard(a)
   o += htmlModes(a)
   o += htmlRecommendation(a)
+  o += htmlCurves(r.curves)
   o += htmlCharts(a)
   o += htmlTables(a)
   o += htmlFailures(a)
@@ -169,6 +170,9 @@ let htmlStyle = """
   .s-orange{stroke:var(--verm);fill:var(--verm)}
   .s-grey{stroke:#555;fill:#555}
   .ln.s-blue,.ln.s-orange,.ln.s-grey{fill:none}
+  .cv{fill:none;stroke-width:1.8}
+  figure.curves{display:flex;flex-wrap:wrap;gap:8px}
+  figure.curves figcaption{flex-basis:100%}
   .b-pass{fill:var(--blue)}
   .b-fail{fill:var(--verm)}
   .h0{fill:#e6e6e6}.h1{fill:var(--verm)}.h2{fill:var(--orange)}.h3{fill:#f5dca8}.h4{fill:#a9d2ee}.h5{fill:var(--blue)}

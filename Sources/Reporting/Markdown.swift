@@ -38,6 +38,7 @@ func renderMarkdown(
   out += markdownScorecard(a)
   out += markdownModes(a)
   out += markdownRecommendation(a)
+  out += markdownCurves(h.curves)
   out += markdownTables(a)
   // The case lists share what is left; each entry is added whole or not at all.
   var budget = byteLimit - out.utf8.count - 512

@@ -129,7 +129,7 @@ func runEngine(
   var solves = SolveCounter()
   let summary = try streamBlocks(
     canonicalBlocks(jobs), total: jobs.count, label: label, threads: options.threads, plan: plan,
-    seed: options.seed, title: title,
+    seed: options.seed, title: title, curvesFor: engine.options.parameters,
     { block, ev in
       // The block's jobs in their given order, their cases in canonical order.
       var cases: [CaseResult] = []

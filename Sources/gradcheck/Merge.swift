@@ -64,7 +64,9 @@ extension GradCheck {
     func mergeSorted(title: String, plan: OutputPlan, seed: UInt64, version: String) throws -> Summary {
       let readers = try results.map(openResults)
       var heads = try readers.map(nextCase)
-      let stream = try OutputStream(plan, seed: seed, version: version, title: title)
+      let stream = try OutputStream(
+        plan, seed: seed, version: version, title: title,
+        curves: BehaviourCurve.union(readers.map(\.curves)))
       do {
         while true {
           var best: Int?

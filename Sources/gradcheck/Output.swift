@@ -48,7 +48,8 @@ struct OutputPlan {
   /// Renders and writes every requested file atomically (through `OutputStream`, so the
   /// bytes are those of a streamed run with the same cases).
   func write(_ results: Results, title: String) throws {
-    let stream = try OutputStream(self, seed: results.seed, version: results.version, title: title)
+    let stream = try OutputStream(
+      self, seed: results.seed, version: results.version, title: title, curves: results.curves)
     do {
       for c in results.cases { try stream.add(c) }
       try stream.finish()
@@ -89,10 +90,23 @@ final class OutputStream {
   private var junit: (layout: JUnitLayout, body: ScratchFile)?
   /// Byte ranges of each group's `testcase` elements in the JUnit scratch file.
   private var junitRanges: [String: [Range<Int>]] = [:]
+  /// Behaviour curves read from results (`report`, `merge`), written as they are.
+  private let givenCurves: [BehaviourCurve]
+  /// With the parameters of a run of built-in transforms, the (transform, beta) pairs of
+  /// its cases, whose behaviour curves `finish` computes.
+  private let curveParameters: TransformParameters?
+  private var curvePairs: [TransformKind: Set<Double>] = [:]
 
-  init(_ plan: OutputPlan, seed: UInt64, version: String = gradcheckVersion, title: String) throws {
+  /// `curves`: curves to write as given; `curvesFor`: the transform parameters of a run
+  /// whose cases get behaviour curves (one per transform and beta of a case).
+  init(
+    _ plan: OutputPlan, seed: UInt64, version: String = gradcheckVersion, title: String,
+    curves: [BehaviourCurve] = [], curvesFor parameters: TransformParameters? = nil
+  ) throws {
     self.plan = plan
     self.title = title
+    givenCurves = curves
+    curveParameters = parameters
     do {
       if let json = plan.json { results = try ResultsStreamWriter(path: json, seed: seed, version: version) }
       if plan.markdown != nil || plan.html != nil {
@@ -108,6 +122,7 @@ final class OutputStream {
   /// Adds the next case to every requested output.
   func add(_ c: CaseResult) throws {
     summary.add(c.status)
+    if curveParameters != nil, let t = c.transform, let b = c.beta { curvePairs[t, default: []].insert(b) }
     reports?.add(c)
     plan.baseline?.comparison.add(id: c.id, status: c.status)
     do {
@@ -134,6 +149,9 @@ final class OutputStream {
   func finish() throws {
     defer { discard() }
     if let b = plan.baseline { reports?.baseline = (b.comparison, b.path) }
+    let curves = BehaviourCurve.union([givenCurves, computedCurves()])
+    results?.curves = curves
+    reports?.curves = curves
     do {
       try results?.finish()
       if let path = plan.markdown, let reports { try writeAtomically(reports.markdown(title: title), to: path) }
@@ -153,6 +171,12 @@ final class OutputStream {
     } catch {
       throw InputError(message: "cannot write \(error.description)")
     }
+  }
+
+  /// The behaviour curves of the (transform, beta) pairs of the cases (see `init`).
+  private func computedCurves() -> [BehaviourCurve] {
+    guard let parameters = curveParameters else { return [] }
+    return curvePairs.flatMap { (t, betas) in betas.map { behaviourCurve(t, beta: $0, parameters: parameters) } }
   }
 
   /// Gives up: frees the scratch files; nothing (more) is written.
@@ -205,12 +229,12 @@ func finishRun(
 /// written); an error does the same and is rethrown.
 func streamBlocks(
   _ blocks: [[Int]], total: Int, label: String, threads: Int, plan: OutputPlan, seed: UInt64,
-  title: String,
+  title: String, curvesFor parameters: TransformParameters? = nil,
   _ work: @escaping @Sendable ([Int], inout SpectralEvaluator) -> [CaseResult],
   seen: (CaseResult) -> Void, failure: (@Sendable () -> (any Error)?)? = nil
 ) throws -> Summary {
   let progress = Progress(total: total, label: label)
-  let stream = try OutputStream(plan, seed: seed, title: title)
+  let stream = try OutputStream(plan, seed: seed, title: title, curvesFor: parameters)
   let finished = JobCount()
   let threads = max(1, threads)
   let outcome: ParallelRunner.StreamOutcome

@@ -33,7 +33,8 @@ extension GradCheck {
       // The results are read case by case straight into the outputs, which are written
       // only once every input has been read.
       let reader = try openResults(result)
-      let stream = try OutputStream(plan, seed: reader.seed, version: reader.version, title: title)
+      let stream = try OutputStream(
+        plan, seed: reader.seed, version: reader.version, title: title, curves: reader.curves)
       var entries: [(title: String, href: String, summary: Summary)] = []
       var seen = Set<String>()
       var total = Summary()

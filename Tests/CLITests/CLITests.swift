@@ -416,7 +416,8 @@ struct CLITests {
     #expect(md.utf8.count <= 100 * 1024)
     let headings = md.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { String($0.prefix(18)) }
     #expect(headings.first == "## Scorecard")
-    let order = ["## Scorecard", "## Failure modes (", "## Beta recommendation", "## By transform and beta",
+    let order = ["## Scorecard", "## Failure modes (", "## Beta recommendation", "## Behaviour curves",
+                 "## By transform and beta",
                  "## Classification", "## Failed cases (", "## Warned cases ("]
     let at = try order.map { h in try #require(md.range(of: h), "\(h)").lowerBound }
     #expect(at == at.sorted())
@@ -556,6 +557,51 @@ struct CLITests {
     #expect(e.hasSuffix(" of 1750 matrices; no report was written\n"), "\(e)")
     #expect(!e.contains("ThreadSanitizer"), "\(e)")
     #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
+  }
+
+  /// check and sweep write the behaviour curves of the transforms and betas they ran (at
+  /// the run's parameters), eig none; report and merge carry them into their outputs.
+  @Test func behaviourCurvesWrittenAndCarried() throws {
+    let d = try CLI.tempDir()
+    func path(_ n: String) -> String { d.appendingPathComponent(n).path }
+    let sweep = try CLI.run([
+      "sweep", "--family", "gaussian", "--n", "3", "--count", "1", "--transform", "softplus,leaky",
+      "--beta", "2,20", "--slope", "0.1", "--out", path("s"), "--exit-zero",
+    ])
+    #expect(sweep.status == 0, "\(sweep.stderr)")
+    let r = try loadResults(path("s/results.json"))
+    #expect(r.curves.map(\.transform) == [.softplus, .softplus, .leaky, .leaky])
+    #expect(r.curves.map(\.beta) == [2, 20, 2, 20])
+    let leaky = r.curves[2]
+    let k = try #require(leaky.u.firstIndex(of: -1))
+    #expect(abs(leaky.margin[k] + 0.1) < 1e-15 && leaky.dx[k] == 0.1)  // --slope reaches the curves
+    let html = try String(contentsOfFile: path("s/report.html"), encoding: .utf8)
+    #expect(html.components(separatedBy: "<figure class=\"curves\">").count - 1 == 2)
+    let md = try String(contentsOfFile: path("s/report.md"), encoding: .utf8)
+    #expect(md.contains("## Behaviour curves"))
+
+    // report renders the same reports from the results file alone.
+    #expect(try CLI.run(["report", path("s/results.json"), "--title", "gradcheck sweep", "--html", path("r.html"), "--markdown", path("r.md"), "--exit-zero"]).status == 0)
+    #expect(try String(contentsOfFile: path("r.html"), encoding: .utf8) == html)
+    #expect(try String(contentsOfFile: path("r.md"), encoding: .utf8) == md)
+
+    // merge: the union of the parts' curves.
+    let check = try CLI.run([
+      "check", "fixtures/forum-example.json", "--transform", "where", "--beta", "2", "--json", path("c.json"),
+      "--exit-zero", "--seed", "0",
+    ])
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(try loadResults(path("c.json")).curves.map(\.transform) == [.where])
+    let m = try CLI.run(["merge", path("s/results.json"), path("c.json"), "--json", path("m.json"), "--exit-zero"])
+    #expect(m.status == 0, "\(m.stderr)")
+    let merged = try loadResults(path("m.json"))
+    #expect(merged.curves.map(\.transform) == [.where, .softplus, .softplus, .leaky, .leaky])
+    #expect(Array(merged.curves.dropFirst()) == r.curves)
+
+    // eig runs no transform: no curves.
+    #expect(try CLI.run(["eig", "--family", "gaussian", "--n", "3", "--count", "1", "--json", path("e.json")]).status == 0)
+    #expect(try loadResults(path("e.json")).curves.isEmpty)
+    #expect(!(try String(contentsOfFile: path("e.json"), encoding: .utf8)).contains("curves"))
   }
 }
 

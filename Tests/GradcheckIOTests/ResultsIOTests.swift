@@ -207,3 +207,82 @@ extension String {
     return replacingCharacters(in: r, with: replacement)
   }
 }
+
+@Suite("Results: behaviour curves")
+struct ResultsCurvesTests {
+  static func curve(_ t: TransformKind, _ beta: Double, shift: Double = 0) -> BehaviourCurve {
+    BehaviourCurve(
+      transform: t, beta: beta, s: 1, u: [-100, -1e-4, 0, 0.5, 10],
+      margin: [-1e-5 + shift, 1e-300, 0.5, 0.974, 10.0], dx: [0, 1.5e-7, 0.5, 0.62, 1])
+  }
+
+  static func results(_ curves: [BehaviourCurve], index: Int = 1) -> Results {
+    let c = CaseResult(
+      id: "f[\(index)] softplus beta=5", source: "f.json", index: index, family: nil, n: 2,
+      transform: .softplus, beta: 5, spectral: .minRealEigenvalue, classification: .smooth,
+      status: .pass, x: 1, lambdaMin: -1, kappa: 1, eigenvalues: [ComplexPair(-1, 0), ComplexPair(2, 0)],
+      xCond: 0.5, gradX: 0.1, gradY: nil, checks: [:], repro: "gradcheck check f.json")
+    return Results(seed: 3, cases: [c], curves: curves)
+  }
+
+  @Test("round trip with and without curves; written after the summary, before the cases")
+  func roundTrip() throws {
+    let with = Self.results([Self.curve(.softplus, 1), Self.curve(.softplus, 5)])
+    let text = encodeResults(with)
+    #expect(try decodeResults(text, file: "r.json") == with)
+    let summary = text.range(of: "\"summary\"")!.lowerBound
+    let curves = text.range(of: "\"curves\": [")!.lowerBound
+    let cases = text.range(of: "\"cases\": [")!.lowerBound
+    #expect(summary < curves && curves < cases)
+    #expect(text.contains("{\"transform\": \"softplus\", \"beta\": 1.0, \"s\": 1.0,\n     \"u\": [-100.0, -0.0001, 0.0, 0.5, 10.0],"))
+    let without = Self.results([])
+    let plain = encodeResults(without)
+    #expect(!plain.contains("curves"))
+    #expect(try decodeResults(plain, file: "r.json").curves.isEmpty)
+  }
+
+  @Test("the streaming reader hands out the curves with the header, and files without them")
+  func reader() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("curves-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for curves in [[Self.curve(.leaky, 2)], []] {
+      let path = dir.appendingPathComponent("r\(curves.count).json").path
+      try encodeResults(Self.results(curves)).write(toFile: path, atomically: true, encoding: .utf8)
+      let r = try ResultsReader(path: path)
+      #expect(r.curves == curves)
+      #expect(try r.next() != nil)
+      #expect(try r.next() == nil)
+    }
+  }
+
+  @Test("a curve whose arrays differ in length, or with an unknown key, is an error naming it")
+  func strict() {
+    let good = encodeResults(Self.results([Self.curve(.softplus, 1)]))
+    let short = good.replacingOccurrences(of: "\"dx\": [0.0, ", with: "\"dx\": [")
+    #expect(throws: ResultsError.self) { try decodeResults(short, file: "r.json") }
+    do {
+      _ = try decodeResults(short, file: "r.json")
+    } catch {
+      #expect(error.description.contains("curves[0]") && error.description.contains("one length"))
+    }
+    let unknown = good.replacingOccurrences(of: "\"s\": 1.0,", with: "\"s\": 1.0, \"t\": 2,")
+    do {
+      _ = try decodeResults(unknown, file: "r.json")
+      Issue.record("an unknown key in a curve was accepted")
+    } catch {
+      #expect(error.description.contains("curves[0].t"))
+    }
+  }
+
+  @Test("merge takes the union by transform and beta, the first part's curve kept, in order")
+  func merge() throws {
+    let a = Self.results([Self.curve(.safeSoftplus, 5), Self.curve(.softplus, 5)], index: 1)
+    let b = Self.results([Self.curve(.softplus, 5, shift: 1), Self.curve(.where, 1), Self.curve(.softplus, 1)], index: 2)
+    let m = try mergeResults([a, b])
+    #expect(m.curves.map(\.transform) == [.where, .softplus, .softplus, .safeSoftplus])
+    #expect(m.curves.map(\.beta) == [1, 1, 5, 5])
+    #expect(m.curves[2] == Self.curve(.softplus, 5))
+    #expect(try mergeResults([Self.results([], index: 1), Self.results([], index: 2)]).curves.isEmpty)
+  }
+}
