@@ -189,6 +189,10 @@ let codeSentences: [String: String] = [
   "not-asymptotic": "{t}'s Taylor steps are not asymptotic although every gradient entry passes.",
   "departs": "{t} moves a comfortably feasible x by more than the fidelity tolerance.",
   "diverges-near-zero": "{t}'s x_cond grows like 1/s as s → 0.",
+  "outside-bracket": "At a nonsmooth point {t}'s gradient lies outside the one-sided derivatives: no one-sided or averaged choice gives it.",
+  "discontinuous": "{t} jumps here (the one-sided difference does not shrink with the step): no derivative to compare.",
+  "unbounded-derivative": "{t}'s slope is unbounded here (the difference shrinks like h^p with p < 1, e.g. sqrt(h) at a Jordan block): gradients explode nearby.",
+  "compound-kink": "{t} sits on its kink where the minimiser is not unique either: several smooth pieces meet, so the one-sided bracket is not checked.",
 ]
 
 /// The sentence of a check whose code has none of its own.

@@ -50,7 +50,8 @@ struct ConclusionsTests {
   }
 
   @Test func everyReasonCodeOfAFailureOrWarningHasASentence() {
-    let passing: Set<ReasonCode> = [.kept, .finite, .match, .secondOrder, .healthy, .close, .agrees, .matchesFixture, .matchesReference]
+    let passing: Set<ReasonCode> = [.kept, .finite, .match, .secondOrder, .healthy, .close, .agrees, .matchesFixture, .matchesReference,
+      .oneSidedMatch, .betweenSides, .oneSidedSecondOrder]
     for code in ReasonCode.allCases where !passing.contains(code) {
       let own = modeSentences.keys.contains { $0.hasSuffix("/" + code.rawValue) } || codeSentences[code.rawValue] != nil
       #expect(own, "\(code.rawValue) has no sentence")
