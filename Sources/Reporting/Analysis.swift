@@ -109,7 +109,8 @@ func statusDescription(_ s: Status) -> String {
 }
 
 /// Name of a transform, or of its absence (eigenvalue-only cases).
-func transformLabel(_ t: TransformKind?) -> String { t?.rawValue ?? "none (eig)" }
+/// The row label of a case's transform or evaluator.
+func subjectLabel(_ c: CaseResult) -> String { c.transform?.rawValue ?? c.evaluator ?? "none (eig)" }
 
 /// Column or row label of a beta value.
 func betaLabel(_ b: Double?) -> String { b.map { "β=\(formatNumber($0))" } ?? "no β" }
@@ -334,6 +335,15 @@ struct Analysis {
   let seriesCases: [CaseResult]
   /// Rows of the HTML case table for the first `htmlCaseRowCap` cases.
   let caseRows: [String]
+  /// External evaluators of the cases without a built-in transform, by name (empty for
+  /// `eig` results): those cases' rows are theirs, not the eigen check's.
+  var evaluators: [String] = []
+
+  /// The row label of a transform; cases without one belong to the external evaluator(s)
+  /// of the run, or else to the eigen check.
+  func label(_ t: TransformKind?) -> String {
+    t?.rawValue ?? (evaluators.isEmpty ? "none (eig)" : evaluators.joined(separator: ", "))
+  }
 
   init(
     summary: Summary, transforms: [TransformKind?], betas: [Double?], tb: [TBKey: TBCell],
@@ -375,8 +385,8 @@ struct Analysis {
     betas.filter { tb[TBKey(transform: t, beta: $0)] != nil }
   }
 
-  /// Whether any case has a transform (eig-only results have none).
-  var hasTransforms: Bool { transforms.contains { $0 != nil } }
+  /// Whether any case has a transform or an external evaluator (not only eig cases).
+  var hasTransforms: Bool { transforms.contains { $0 != nil } || !evaluators.isEmpty }
 }
 
 /// Builds an `Analysis` case by case, in results order. One pass with small integer
@@ -403,6 +413,7 @@ struct AnalysisBuilder {
   private var modes: [ModeKey: ModeStats] = [:]
   private var notRun: [[String: Int]]  // [t][reason]
   private var caseRows: [String] = []
+  private var evaluators = Set<String>()
 
   init(markdownByteLimit: Int = Reporting.markdownByteLimit) {
     self.markdownByteLimit = markdownByteLimit
@@ -418,6 +429,7 @@ struct AnalysisBuilder {
   mutating func add(_ c: CaseResult) {
     summary.add(c.status)
     let t = c.transform.map { transformIndex($0) } ?? nT - 1
+    if c.transform == nil, let e = c.evaluator { evaluators.insert(e) }
     let beta = betaKey(c.beta)
     let b: Int
     if let known = betaColumn[beta] {
@@ -535,13 +547,15 @@ struct AnalysisBuilder {
       gradientNotRun[transformAt(t)] = notRun[t].map { ($0.key, $0.value) }
         .sorted { $0.count != $1.count ? $0.count > $1.count : $0.reason < $1.reason }
     }
-    return Analysis(
+    var analysis = Analysis(
       summary: summary, transforms: transforms, betas: betas, tb: tb, bands: bands,
       bandTotals: bandTotals, classifications: classifications, checks: checks,
       transformChecks: transformChecks, solver: hasSolver ? solver : nil,
       failureCount: failureCount, failureCases: listed(.fail), modes: ranked,
       gradientNotRun: gradientNotRun, warningCount: warningCount, warningCases: listed(.warn), seriesCount: seriesCount,
       seriesCases: seriesCases, caseRows: caseRows)
+    analysis.evaluators = evaluators.sorted()
+    return analysis
   }
 }
 

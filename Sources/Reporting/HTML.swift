@@ -314,7 +314,7 @@ func htmlCharts(_ a: Analysis) -> String {
           skipped: s.skip)
       }
     }
-    o += "<figure>" + svgHeatmap(title: "\(transformLabel(t)): pass rate", rows: rows.map(\.label),
+    o += "<figure>" + svgHeatmap(title: "\(a.label(t)): pass rate", rows: rows.map(\.label),
       columns: cols.map(betaLabel), cells: cells)
     o += "<figcaption>Rows: bands of s by sign and magnitude; columns: β. Empty cells: no case."
       + "</figcaption></figure>\n"
@@ -438,7 +438,7 @@ func htmlTables(_ a: Analysis) -> String {
     + "<th scope=\"col\" class=\"n\">all</th></tr></thead><tbody>\n"
   for t in a.transforms {
     var total = StatusCounts()
-    o += "<tr><th scope=\"row\">\(xmlEscape(transformLabel(t)))</th>"
+    o += "<tr><th scope=\"row\">\(xmlEscape(a.label(t)))</th>"
     for b in a.betas {
       let c = a.tb[TBKey(transform: t, beta: b)]?.counts ?? StatusCounts()
       total = merge(total, c)
@@ -455,7 +455,7 @@ func htmlTables(_ a: Analysis) -> String {
       + checkNames.map { "<th scope=\"col\" class=\"n\">\($0.rawValue)</th>" }.joined()
       + "</tr></thead><tbody>\n"
     for t in a.transforms {
-      o += "<tr><th scope=\"row\">\(xmlEscape(transformLabel(t)))</th>"
+      o += "<tr><th scope=\"row\">\(xmlEscape(a.label(t)))</th>"
       for n in checkNames {
         let s = a.transformChecks[t]?[n] ?? StatusCounts()
         var cell: [String] = []
@@ -478,7 +478,7 @@ func htmlTables(_ a: Analysis) -> String {
     for t in a.transforms where t != nil {
       for b in a.betasPresent(t) {
         guard let cell = a.tb[TBKey(transform: t, beta: b)] else { continue }
-        o += "<tr><th scope=\"row\">\(xmlEscape(transformLabel(t)))</th>"
+        o += "<tr><th scope=\"row\">\(xmlEscape(a.label(t)))</th>"
           + "<td class=\"n\">\(b.map { formatNumber($0) } ?? "–")</td><td class=\"n\">\(cell.counts.total)</td>"
           + "<td class=\"n\">\(formatNumber(median(cell.margins)))</td>"
           + "<td class=\"n\">\(formatNumber(cell.margins.min()))</td>"
@@ -541,7 +541,7 @@ func htmlCaseRow(_ c: CaseResult) -> String {
   let notPassed = c.orderedChecks.filter { $0.result.status != .pass }
     .map { "\(statusSymbol($0.result.status)) \($0.name.rawValue)" }.joined(separator: ", ")
   return "<tr><td>\(badge(c.status))</td><td class=\"id\">\(xmlEscape(c.id))</td>"
-    + "<td>\(xmlEscape(c.group))</td><td>\(xmlEscape(transformLabel(c.transform)))</td>"
+    + "<td>\(xmlEscape(c.group))</td><td>\(xmlEscape(subjectLabel(c)))</td>"
     + "<td class=\"n\">\(c.beta.map { formatNumber($0) } ?? "–")</td>"
     + "<td>\(c.classification?.rawValue ?? "n/a")</td>"
     + "<td class=\"n\">\(formatNumber(c.lambdaMin))</td><td class=\"n\">\(formatNumber(c.x))</td>"

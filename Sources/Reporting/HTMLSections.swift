@@ -24,7 +24,7 @@ func htmlScorecard(_ a: Analysis) -> String {
     }
     let r = t.flatMap { rec[$0] }
     let recText = r.map { $0.best.map { "β=\(formatNumber($0))" } ?? "none keeps it" } ?? "–"
-    o += "<tr><th scope=\"row\">\(xmlEscape(transformLabel(t)))</th>"
+    o += "<tr><th scope=\"row\">\(xmlEscape(a.label(t)))</th>"
       + "<td class=\"n\">\(scoreCell(p.kept, p.definedS))</td><td class=\"n\">\(grad)</td>"
       + "<td class=\"n\">\(scoreCell(p.growthPass, p.growthRun))</td>"
       + "<td class=\"n\">\(scoreCell(p.fidelityPass, p.fidelityRun))</td>"
@@ -77,7 +77,7 @@ func htmlRecommendation(_ a: Analysis) -> String {
   for t in a.transforms where t != nil {
     for b in a.betasPresent(t) {
       guard let p = a.tb[TBKey(transform: t, beta: b)]?.props else { continue }
-      o += "<tr><td>\(xmlEscape(transformLabel(t)))</td><td class=\"n\">\(b.map { formatNumber($0) } ?? "–")</td>"
+      o += "<tr><td>\(xmlEscape(a.label(t)))</td><td class=\"n\">\(b.map { formatNumber($0) } ?? "–")</td>"
         + "<td class=\"n\">\(scoreCell(p.kept, p.definedS))</td>"
         + "<td class=\"n\">\(scoreCell(p.gradientPass, p.gradientRun))</td>"
         + "<td class=\"n\">\(scoreCell(p.growthPass, p.growthRun))</td>"

@@ -106,7 +106,7 @@ func markdownScorecard(_ a: Analysis) -> String {
     }
     let r = t.flatMap { rec[$0] }
     let recText = r.map { $0.best.map { "β=\(formatNumber($0))" } ?? "none keeps it" } ?? "–"
-    o += "| \(transformLabel(t)) | \(fractionCell(p.kept, p.definedS)) | \(grad) | "
+    o += "| \(a.label(t)) | \(fractionCell(p.kept, p.definedS)) | \(grad) | "
       + "\(fractionCell(p.growthPass, p.growthRun)) | \(fractionCell(p.fidelityPass, p.fidelityRun)) | "
       + "\(formatNumber(p.worstMargin)) | \(formatNumber(p.largestGradient)) | \(recText) |\n"
   }
@@ -148,7 +148,7 @@ func markdownRecommendation(_ a: Analysis) -> String {
   for t in a.transforms where t != nil {
     for b in a.betasPresent(t) {
       guard let p = a.tb[TBKey(transform: t, beta: b)]?.props else { continue }
-      o += "| \(transformLabel(t)) | \(b.map { formatNumber($0) } ?? "–") | "
+      o += "| \(a.label(t)) | \(b.map { formatNumber($0) } ?? "–") | "
         + "\(fractionCell(p.kept, p.definedS)) | \(fractionCell(p.gradientPass, p.gradientRun)) | "
         + "\(fractionCell(p.growthPass, p.growthRun)) | \(fractionCell(p.fidelityPass, p.fidelityRun)) |\n"
     }
@@ -189,7 +189,7 @@ func markdownTables(_ a: Analysis) -> String {
     o += "|:--|" + String(repeating: "--:|", count: a.betas.count + 1) + "\n"
     for t in a.transforms {
       var total = StatusCounts()
-      var row = "| \(transformLabel(t)) |"
+      var row = "| \(a.label(t)) |"
       for b in a.betas {
         let c = a.tb[TBKey(transform: t, beta: b)]?.counts ?? StatusCounts()
         row += " \(mdCountCell(c)) |"
@@ -209,7 +209,7 @@ func markdownTables(_ a: Analysis) -> String {
     o += "| transform | " + checkNames.map(\.rawValue).joined(separator: " | ") + " |\n"
     o += "|:--|" + String(repeating: "--:|", count: checkNames.count) + "\n"
     for t in a.transforms {
-      var row = "| \(transformLabel(t)) |"
+      var row = "| \(a.label(t)) |"
       for n in checkNames {
         let s = a.transformChecks[t]?[n] ?? StatusCounts()
         var cell = ""
@@ -233,7 +233,7 @@ func markdownTables(_ a: Analysis) -> String {
         guard let cell = a.tb[TBKey(transform: t, beta: b)] else { continue }
         let worstGrad = cell.grads.max()
         let worstMargin = cell.margins.min()
-        o += "| \(transformLabel(t)) | \(b.map { formatNumber($0) } ?? "–") | "
+        o += "| \(a.label(t)) | \(b.map { formatNumber($0) } ?? "–") | "
           + "\(cell.counts.total) | \(formatNumber(median(cell.margins))) | "
           + "\(formatNumber(worstMargin)) | \(formatNumber(median(cell.grads))) | "
           + "\(formatNumber(worstGrad)) |\n"
@@ -247,7 +247,7 @@ func markdownTables(_ a: Analysis) -> String {
     o += "| transform | " + bands.map { mdEscape($0.label) }.joined(separator: " | ") + " |\n"
     o += "|:--|" + String(repeating: "--:|", count: bands.count) + "\n"
     for t in a.transforms {
-      var row = "| \(transformLabel(t)) |"
+      var row = "| \(a.label(t)) |"
       for band in bands { row += " \(mdCountCell(a.bandTotals[t]?[band] ?? StatusCounts())) |" }
       o += row + "\n"
     }

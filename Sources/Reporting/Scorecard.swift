@@ -99,9 +99,9 @@ struct BetaRecommendation {
 }
 
 extension Analysis {
-  /// Per transform (eig cases excluded): the properties over every beta.
+  /// Per transform or external evaluator (eig cases excluded): the properties over every beta.
   func scorecard() -> [(transform: TransformKind?, props: Properties)] {
-    transforms.filter { $0 != nil }.map { t in
+    transforms.filter { $0 != nil || !evaluators.isEmpty }.map { t in
       var p = Properties()
       for b in betasPresent(t) { if let c = tb[TBKey(transform: t, beta: b)] { p.add(c.props) } }
       return (t, p)

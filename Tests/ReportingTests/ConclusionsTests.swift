@@ -118,4 +118,24 @@ struct ConclusionsTests {
     let html = renderIndexHTML(entries: [("all", "a.html", all), ("part", "p.html", parts)], total: all)
     #expect(html.contains("(of 2 cases)"))
   }
+
+  @Test func anExternalEvaluatorHasItsOwnScorecardRowAndLabel() {
+    var cases = [ok("e1", .softplus, beta: 5), failing("e2", .softplus, beta: 5, check: .fidelity)]
+    for k in cases.indices {
+      cases[k].transform = nil
+      cases[k].evaluator = "my-softplus"
+    }
+    let a = analysis(cases)
+    #expect(a.hasTransforms)
+    #expect(a.scorecard().count == 1 && a.label(nil) == "my-softplus")
+    let md = renderMarkdown(Results(seed: 0, cases: cases))
+    #expect(md.contains("## Scorecard") && md.contains("| my-softplus | "))
+    #expect(!md.contains("none (eig)"))
+    // eig results (no transform, no evaluator) keep their label and have no scorecard.
+    var eig = ok("g1", .softplus, beta: 5)
+    eig.transform = nil
+    eig.beta = nil
+    let e = analysis([eig])
+    #expect(!e.hasTransforms && e.label(nil) == "none (eig)" && e.scorecard().isEmpty)
+  }
 }
