@@ -108,6 +108,8 @@ func runJobs(
     pool = try ExternalEvaluatorPool.start(
       command: command, workers: threads, timeout: engineOptions.exec.timeout, wake: Interrupt.wakeDescriptor)
   } catch {
+    // An interrupt during the handshakes is an interrupt (exit 130/143), not a fault.
+    try Interrupt.check()
     throw InputError(message: error.description)
   }
   // Also on an error or an interrupt (the run unwinds): an interrupted run does not wait.

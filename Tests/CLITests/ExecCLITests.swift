@@ -166,6 +166,43 @@ struct ExecCLITests {
     #expect(left.isEmpty, "evaluators left running after SIGINT: \(left)")
   }
 
+  /// SIGINT while the programs are still starting (before their handshake): an interrupt
+  /// (exit 130), not a protocol fault (exit 2); nothing written, no program left.
+  @Test func anInterruptDuringTheHandshakeIsAnInterrupt() throws {
+    let d = try CLI.tempDir()
+    let tag = "\(UInt32.random(in: 100_000_000...999_999_999))"
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = [
+      "check", "fixtures/forum-example.json", "--jobs", "2", "--out", d.path,
+      "--exec", "\(Self.misbehaving) slow-hello --on \(tag)",
+    ]
+    p.currentDirectoryURL = CLI.root
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    try p.run()
+    var started = processes(tagged: tag)
+    for _ in 0..<100 where started.isEmpty {
+      usleep(100_000)
+      started = processes(tagged: tag)
+    }
+    #expect(!started.isEmpty, "the evaluator did not start")
+    p.interrupt()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    let stderr = String(decoding: e, as: UTF8.self)
+    #expect(p.terminationStatus == 130, "\(stderr)")
+    #expect(stderr.contains("interrupted (SIGINT)"), "\(stderr)")
+    #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
+    var left = processes(tagged: tag)
+    for _ in 0..<20 where !left.isEmpty {
+      usleep(100_000)
+      left = processes(tagged: tag)
+    }
+    #expect(left.isEmpty, "evaluators left running after SIGINT: \(left)")
+  }
+
   @Test func anErrorResponseFailsEvaluateAndTheRunGoesOn() throws {
     let (r, results, _) = try run([
       "check", "fixtures/forum-example.json", "--beta", "5", "--exec", "\(Self.misbehaving) error --on 2",

@@ -6,7 +6,8 @@
 Until request K (default 1: the first evaluation) it answers correctly with a toy
 transform (x_cond = 2x, grad_x = 2, grad_y = 0, lambda_min = y[b][0][0]); then it commits
 FAULT. Handshake faults (`no-name`, `bad-name`, `bad-dtype`, `bad-spectral`,
-`no-protocol`, `bad-protocol`, `hello-not-json`) happen in the handshake. `good` never misbehaves.
+`no-protocol`, `bad-protocol`, `hello-not-json`) happen in the handshake; `slow-hello`
+answers it only after 60 s. `good` never misbehaves.
 """
 import json
 import os
@@ -34,6 +35,8 @@ def correct(request):
 
 
 def hello():
+    if FAULT == "slow-hello":
+        time.sleep(60)  # a program still starting up (an import that takes long)
     reply = {"protocol": "gradcheck-exec/1", "name": "misbehaving-" + FAULT, "dtype": "float64"}
     if FAULT == "no-name":
         del reply["name"]
