@@ -3,7 +3,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Synchronization
 
 /// One external program, started with `posix_spawn` and driven with `poll`.
 ///
@@ -50,7 +49,7 @@ final class ChildProcess {
   /// Starts `/bin/sh -c command`.
   /// - Throws: the reason as text (`posix_spawn` or `pipe` failed).
   static func spawn(command: String, stderrSink: Int32?) throws(SpawnFailure) -> ChildProcess {
-    try spawnLock.withLock { (_) throws(SpawnFailure) in try spawnLocked(command: command, stderrSink: stderrSink) }
+    try spawnLock.withLock { () throws(SpawnFailure) in try spawnLocked(command: command, stderrSink: stderrSink) }
   }
 
   private static func spawnLocked(command: String, stderrSink: Int32?) throws(SpawnFailure) -> ChildProcess {
@@ -331,7 +330,7 @@ final class ChildProcess {
 }
 
 /// Held while pipes are made and programs spawned (see `makePipe`).
-let spawnLock = Mutex(())
+let spawnLock = PThreadLock()
 
 /// `posix_spawn` or `pipe` failed.
 struct SpawnFailure: Error {

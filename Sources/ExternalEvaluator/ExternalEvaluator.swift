@@ -4,7 +4,6 @@
   import Darwin
 #endif
 import GradcheckModel
-import Synchronization
 
 /// The client side of the `gradcheck-exec/1` protocol: one external program computing
 /// `x_cond = T(x, s(y); beta)` and the gradients of `sum(x_cond)`, asked one request at
@@ -46,7 +45,7 @@ public final class ExternalEvaluator: Sendable {
   public var spectral: SpectralKind { identity.spectral }
 
   /// Serializes requests and `close`; guards `storage`.
-  private let lock = Mutex(())
+  private let lock = PThreadLock()
   private let storage: Session
   private let cancelRead: Int32
   private let cancelWrite: Int32
@@ -228,7 +227,7 @@ public final class ExternalEvaluator: Sendable {
 
   /// Runs `body` on the session with the lock held.
   private func withSession<T, E: Error>(_ body: (Session) throws(E) -> T) throws(E) -> T {
-    try lock.withLock { (_) throws(E) -> T in try body(storage) }
+    try lock.withLock { () throws(E) -> T in try body(storage) }
   }
 
   /// The last lines the program wrote to stderr (so far).
@@ -329,7 +328,7 @@ final class Launched {
     self.wake = wake
     let fds: (read: Int32, write: Int32)
     do {
-      fds = try spawnLock.withLock { (_) throws(SpawnFailure) in try ChildProcess.makePipe() }
+      fds = try spawnLock.withLock { () throws(SpawnFailure) in try ChildProcess.makePipe() }
     } catch {
       throw ExternalEvaluatorError(
         kind: .startFailed, command: command, requestID: nil, problem: error.message, stderrTail: [])

@@ -120,7 +120,9 @@ func runJobs(
   let engine = CheckEngine(options: engineOptions, sources: [source], referenceCheck: referenceSolverCheck)
   return try runEngine(
     engine, jobs, options: options, label: label, plan: plan, title: title,
-    failure: { fault.error.map { InputError(message: $0.description) } })
+    // Once the run is interrupted, the evaluators' "interrupted" answers are no fault: the
+    // run exits as interrupted (130/143).
+    failure: { interruptRequested() ? nil : fault.error.map { InputError(message: $0.description) } })
 }
 
 /// Runs the engine over the jobs, streaming the outputs (see `runJobs`).
