@@ -134,35 +134,49 @@ struct ExecCLITests {
     #expect(CLI.files(in: d).isEmpty)
   }
 
-  /// SIGINT mid-run: exit 130, nothing written, every evaluator ended.
-  @Test func anInterruptEndsEveryEvaluator() throws {
-    let d = try CLI.tempDir()
-    // The NumPy evaluator takes no free arguments: a random slope (unused by softplus) tags it.
-    let tag = "0.01\(UInt32.random(in: 100_000_000...999_999_999))"
+  /// Starts the binary with `args` (stdout discarded), waits until `ready` holds, sends
+  /// SIGINT and returns the exit status and stderr.
+  func interrupt(_ args: [String], when ready: () -> Bool) throws -> (status: Int32, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = [
-      "sweep", "--family", "all", "--n", "5", "--count", "20", "--jobs", "2", "--out", d.path,
-      "--exec", "\(Self.numpy) --transform softplus --slope \(tag)",
-    ]
+    p.arguments = args
     p.currentDirectoryURL = CLI.root
     let err = Pipe()
     p.standardError = err
     p.standardOutput = Pipe()
     try p.run()
-    Thread.sleep(forTimeInterval: 3)
-    #expect(p.isRunning)
-    #expect(processes(tagged: tag).count >= 2, "one evaluator per worker")
+    #expect(ready(), "the run was not ready to be interrupted")
     p.interrupt()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    #expect(p.terminationStatus == 130, "\(String(decoding: e, as: UTF8.self))")
-    #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
+    return (p.terminationStatus, String(decoding: e, as: UTF8.self))
+  }
+
+  /// The processes tagged `tag` still running after up to 2 s.
+  func leftRunning(tagged tag: String) -> [String] {
     var left = processes(tagged: tag)
     for _ in 0..<20 where !left.isEmpty {
       usleep(100_000)
       left = processes(tagged: tag)
     }
+    return left
+  }
+
+  /// SIGINT mid-run: exit 130, nothing written, every evaluator ended.
+  @Test func anInterruptEndsEveryEvaluator() throws {
+    let d = try CLI.tempDir()
+    // The NumPy evaluator takes no free arguments: a random slope (unused by softplus) tags it.
+    let tag = "0.01\(UInt32.random(in: 100_000_000...999_999_999))"
+    let r = try interrupt([
+      "sweep", "--family", "all", "--n", "5", "--count", "20", "--jobs", "2", "--out", d.path,
+      "--exec", "\(Self.numpy) --transform softplus --slope \(tag)",
+    ]) {
+      Thread.sleep(forTimeInterval: 3)
+      return processes(tagged: tag).count >= 2  // one evaluator per worker
+    }
+    #expect(r.status == 130, "\(r.stderr)")
+    #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
+    let left = leftRunning(tagged: tag)
     #expect(left.isEmpty, "evaluators left running after SIGINT: \(left)")
   }
 
@@ -171,35 +185,17 @@ struct ExecCLITests {
   @Test func anInterruptDuringTheHandshakeIsAnInterrupt() throws {
     let d = try CLI.tempDir()
     let tag = "\(UInt32.random(in: 100_000_000...999_999_999))"
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = [
+    let r = try interrupt([
       "check", "fixtures/forum-example.json", "--jobs", "2", "--out", d.path,
       "--exec", "\(Self.misbehaving) slow-hello --on \(tag)",
-    ]
-    p.currentDirectoryURL = CLI.root
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = Pipe()
-    try p.run()
-    var started = processes(tagged: tag)
-    for _ in 0..<100 where started.isEmpty {
-      usleep(100_000)
-      started = processes(tagged: tag)
+    ]) {
+      for _ in 0..<100 where processes(tagged: tag).isEmpty { usleep(100_000) }
+      return !processes(tagged: tag).isEmpty
     }
-    #expect(!started.isEmpty, "the evaluator did not start")
-    p.interrupt()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let stderr = String(decoding: e, as: UTF8.self)
-    #expect(p.terminationStatus == 130, "\(stderr)")
-    #expect(stderr.contains("interrupted (SIGINT)"), "\(stderr)")
+    #expect(r.status == 130, "\(r.stderr)")
+    #expect(r.stderr.contains("interrupted (SIGINT)"), "\(r.stderr)")
     #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
-    var left = processes(tagged: tag)
-    for _ in 0..<20 where !left.isEmpty {
-      usleep(100_000)
-      left = processes(tagged: tag)
-    }
+    let left = leftRunning(tagged: tag)
     #expect(left.isEmpty, "evaluators left running after SIGINT: \(left)")
   }
 
