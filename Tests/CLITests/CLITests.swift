@@ -39,6 +39,26 @@ enum CLI {
     return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
   }
 
+  /// Starts the binary with `args` (stdout discarded), waits until `ready` holds, sends
+  /// `signal` and returns the exit status and stderr.
+  static func interrupt(_ args: [String], signal: Int32 = SIGINT, when ready: () -> Bool) throws
+    -> (status: Int32, stderr: String)
+  {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = args
+    p.currentDirectoryURL = root
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    try p.run()
+    #expect(ready() && p.isRunning, "the run was not ready to be interrupted")
+    kill(p.processIdentifier, signal)
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: e, as: UTF8.self))
+  }
+
   static func tempDir() throws -> URL {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("gradcheck-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
@@ -519,40 +539,25 @@ struct CLITests {
 
   @Test func sigintLeavesNoReportAndExits130() throws {
     let d = try CLI.tempDir()
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = ["sweep", "--family", "all", "--n", "5", "--count", "50", "--jobs", "1", "--out", d.path]
-    p.currentDirectoryURL = CLI.root
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = Pipe()
-    try p.run()
-    Thread.sleep(forTimeInterval: 2)
-    #expect(p.isRunning)
-    p.interrupt()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 130)
-    #expect(String(decoding: e, as: UTF8.self).contains("interrupted"))
+    let r = try CLI.interrupt(["sweep", "--family", "all", "--n", "5", "--count", "50", "--jobs", "1", "--out", d.path]) {
+      Thread.sleep(forTimeInterval: 2)
+      return true
+    }
+    #expect(r.status == 130)
+    #expect(r.stderr.contains("interrupted"))
     #expect(CLI.files(in: d).isEmpty, "\(CLI.files(in: d))")
   }
 
   @Test func sigtermLeavesNoReportAndExits143() throws {
     let d = try CLI.tempDir()
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = ["sweep", "--family", "all", "--n", "5", "--count", "50", "--jobs", "2", "--out", d.path]
-    p.currentDirectoryURL = CLI.root
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = Pipe()
-    try p.run()
-    Thread.sleep(forTimeInterval: 2)
-    #expect(p.isRunning)
-    p.terminate()  // SIGTERM
-    let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 143, "\(e)")
+    let r = try CLI.interrupt(
+      ["sweep", "--family", "all", "--n", "5", "--count", "50", "--jobs", "2", "--out", d.path], signal: SIGTERM
+    ) {
+      Thread.sleep(forTimeInterval: 2)
+      return true
+    }
+    let e = r.stderr
+    #expect(r.status == 143, "\(e)")
     #expect(e.contains("gradcheck: interrupted (SIGTERM) after "), "\(e)")
     #expect(e.hasSuffix(" of 1750 matrices; no report was written\n"), "\(e)")
     #expect(!e.contains("ThreadSanitizer"), "\(e)")

@@ -134,24 +134,6 @@ struct ExecCLITests {
     #expect(CLI.files(in: d).isEmpty)
   }
 
-  /// Starts the binary with `args` (stdout discarded), waits until `ready` holds, sends
-  /// SIGINT and returns the exit status and stderr.
-  func interrupt(_ args: [String], when ready: () -> Bool) throws -> (status: Int32, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = args
-    p.currentDirectoryURL = CLI.root
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = Pipe()
-    try p.run()
-    #expect(ready(), "the run was not ready to be interrupted")
-    p.interrupt()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: e, as: UTF8.self))
-  }
-
   /// The processes tagged `tag` still running after up to 2 s.
   func leftRunning(tagged tag: String) -> [String] {
     var left = processes(tagged: tag)
@@ -167,7 +149,7 @@ struct ExecCLITests {
     let d = try CLI.tempDir()
     // The NumPy evaluator takes no free arguments: a random slope (unused by softplus) tags it.
     let tag = "0.01\(UInt32.random(in: 100_000_000...999_999_999))"
-    let r = try interrupt([
+    let r = try CLI.interrupt([
       "sweep", "--family", "all", "--n", "5", "--count", "20", "--jobs", "2", "--out", d.path,
       "--exec", "\(Self.numpy) --transform softplus --slope \(tag)",
     ]) {
@@ -185,7 +167,7 @@ struct ExecCLITests {
   @Test func anInterruptDuringTheHandshakeIsAnInterrupt() throws {
     let d = try CLI.tempDir()
     let tag = "\(UInt32.random(in: 100_000_000...999_999_999))"
-    let r = try interrupt([
+    let r = try CLI.interrupt([
       "check", "fixtures/forum-example.json", "--jobs", "2", "--out", d.path,
       "--exec", "\(Self.misbehaving) slow-hello --on \(tag)",
     ]) {
