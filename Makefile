@@ -82,7 +82,10 @@ test-interrupts: deps
 ## bench: the side-by-side benchmark (Benchmarks/, a separate package: the product never links
 ## LAPACK). Native EigenSolver (and its batched path) vs GSL vs LAPACKE dgeev (OpenBLAS, one thread)
 ## in one process, release build, then the default sweep of the release gradcheck with --jobs 1 and
-## all cores; prints the table and writes Reports/bench.json. Installs its packages with apt-get when root.
+## all cores; prints the table and writes Reports/bench.json. Then exec-bench: points per second
+## through the gradcheck-exec/1 pipe with the NumPy example evaluator at N = 3, and a whole
+## `sweep --n 3 --exec` (Reports/exec-bench.json). Installs its packages with apt-get (and NumPy
+## with pip) when root.
 BENCH_APT_PKGS := libgsl-dev liblapacke-dev libopenblas0-pthread pkg-config
 bench:
 	@if [ -f /usr/include/gsl/gsl_eigen.h ] && [ -f /usr/include/lapacke.h ] \
@@ -96,8 +99,11 @@ bench:
 	fi
 	$(SWIFT) build -c release --package-path Benchmarks
 	$(SWIFT) build -c release --product gradcheck
+	$(SWIFT) build -c release --product exec-bench
+	@python3 -c 'import numpy' 2>/dev/null || python3 -m pip install -q numpy
 	@mkdir -p Reports
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 Benchmarks/.build/release/EigenBench --out Reports/bench.json
+	OPENBLAS_NUM_THREADS=1 .build/release/exec-bench --sweep .build/release/gradcheck --out Reports/exec-bench.json
 
 ## example: the README's "Use as a library" snippets built in a new package that depends on this
 ## repository by path (Examples/standalone-package.sh; about 40 s on 2 cores, so not in make test,

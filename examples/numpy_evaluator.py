@@ -249,11 +249,11 @@ class Evaluator:
         beta = dt(beta)
         if y.ndim != 3 or y.shape[0] != x.shape[0] or y.shape[1] != y.shape[2]:
             raise ValueError(f"y has shape {y.shape}, expected ({x.shape[0]}, N, N)")
-        if grad:
-            s, ds_dy = min_real_eigenvalue_with_gradient(y, self.mask)
-        else:
-            s, _ = min_real_eigenvalue(y, self.mask)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # 1/0 and overflow give inf and nan, as in PyTorch
+            if grad:
+                s, ds_dy = min_real_eigenvalue_with_gradient(y, self.mask)
+            else:
+                s, _ = min_real_eigenvalue(y, self.mask)
             value, dx, ds = TRANSFORM_FUNCTIONS[self.transform](x, s, beta, self.parameters)
             result = {"x_cond": value.astype(self.dtype), "lambda_min": s}
             if grad:

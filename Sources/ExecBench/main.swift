@@ -5,7 +5,10 @@
 //   .build/release/exec-bench [--n 3] [--batch 4096] [--seconds 3] [--transform softplus] [--dtype float64]
 //
 // Prints points/s for value-only requests (what finite differences send) and for
-// requests with gradients. `--script self` replaces the NumPy evaluator by this binary in
+// requests with gradients. With `--sweep GRADCHECK` it then times a whole sweep at order
+// N through the same evaluator (`GRADCHECK sweep --n N --exec ... --exit-zero`, every
+// family, all cores) and divides the points the summary line reports by its wall time;
+// `--out FILE` writes the figures as one JSON object. `--script self` replaces the NumPy evaluator by this binary in
 // `--serve` mode, which answers every request with a canned response of the right shape
 // (17-digit numbers, as Python writes them) at almost no cost: that measures our side
 // alone (encoding, the pipe, decoding).
@@ -50,7 +53,6 @@ let command = script == "self"
   ? "exec '\(CommandLine.arguments[0])' --serve --n \(n) --batch \(batch)"
   : "exec python3 \(script) --transform \(transform) --dtype \(dtype)"
 let evaluator = try ExternalEvaluator.start(command: command)
-defer { evaluator.close() }
 print("evaluator \(evaluator.name) (\(evaluator.dtype.rawValue)), N = \(n), \(batch) points per request")
 
 /// CPU seconds (user + system) of process `pid` so far, from /proc.
@@ -67,6 +69,7 @@ func cpuSeconds(_ pid: Int32) -> Double {
   return (Double(fields[11])! + Double(fields[12])!) / ticks
 }
 
+var figures: [(String, Double)] = [("n", Double(n)), ("batch", Double(batch))]
 for grad in [false, true] {
   _ = try evaluator.evaluate(beta: 5, x: x, y: y, n: n, grad: grad)  // warm-up
   var points = 0
@@ -84,6 +87,41 @@ for grad in [false, true] {
   let theirs = cpuSeconds(evaluator.pid) - cpuTheirsStart
   print("grad \(grad): \(points) points in \((elapsed * 100).rounded() / 100) s = \(Int(rate)) points/s (wall clock)")
   print("  CPU: ours \((ours * 100).rounded() / 100) s = \(Int(Double(points) / ours)) points per CPU second, the evaluator's \((theirs * 100).rounded() / 100) s = \(Int(Double(points) / theirs)) points per CPU second")
+  figures.append((grad ? "pipe_grad_points_per_s" : "pipe_values_points_per_s", rate.rounded()))
+}
+evaluator.close()
+
+if let binary = Optional(option("sweep", "")), !binary.isEmpty {
+  let exec = "python3 \(script) --transform \(transform) --dtype \(dtype)"
+  let line = "'\(binary)' sweep --n \(n) --exec '\(exec)' --exit-zero"
+  let start = now()
+  guard let pipe = popen(line, "r") else { fatalError("cannot run \(line)") }
+  var output = ""
+  var buffer = [CChar](repeating: 0, count: 4096)
+  while fgets(&buffer, Int32(buffer.count), pipe) != nil {
+    output += String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+  let status = pclose(pipe)
+  let elapsed = now() - start
+  // "... (228000 points evaluated by numpy-softplus) ..."
+  let before = output.split(separator: "\n").last(where: { $0.contains(" points evaluated by ") })
+    .map { String($0.split(separator: " points evaluated by ")[0]) }
+  guard status == 0, let before, let open = before.lastIndex(of: "("),
+    let points = Int(before[before.index(after: open)...])
+  else { fatalError("\(line) exited with status \(status) or printed no point count:\n\(output)") }
+  let rate = Double(points) / elapsed
+  print("sweep --n \(n) (every family, all cores): \(points) points in \((elapsed * 100).rounded() / 100) s = \(Int(rate)) points/s (wall clock, start-up included)")
+  figures += [("sweep_points", Double(points)), ("sweep_s", (elapsed * 1000).rounded() / 1000), ("sweep_points_per_s", rate.rounded())]
+}
+
+let out = option("out", "")
+if !out.isEmpty {
+  let members = figures.map { "\"\($0.0)\": \($0.1 == $0.1.rounded() ? String(Int($0.1)) : String($0.1))" }
+  let text = "{\"format\": \"gradcheck-exec-bench/1\", \"evaluator\": \"\(script)\", \"transform\": \"\(transform)\", \"dtype\": \"\(dtype)\", " + members.joined(separator: ", ") + "}\n"
+  guard let file = fopen(out, "w") else { fatalError("cannot write \(out)") }
+  fputs(text, file)
+  fclose(file)
+  print("wrote \(out)")
 }
 
 /// The canned evaluator: reads request lines, answers each with its id and fixed values.

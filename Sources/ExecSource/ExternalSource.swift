@@ -14,6 +14,9 @@ import Spectral
 /// many programs as workers, so a worker never waits for one), so requests of one worker
 /// go to one process, in order.
 ///
+/// - Requests carry finite numbers only: a point with a non-finite x, beta or matrix
+///   entry (a step that overflowed, an input at infinity) is not sent, and its value
+///   stays NaN, as an evaluation there would give; the checks that need it say so.
 /// - An `error` response marks every point of that beta with the program's text (the
 ///   cases' `evaluate` check fails; the run goes on).
 /// - A protocol fault (`ExternalEvaluatorError`) is recorded in `fault` (the first one
@@ -62,7 +65,7 @@ public struct ExternalSource: GradientSource {
     let n = batch.y.rows
     var order: [GroupKey] = []
     var groups: [GroupKey: [Int]] = [:]
-    for (i, p) in batch.points.enumerated() {
+    for (i, p) in batch.points.enumerated() where p.x.isFinite && p.beta.isFinite {
       let key = GroupKey(beta: p.beta.bitPattern, gradient: p.gradient)
       if groups[key] == nil { order.append(key) }
       groups[key, default: []].append(i)
@@ -70,15 +73,19 @@ public struct ExternalSource: GradientSource {
     var values = [SourceValue](repeating: SourceValue(xCond: .nan), count: batch.points.count)
     var failedBetas: [UInt64: String] = [:]
     for key in order {
-      let members = groups[key]!
+      var members: [Int] = []
       var x: [Double] = []
       var y: [Double] = []
-      x.reserveCapacity(members.count)
-      y.reserveCapacity(members.count * n * n)
-      for i in members {
+      x.reserveCapacity(groups[key]!.count)
+      y.reserveCapacity(groups[key]!.count * n * n)
+      for i in groups[key]! {
+        let matrix = batch.matrix(of: batch.points[i]).storage
+        guard matrix.allSatisfy(\.isFinite) else { continue }
+        members.append(i)
         x.append(batch.points[i].x)
-        y += batch.matrix(of: batch.points[i]).storage
+        y += matrix
       }
+      if members.isEmpty { continue }
       let chunks = try evaluator.evaluateBatched(
         beta: Double(bitPattern: key.beta), x: x, y: y, n: n, grad: key.gradient, maxPoints: maxPoints)
       for chunk in chunks {

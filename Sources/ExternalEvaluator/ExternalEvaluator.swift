@@ -82,6 +82,9 @@ public final class ExternalEvaluator: Sendable {
     Glibc.close(cancelWrite)
   }
 
+  /// Points of the requests the program has answered so far (with values or an `error`).
+  public var pointsAnswered: Int { withSession { $0.pointsAnswered } }
+
   // MARK: Requests
 
   /// Sends one request for `x.count` points (`y`: the row-major `n x n` matrices one
@@ -131,6 +134,7 @@ public final class ExternalEvaluator: Sendable {
       do throws(ResponseProblem) {
         let response = try ResponseDecoder.eval(line, id: id, points: x.count, n: n, grad: grad)
         s.input.consume(upTo: lineEnd + 1)
+        s.pointsAnswered += x.count
         return response
       } catch {
         throw s.fail(protocolProblem: error.message, line: line, command: command, requestID: id)
@@ -248,6 +252,8 @@ public struct EvalChunk: Sendable, Equatable {
 final class Session: @unchecked Sendable {
   var child: ChildProcess?
   var nextID = 1
+  /// Points of the requests answered so far (values or an `error`).
+  var pointsAnswered = 0
   let output = ByteBuffer()
   let input = ByteBuffer()
   /// Why the evaluator became unusable.

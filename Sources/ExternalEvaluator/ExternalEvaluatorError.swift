@@ -1,6 +1,7 @@
 /// Why an external evaluator could not be used.
 ///
-/// `description` names the command, the request (`handshake` or `request 7`), what was
+/// `description` names the command, the request (`handshake`, `request 7`, or `request
+/// not sent` for a request refused before sending), what was
 /// wrong, and the last lines the program wrote to stderr:
 /// ```
 /// external evaluator `python3 ev.py`: request 7: no response within 60 s
@@ -52,7 +53,7 @@ public struct ExternalEvaluatorError: Error, Sendable, Equatable, CustomStringCo
   public var isProtocolError: Bool { kind != .interrupted }
 
   public var description: String {
-    let place = requestID.map { "request \($0)" } ?? "handshake"
+    let place = requestID.map { "request \($0)" } ?? (kind == .invalidRequest ? "request not sent" : "handshake")
     var text = "external evaluator `\(command)`: \(place): \(problem)"
     if stderrTail.isEmpty {
       text += "\n(it wrote nothing to stderr)"

@@ -51,6 +51,9 @@ public final class ExternalEvaluatorPool: Sendable {
   /// The evaluator of worker `index` (0-based).
   public func evaluator(worker index: Int) -> ExternalEvaluator { evaluators[index] }
 
+  /// Points all the programs have answered so far.
+  public var pointsAnswered: Int { evaluators.reduce(0) { $0 + $1.pointsAnswered } }
+
   /// Wakes every blocked request (they throw `.interrupted`) without ending the programs.
   public func cancel() {
     for evaluator in evaluators { evaluator.cancel() }

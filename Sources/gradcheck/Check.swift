@@ -118,11 +118,12 @@ func runJobs(
   let source = ExternalSource(
     pool: pool, fault: fault, maxPoints: engineOptions.exec.batch, reference: engineOptions.transforms?.first)
   let engine = CheckEngine(options: engineOptions, sources: [source], referenceCheck: referenceSolverCheck)
-  return try runEngine(
+  let (summary, solvesNote) = try runEngine(
     engine, jobs, options: options, label: label, plan: plan, title: title,
     // Once the run is interrupted, the evaluators' "interrupted" answers are no fault: the
     // run exits as interrupted (130/143).
     failure: { interruptRequested() ? nil : fault.error.map { InputError(message: $0.description) } })
+  return (summary, solvesNote + " (\(pool.pointsAnswered) points evaluated by \(pool.identity.name))")
 }
 
 /// Runs the engine over the jobs, streaming the outputs (see `runJobs`).

@@ -50,6 +50,18 @@ struct ExecCLITests {
     }
   }
 
+  /// Every family of the default sweep, the zero matrix included, goes through the
+  /// NumPy evaluator to the end: no point is refused (requests carry finite numbers only,
+  /// and none of the engine's points may overflow), and the run's verdict is 0 or 1.
+  @Test func theDefaultSweepAtOrderThreeRunsThroughTheEvaluator() throws {
+    let (r, results, _) = try run(["sweep", "--n", "3", "--exec", "\(Self.numpy) --transform where"])
+    #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
+    #expect(!r.stderr.contains("Warning"), "\(r.stderr)")
+    let cases = try #require(results).cases
+    #expect(cases.count == 35 * 8 * 6)
+    #expect(cases.contains { $0.family == "lapack-1" && $0.checks[.gradient]?.status == .pass })
+  }
+
   @Test(arguments: ["grad-y-transposed", "grad-x-sign", "stale-gradient", "grad-y-scaled"])
   func injectedGradientBugsFailGradient(bug: String) throws {
     let (r, results, _) = try run([

@@ -132,6 +132,18 @@ struct NonsmoothTests {
     #expect(!(c.checks[.gradient]!.message.contains("one-sided")))
   }
 
+
+  /// The zero matrix has no scale of its own: it is measured in units of 1, so the Taylor
+  /// ladder's x direction (x-scale over |Y|) stays finite and every point is finite.
+  @Test func theZeroMatrixTakesFiniteSteps() throws {
+    let zero = Matrix(rows: 3, cols: 3, storage: [Double](repeating: 0, count: 9))
+    for x in [1000.0, -1, 0] {
+      let c = try #require(run(zero, x: x, [BuiltinTransformSource(.where)]).first)
+      let taylor = try #require(c.checks[.taylor])
+      #expect(!taylor.message.contains("not finite"), "x = \(x): \(taylor.message)")
+      #expect(c.checks[.gradient]?.status == .pass, "x = \(x): \(c.checks[.gradient]!.message)")
+    }
+  }
   @Test func theSelftestsNonsmoothRowsHold() {
     let rows = SelfTest(seed: 0, threads: 1).runNonsmooth(betas: [5])
     #expect(rows.count == BracketGradient.allCases.count)

@@ -28,10 +28,12 @@ extension CheckEngine {
   /// Classifies the matrix (`nonsmooth`, `ill-conditioned`, `near-singular`, `smooth`;
   /// a flip under the perturbation is found later) and chooses its step: `h0 = 2^-7 |Y|`,
   /// reduced to 5% of the gap to the next candidate over kappa and 10% of |s| over
-  /// kappa, never below `stepFloor |Y|`.
+  /// kappa, never below `stepFloor |Y|`. `|Y|` is max |y_ij|; a zero matrix has no
+  /// scale of its own and is measured in units of 1 (a scale of the smallest normal
+  /// number instead made the Taylor ladder's x direction, x-scale/|Y|, overflow).
   func planMatrix(base: SpectralEvaluation, s: Double, y: Matrix) -> MatrixPlan {
     let kappa = max(base.kappa ?? 1, 1)
-    let scaleY = max(y.maxAbs, Double.leastNormalMagnitude)
+    let scaleY = y.maxAbs > 0 ? y.maxAbs : 1
     let floorStep = Self.stepFloor * scaleY
     var (classification, reason) = classifyMinimiser(base, scaleY: scaleY, kappa: kappa)
     var h0 = difference.stepFactor * scaleY
