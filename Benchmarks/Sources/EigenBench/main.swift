@@ -703,14 +703,14 @@ func loadAverage() -> String {
 // MARK: - One full gradient check
 
 /// The reference case y[0] (docs/checks.md) with x = -2 and 1, every transform, the 6 default betas,
-/// no GSL cross-check (`reference: false`): eigen solves and best-of-3 wall time of
+/// no GSL cross-check (an engine made without a reference check): eigen solves and best-of-3 wall time of
 /// `CheckEngine.run` on one thread.
 func gradientCheckCost() -> (solves: Int, cases: Int, seconds: Double) {
   let y = Matrix([[-0.2671, -0.0748, -0.1718], [-0.1510, 0.2960, -1.6154], [-0.0786, -1.6944, 0.9237]])
   let job = MatrixJob(
     y: y, xs: [XCase(index: 0, x: -2), XCase(index: 0, x: 1)], name: "spec-reference y[0]",
     repro: "bench")
-  let engine = CheckEngine(options: EngineOptions(reference: false))
+  let engine = CheckEngine(options: EngineOptions())
   var best = Double.infinity, solves = 0, cases = 0
   for _ in 0..<repetitions {
     var evaluator = SpectralEvaluator()
