@@ -94,7 +94,7 @@ public enum ReasonCode: String, CaseIterable, Sendable, Hashable {
     case .outsideBracket: "at a nonsmooth point, a directional derivative lies outside the one-sided derivatives beyond tolerance and error bar"
     case .oneSidedSecondOrder: "at a nonsmooth point, the one-sided Taylor remainder on the side the gradient matches shrinks like h^2"
     case .discontinuous: "the one-sided difference does not shrink with the step: the function jumps here, no derivative to compare"
-    case .compoundKink: "where/leaky on its kink at a matrix whose minimiser is not unique: more than two smooth pieces meet, the one-sided bracket is not a necessary condition there"
+    case .compoundKink: "where/leaky on its kink at a matrix whose minimiser is not unique: four smooth pieces meet; taylor is skipped there, gradient only when no shift of x keeps the Y steps on one branch (else each direction is bracketed by the four slopes)"
     case .unboundedDerivative: "the function is continuous but not Lipschitz here (difference ~ h^p with p < 0.75, e.g. sqrt(h) at a Jordan block)"
     case .healthy: "max |gradient| within --max-grad and dT/dx nonzero where the constraint is active"
     case .exploding: "max |gradient| exceeds --max-grad or is not finite"

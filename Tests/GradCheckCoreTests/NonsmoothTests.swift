@@ -133,6 +133,33 @@ struct NonsmoothTests {
   }
 
 
+  /// `where`/`leaky` on its kink at a double minimum: four pieces meet (two branches, two
+  /// copies of s). Each Y direction is bracketed by the four slopes, measured at two
+  /// bases shifted off the kink in x: the built-in gradient and every gradient in the
+  /// pieces' hull pass, one beyond it fails; taylor (which assumes two pieces) is skipped.
+  @Test func aCompoundKinkIsBracketedByItsFourPieces() throws {
+    #expect(1 + 1 * -1.0 == 0)
+    // `where` without its margin, which would make it jump at the kink along x.
+    let p = TransformParameters(margin: 0)
+    for t in [TransformKind.where, .leaky] {
+      let builtin = try #require(run(repeatedY, x: 1, [BuiltinTransformSource(t, parameters: p)], parameters: p).first)
+      #expect(builtin.classification == .nonsmooth)
+      let g = try #require(builtin.checks[.gradient])
+      #expect(g.status == .pass && g.code == "one-sided-match", "\(t): \(g.message)")
+      #expect(g.message.contains("four pieces"), "\(g.message)")
+      #expect(builtin.checks[.taylor]?.code == "compound-kink")
+      for choice in BracketGradient.allCases {
+        let c = try #require(run(repeatedY, x: 1, [bracketSource(t, choice, margin: 0)], parameters: p).first)
+        let g = try #require(c.checks[.gradient])
+        if choice.inBracket {
+          #expect(g.status == .pass, "\(t) \(choice): \(g.message)")
+        } else {
+          #expect(g.status == .fail && g.code == "outside-bracket", "\(t) \(choice): \(g.message)")
+        }
+      }
+    }
+  }
+
   /// The zero matrix has no scale of its own: it is measured in units of 1, so the Taylor
   /// ladder's x direction (x-scale over |Y|) stays finite and every point is finite.
   @Test func theZeroMatrixTakesFiniteSteps() throws {

@@ -24,6 +24,10 @@ struct CasePlan: Sendable {
   var skip: CheckSkip?
   /// `gradient` and `taylor` run one-sided (a `nonsmooth` case): see `OneSided.swift`.
   var oneSided: Bool = false
+  /// A compound kink (`where`/`leaky` on its kink where s is itself nonsmooth): the shift
+  /// `delta` of x that puts the two shifted bases `x +- delta` on one branch each for every
+  /// Y step (see `compoundShift`).
+  var compoundShift: Double? = nil
 }
 
 /// Where one case's points sit in its source's batch.
@@ -35,6 +39,9 @@ struct PointLayout: Sendable {
   var x: Int?
   /// First point of the Taylor ladder (one per step).
   var taylor: Int?
+  /// First point of a compound kink's shifted sweeps: for `x + delta`, then `x - delta`,
+  /// the base point and then the Y sweep laid out as at `y`.
+  var shifted: Int?
 }
 
 extension CheckEngine {
@@ -43,7 +50,9 @@ extension CheckEngine {
   /// `nonsmooth` case runs one-sided, with steps that ignore the kink (the one-sided
   /// differences straddle it). The skips: `step-unresolvable` (no resolvable Y step keeps
   /// t within 0.1), `near-pole` (steps cannot stay clear of a pole at s = 0).
-  func planCase(_ spec: CaseSpec, transform: TransformKind?, s: Double, plan: MatrixPlan) -> CasePlan {
+  func planCase(
+    _ spec: CaseSpec, transform: TransformKind?, s: Double, plan: MatrixPlan, p: Perturbations
+  ) -> CasePlan {
     let x = spec.x.x
     let t = x * s
     let kinked = transform == .where || transform == .leaky
@@ -64,6 +73,7 @@ extension CheckEngine {
     if avoidKink && abs(1 + t) > 0 && abs(s) > 0 { hx = min(hx, 0.1 * abs(1 + t) / abs(s)) }
     let singularAtZero = transform == .softplus || (kinked && 1 + t <= 0)
     var skip: CheckSkip? = nil
+    var compoundShift: Double? = nil
     if hY < plan.floorStep {
       skip = CheckSkip(
         code: .stepUnresolvable,
@@ -73,15 +83,38 @@ extension CheckEngine {
         code: .nearPole,
         message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to the pole of \(transform!.rawValue) at s = 0 for a finite difference to step around it")
     } else if onKink && plan.classification == .nonsmooth {
-      // Two transform branches times two candidates for s: four pieces meet, and a
-      // coordinate line can miss the ones a valid gradient comes from.
-      skip = CheckSkip(
-        code: .compoundKink,
-        message: "\(transform!.rawValue) sits on its kink (1 + x*s = \(formatNumber(1 + t))) where s itself is nonsmooth (\(plan.reason)): more than two smooth pieces meet, so the one-sided bracket is not a necessary condition")
+      // Two transform branches times two candidates for s: four pieces meet. Each Y
+      // direction is bracketed by all four slopes, from two bases shifted off the kink.
+      compoundShift = self.compoundShift(x: x, s: s, hY: hY, p: p)
+      if compoundShift == nil {
+        skip = CheckSkip(
+          code: .compoundKink,
+          message: "\(transform!.rawValue) sits on its kink (1 + x*s = \(formatNumber(1 + t))) where s itself is nonsmooth (\(plan.reason)), and no shift of x puts the Y steps on one branch: more than two smooth pieces meet")
+      } else {
+        reason += "; \(transform!.rawValue) on its kink: four pieces meet, each direction bracketed by their four slopes"
+      }
     }
     return CasePlan(
       classification: classification, reason: reason, xScale: xScale, hx: hx, hY: hY, skip: skip,
-      oneSided: oneSided && skip == nil)
+      oneSided: oneSided && skip == nil, compoundShift: skip == nil ? compoundShift : nil)
+  }
+
+  /// The shift `delta` of x for a compound kink: at `x +- delta` the margin
+  /// `1 + (x +- delta) s(Y + h W)` keeps one sign over every step h of the Y sweep, so
+  /// each shifted base follows one branch of the transform (whose Y-gradient, for `where`
+  /// and `leaky`, does not depend on x). With `m` the largest move of s over the sweep,
+  /// `delta = 4 (|1 + x s| + |x| m) / (|s| - m)`; nil when `|s| <= 2 m` (the sweep moves
+  /// s across 0 or nearly).
+  func compoundShift(x: Double, s: Double, hY: Double, p: Perturbations) -> Double? {
+    var move = 0.0
+    for d in 0..<p.fdCount {
+      for h in difference.stepSequence(initialStep: hY) {
+        for step in [h, -h] { move = max(move, abs(p.s(d, step) - s)) }
+      }
+    }
+    guard move.isFinite, abs(s) > 2 * move else { return nil }
+    let delta = 4 * (abs(1 + x * s) + abs(x) * move) / (abs(s) - move)
+    return delta > 0 && delta.isFinite ? delta : nil
   }
 
   /// Whether a kinked transform (where, leaky) at this x sits on its kink `1 + x*s = 0`
@@ -124,13 +157,7 @@ extension CheckEngine {
       let plan = plans[c]
       if plan.skip == nil {
         layout.y = points.count
-        for d in 0..<p.fdCount {
-          for h in difference.stepSequence(initialStep: plan.hY) {
-            for step in [h, -h] {
-              points.append(EvaluationPoint(x: x, beta: beta, direction: d, step: step, s: p.s(d, step), gradient: false))
-            }
-          }
-        }
+        appendYSweep(x: x, beta: beta, hY: plan.hY, p: p, to: &points)
         layout.x = points.count
         for h in difference.stepSequence(initialStep: plan.hx) {
           for step in [h, -h] { points.append(EvaluationPoint(x: x + step, beta: beta, s: s, gradient: false)) }
@@ -148,6 +175,13 @@ extension CheckEngine {
               EvaluationPoint(x: x - h * xdir, beta: beta, direction: p.taylorDirection, step: -h, s: p.s(p.taylorDirection, -h), gradient: false))
           }
         }
+        if let delta = plan.compoundShift {
+          layout.shifted = points.count
+          for shiftedX in [x + delta, x - delta] {
+            points.append(EvaluationPoint(x: shiftedX, beta: beta, s: s, gradient: false))
+            appendYSweep(x: shiftedX, beta: beta, hY: plan.hY, p: p, to: &points)
+          }
+        }
       }
       layouts.append(layout)
     }
@@ -156,6 +190,18 @@ extension CheckEngine {
 
   /// The x component of the Taylor direction for a case: Taylor steps are in units of Y,
   /// the x component moves in units of the case's x scale.
+  /// The Y sweep at one x: along every direction d, for every step h of the ladder from
+  /// `hY`, the points `Y + h W_d` and `Y - h W_d`.
+  func appendYSweep(x: Double, beta: Double, hY: Double, p: Perturbations, to points: inout [EvaluationPoint]) {
+    for d in 0..<p.fdCount {
+      for h in difference.stepSequence(initialStep: hY) {
+        for step in [h, -h] {
+          points.append(EvaluationPoint(x: x, beta: beta, direction: d, step: step, s: p.s(d, step), gradient: false))
+        }
+      }
+    }
+  }
+
   static func taylorXDirection(_ p: Perturbations, xScale: Double, scaleY: Double) -> Double {
     p.taylorX * xScale / scaleY
   }

@@ -95,7 +95,7 @@ public struct CheckEngine: Sendable {
       plan.classification = .nonsmooth
       plan.reason = flip
     }
-    let plans = specs.map { planCase($0, transform: sources[$0.source].transform, s: s, plan: plan) }
+    let plans = specs.map { planCase($0, transform: sources[$0.source].transform, s: s, plan: plan, p: p) }
     var results = [CaseResult?](repeating: nil, count: specs.count)
     for (k, source) in sources.enumerated() {
       let cases = specs.indices.filter { specs[$0].source == k }
@@ -161,6 +161,7 @@ public struct CheckEngine: Sendable {
         },
         maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: plans[c].skip)
       if plan.kappa > Self.illConditionedKappa { context.illKappa = plan.kappa }
+      context.compound = plans[c].compoundShift != nil
       if differenceSkip(context) == nil && plans[c].oneSided {
         context.oneSided = oneSidedEvidence(
           value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan, x: spec.x.x)

@@ -49,6 +49,9 @@ struct CaseContext {
   /// Set instead of `gradient` and `taylor` on a one-sided (nonsmooth) case.
   var oneSided: OneSidedEvidence?
   var oneSidedTaylor: OneSidedTaylor?
+  /// A compound kink (four pieces meet): `gradient` brackets each Y direction by the
+  /// four slopes; the one-sided Taylor test, which assumes two pieces, does not run.
+  var compound = false
   /// kappa of the solver's pair when above `CheckEngine.illConditionedKappa` (a one-sided
   /// failure is then a warning: see `illConditionedOneSided`).
   var illKappa: Double? = nil
@@ -138,6 +141,11 @@ func gradientCheck(_ c: CaseContext, comparison: GradientComparison) -> CheckRes
 /// lies outside the asymptotic regime), as is a failure on an ill-conditioned matrix.
 func taylorCheck(_ c: CaseContext, gradient: CheckResult?) -> CheckResult {
   if let skip = differenceSkip(c) { return CheckResult(status: .skip, code: skip.code, message: skip.message) }
+  if c.compound {
+    return CheckResult(
+      status: .skip, code: .compoundKink,
+      message: "one-sided (\(c.reason)): four smooth pieces meet, and the one-sided Taylor test assumes two")
+  }
   if let e = c.oneSidedTaylor { return oneSidedTaylorCheck(c, e, gradient: gradient) }
   guard let tr = c.taylor else {
     return CheckResult(status: .skip, code: .remainderAtRounding, message: "no Taylor test")

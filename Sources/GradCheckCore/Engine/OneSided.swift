@@ -11,6 +11,9 @@ struct OneSidedEvidence {
   var labels: [String]
   /// The observed exponent of a side with an unbounded slope, per direction.
   var exponents: [Double?]
+  /// A compound kink: each Y direction's bracket spans the four pieces' slopes (its
+  /// `left` and `right` are the lowest and the highest of them).
+  var compound = false
 
   /// The first direction whose one-sided differences jump, else the first whose slope is
   /// unbounded (`discontinuous` before `unbounded-derivative`).
@@ -80,12 +83,26 @@ extension CheckEngine {
       return nil
     }
     for d in 0..<p.fdCount {
-      let first = layout.y! + 2 * d * steps
-      let (r, l) = sides(osY, h0: plan.hY, inputMagnitude: matrix.scaleY, f0: f0) { h in
-        Self.sweepValue(values, first: first, hsY, h)
+      var pieces: [OneSidedEstimate] = []
+      if let shifted = layout.shifted {
+        // A compound kink: the two sides at each base shifted off the kink.
+        let block = 1 + 2 * p.fdCount * steps
+        for base in [shifted, shifted + block] {
+          let first = base + 1 + 2 * d * steps
+          let (r, l) = sides(osY, h0: plan.hY, inputMagnitude: matrix.scaleY, f0: values[base].xCond) { h in
+            Self.sweepValue(values, first: first, hsY, h)
+          }
+          pieces += [r, l]
+        }
+      } else {
+        let first = layout.y! + 2 * d * steps
+        let (r, l) = sides(osY, h0: plan.hY, inputMagnitude: matrix.scaleY, f0: f0) { h in
+          Self.sweepValue(values, first: first, hsY, h)
+        }
+        pieces = [r, l]
       }
-      brackets.append(comparison.bracket(analytic: analytic[d], right: r, left: l, scale: scale))
-      exponents.append(exponent(r) ?? exponent(l))
+      brackets.append(hullBracket(analytic: analytic[d], pieces: pieces, scale: scale))
+      exponents.append(pieces.lazy.compactMap(exponent).first)
     }
     let osX = oneSidedDifference(relativeNoise: Double.ulpOfOne)
     let hsX = difference.stepSequence(initialStep: plan.hx)
@@ -94,7 +111,35 @@ extension CheckEngine {
     }
     brackets.append(comparison.bracket(analytic: gradX, right: r, left: l, scale: scale))
     exponents.append(exponent(r) ?? exponent(l))
-    return OneSidedEvidence(brackets: brackets, labels: p.labels + ["grad_x"], exponents: exponents)
+    return OneSidedEvidence(
+      brackets: brackets, labels: p.labels + ["grad_x"], exponents: exponents, compound: layout.shifted != nil)
+  }
+
+  /// The bracket of `a` by one-sided estimates given as (right, left) pairs: one pair is
+  /// the ordinary bracket `[L, R]`; at a compound kink the two pairs of the shifted bases
+  /// give the four pieces' slopes `R_k = f'(p_k; d)` and `L_k = -f'(p_k; -d)`, and `a` must
+  /// lie in `[min, max]` of the four (`conv` of the pieces' gradients projects there). A
+  /// side that jumps or has an unbounded slope makes the direction irregular, as for one
+  /// pair.
+  func hullBracket(analytic a: Double, pieces: [OneSidedEstimate], scale: Double) -> BracketResult {
+    if let irregular = pieces.first(where: { $0.regularity != .regular }) {
+      return comparison.bracket(analytic: a, right: irregular, left: irregular, scale: scale)
+    }
+    guard pieces.count > 2 else { return comparison.bracket(analytic: a, right: pieces[0], left: pieces[1], scale: scale) }
+    // Slope k: R for even k, L = -estimate for odd k.
+    func slope(_ k: Int) -> Double { k % 2 == 0 ? pieces[k].estimate : -pieces[k].estimate }
+    func negated(_ e: OneSidedEstimate) -> OneSidedEstimate {
+      var e = e
+      e.estimate = -e.estimate
+      return e
+    }
+    // Ascending, a NaN last: it then ends the bracket, which says it is unresolved.
+    let order = pieces.indices.sorted { i, j in slope(j).isNaN ? !slope(i).isNaN : slope(i) < slope(j) }
+    let (lo, hi) = (order.first!, order.last!)
+    // `bracket` reads R from `right` and L as minus `left`'s estimate.
+    let right = hi % 2 == 0 ? pieces[hi] : negated(pieces[hi])
+    let left = lo % 2 == 1 ? pieces[lo] : negated(pieces[lo])
+    return comparison.bracket(analytic: a, right: right, left: left, scale: scale)
   }
 
   /// The Taylor test on both ladders (`+w` and `-w`) and the bracket of `<g, w>` from
@@ -146,7 +191,11 @@ func oneSidedGradientCheck(_ c: CaseContext, _ e: OneSidedEvidence) -> CheckResu
   for b in e.brackets { counts[b.side, default: 0] += 1 }
   let sides = BracketSide.allCases.compactMap { s in counts[s].map { "\(s.rawValue) \($0)" } }.joined(separator: ", ")
   let w = e.brackets[worst]
-  let message = "\(mode): g matches \(sides) of \(e.brackets.count) directions; worst \(e.labels[worst]): \(w.message)"
+  var message = "\(mode): g matches \(sides) of \(e.brackets.count) directions; worst \(e.labels[worst]): \(w.message)"
+  if e.compound {
+    // The Y brackets span four pieces: their ends are the lowest and highest slopes.
+    message = "\(mode): g matches \(sides) of \(e.brackets.count) directions (left and right: the lowest and highest of the four pieces' slopes along Y directions); worst \(e.labels[worst]): \(w.message)"
+  }
   let value = w.value.isFinite ? w.value : nil
   switch w.status {
   case .fail:
