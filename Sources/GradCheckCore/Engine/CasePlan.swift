@@ -69,7 +69,10 @@ extension CheckEngine {
     // Off its kink a kinked transform's steps stay clear of it, one-sided or not.
     let avoidKink = kinked && !onKink
     var hx = hx0
-    let hY = Self.yStep(x: x, kinked: avoidKink, s: s, plan: plan)
+    // On a compound kink the shifted bases need steps that keep t within 0.1 (as for an
+    // unknown transform), or no shift keeps each on one branch.
+    let shape = onKink && plan.classification == .nonsmooth ? .generic : StepShape(transform, onKink: onKink)
+    let hY = Self.yStep(x: x, shape: shape, s: s, plan: plan)
     if avoidKink && abs(1 + t) > 0 && abs(s) > 0 { hx = min(hx, 0.1 * abs(1 + t) / abs(s)) }
     let singularAtZero = transform == .softplus || (kinked && 1 + t <= 0)
     var skip: CheckSkip? = nil
@@ -133,8 +136,8 @@ extension CheckEngine {
   func smallSteps(xs: [Double], s: Double, plan: MatrixPlan) -> [Double] {
     var steps = Set<Double>()
     for x in xs {
-      for kinked in [false, true] {
-        let h = Self.yStep(x: x, kinked: kinked, s: s, plan: plan)
+      for shape in StepShape.allCases {
+        let h = Self.yStep(x: x, shape: shape, s: s, plan: plan)
         if h < plan.h0 && h >= plan.floorStep { steps.insert(h) }
       }
     }

@@ -98,14 +98,37 @@ extension CheckEngine {
     return limits
   }
 
-  /// The step in Y for one x: `t = x*s` moves by at most 0.1 per step (every transform
-  /// varies on the scale of t), and for a kinked transform (where, leaky) the steps stay
-  /// clear of its kink at `1 + x*s = 0`.
-  static func yStep(x: Double, kinked: Bool, s: Double, plan: MatrixPlan) -> Double {
+  /// The step in Y for one x, by how the transform depends on `t = x*s` (each step moves
+  /// s by at most `stepKappa h`; s's own pole and gaps are limited in `h0` already):
+  /// - `generic` (a program's unknown transform): `t` moves by at most 0.1;
+  /// - `smoothInT` (softplus, safe-softplus, smooth in t on the scale of `max(1, |1 + t|)`
+  ///   away from t = -1): `t` moves by at most `0.1 max(1, |1 + t|)`;
+  /// - `kinkAvoiding` (where, leaky off their kink: affine in t on each side of it): the
+  ///   steps stay clear of the kink, `t` moving by at most `0.1 |1 + t|`;
+  /// - `kinkStraddling` (where, leaky on their kink, differenced one-sided): no limit in t.
+  static func yStep(x: Double, shape: StepShape, s: Double, plan: MatrixPlan) -> Double {
     guard abs(x) > 0 else { return plan.h0 }
-    var h = min(plan.h0, 0.1 / (abs(x) * plan.stepKappa))
-    let t = x * s
-    if kinked && abs(1 + t) > 0 { h = min(h, 0.1 * abs(1 + t) / (abs(x) * plan.stepKappa)) }
-    return h
+    let u = abs(1 + x * s)
+    let tMove: Double
+    switch shape {
+    case .generic: tMove = 0.1
+    case .smoothInT: tMove = 0.1 * max(1, u)
+    case .kinkAvoiding: tMove = u > 0 ? 0.1 * u : .infinity
+    case .kinkStraddling: tMove = .infinity
+    }
+    return min(plan.h0, tMove / (abs(x) * plan.stepKappa))
+  }
+}
+
+/// How a transform depends on `t = x*s`, for the size of a Y step (`yStep`).
+enum StepShape: CaseIterable {
+  case generic, smoothInT, kinkAvoiding, kinkStraddling
+
+  init(_ transform: TransformKind?, onKink: Bool) {
+    switch transform {
+    case nil: self = .generic
+    case .softplus?, .safeSoftplus?: self = .smoothInT
+    case .where?, .leaky?: self = onKink ? .kinkStraddling : .kinkAvoiding
+    }
   }
 }
