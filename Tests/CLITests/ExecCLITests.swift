@@ -54,7 +54,7 @@ struct ExecCLITests {
   /// NumPy evaluator to the end: no point is refused (requests carry finite numbers only,
   /// and none of the engine's points may overflow), and the run's verdict is 0 or 1.
   @Test func theDefaultSweepAtOrderThreeRunsThroughTheEvaluator() throws {
-    let (r, results, _) = try run(["sweep", "--n", "3", "--exec", "\(Self.numpy) --transform where"])
+    let (r, results, _) = try run(["sweep", "--n", "3", "--exec", "\(Self.numpy) --transform where", "--transform", "where"])
     #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
     #expect(!r.stderr.contains("Warning"), "\(r.stderr)")
     let cases = try #require(results).cases

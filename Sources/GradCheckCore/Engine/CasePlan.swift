@@ -74,17 +74,19 @@ extension CheckEngine {
     let shape = onKink && plan.classification == .nonsmooth ? .generic : StepShape(transform, onKink: onKink)
     let hY = Self.yStep(x: x, shape: shape, s: s, plan: plan)
     if avoidKink && abs(1 + t) > 0 && abs(s) > 0 { hx = min(hx, 0.1 * abs(1 + t) / abs(s)) }
-    let singularAtZero = transform == .softplus || (kinked && 1 + t <= 0)
+    // An unknown transform (a program without `--transform`) is assumed to divide by s.
+    let singularAtZero = transform == nil || transform == .softplus || (kinked && 1 + t <= 0)
     var skip: CheckSkip? = nil
     var compoundShift: Double? = nil
     if hY < plan.floorStep {
       skip = CheckSkip(
         code: .stepUnresolvable,
-        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa)): t = x*s moves by more than 0.1 within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
+        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa)): t = x*s moves further than \(shape.tolerance) within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
     } else if plan.poleUnresolved && singularAtZero {
+      let what = transform.map { "the pole of \($0.rawValue)" } ?? "a pole (an unknown transform is assumed to divide by s)"
       skip = CheckSkip(
         code: .nearPole,
-        message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to the pole of \(transform!.rawValue) at s = 0 for a finite difference to step around it")
+        message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to \(what) at s = 0 for a finite difference to step around it")
     } else if onKink && plan.classification == .nonsmooth {
       // Two transform branches times two candidates for s: four pieces meet. Each Y
       // direction is bracketed by all four slopes, from two bases shifted off the kink.

@@ -95,7 +95,11 @@ public struct CheckEngine: Sendable {
       plan.classification = .nonsmooth
       plan.reason = flip
     }
-    let plans = specs.map { planCase($0, transform: sources[$0.source].transform, s: s, plan: plan, p: p) }
+    // A program's steps follow the transform it is compared with (`--transform`), if any.
+    let plans = specs.map { spec in
+      let source = sources[spec.source]
+      return planCase(spec, transform: source.transform ?? source.reference, s: s, plan: plan, p: p)
+    }
     var results = [CaseResult?](repeating: nil, count: specs.count)
     for (k, source) in sources.enumerated() {
       let cases = specs.indices.filter { specs[$0].source == k }

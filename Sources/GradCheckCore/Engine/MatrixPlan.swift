@@ -124,6 +124,16 @@ extension CheckEngine {
 enum StepShape: CaseIterable {
   case generic, smoothInT, kinkAvoiding, kinkStraddling
 
+  /// How far t may move per step, in words.
+  var tolerance: String {
+    switch self {
+    case .generic: "0.1"
+    case .smoothInT: "10% of max(1, |1 + t|)"
+    case .kinkAvoiding: "10% of its distance to the kink"
+    case .kinkStraddling: "any bound"
+    }
+  }
+
   init(_ transform: TransformKind?, onKink: Bool) {
     switch transform {
     case nil: self = .generic
