@@ -146,6 +146,9 @@ public struct OneSidedDifference: Sendable, Equatable {
   /// Below this exponent the line jumps; below `unboundedBelow` its slope is infinite.
   public static let discontinuousBelow = 0.25
   public static let unboundedBelow = 0.75
+  /// Secant gaps of a piece at its smallest steps must shrink by at least this factor per
+  /// step (a smooth piece's halve; those of a piece with a sqrt-like term grow).
+  public static let pieceGapRatio = 0.8
   /// An exponent this far from an integer is fractional (the error estimate then adds
   /// the distance to the plain quotient at the smallest step).
   public static let fractionalExponent = 0.25
@@ -276,7 +279,11 @@ public struct OneSidedDifference: Sendable, Equatable {
   /// real/complex flip, or a piece that jumps again), and when some increments are above
   /// rounding but settle on no power law (a mixture of a slope and such a term); it adds
   /// the geometric tail of the secants for a fractional `p`, as the one-sided estimate
-  /// does. Increments all at rounding level: a flat piece, the extrapolation's error.
+  /// does. Increments all at rounding level: a flat piece, the extrapolation's error. The
+  /// error is `+infinity` too when the last secant gap `|D_(n-2) - D_(n-3)|` is above
+  /// `divergenceFactor` times its rounding and exceeds `pieceGapRatio` (0.8) times the
+  /// previous one: a smooth piece's gaps halve per step (`c2 (h_i - h_(i+2)) + ...`),
+  /// those of `c0 + c1 h + c sqrt(h)` grow like `h^(-1/2)`.
   public func pieceSlope(
     values: [Double], steps hs: [Double], inputMagnitude: Double
   ) -> (slope: Double?, error: Double, exponent: Double?) {
@@ -310,6 +317,16 @@ public struct OneSidedDifference: Sendable, Equatable {
         error += tail + abs(secants[n - 1] - column.estimate)
       }
     } else if (0..<n).contains(where: { !(abs(increments[$0]) <= usableFactor * floors[$0]) }) {
+      error = .infinity
+    }
+    // A smooth piece's secants converge like h (gaps halve per step, or better); gaps
+    // that shrink by less than `pieceGapRatio` at the smallest steps (above rounding)
+    // come from a term like sqrt(h) mixed in, whose secants grow without bound.
+    let gapPrev = abs(secants[n - 2] - secants[n - 3])
+    let gapLast = abs(secants[n - 1] - secants[n - 2])
+    if gapLast > Self.pieceGapRatio * gapPrev
+      && gapLast > CentralDifference.divergenceFactor * (rounding[n - 1] + rounding[n - 2])
+    {
       error = .infinity
     }
     return (column.estimate, error, exponent)

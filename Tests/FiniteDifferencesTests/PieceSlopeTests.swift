@@ -58,7 +58,7 @@ private func stepWithSlopes(_ x: [Double]) -> Double {
   for c in [1.0, 0.3, 0.05, 0.01] {
     let e = engine.derivative(initialStep: 0x1p-7) { h in h == 0 ? 0 : 1 + c * sqrt(h) + 2 * h }
     #expect(e.regularity.reason == "discontinuous", "c = \(c)")
-    #expect(e.pieceError == .infinity || e.pieceError > 1, "c = \(c): \(e.pieceSlope ?? .nan) +- \(e.pieceError)")
+    #expect(e.pieceError == .infinity, "c = \(c): \(e.pieceSlope ?? .nan) +- \(e.pieceError)")
   }
   // The bracket then cannot use that side: the direction is skipped as before.
   let sq: ([Double]) -> Double = { x in x[0] > 0 ? 1 + sqrt(x[0]) : -x[0] }
@@ -110,7 +110,7 @@ private func stepWithSlopes(_ x: [Double]) -> Double {
   #expect(right.regularity == .regular && right.errorEstimate == .infinity)
   let slope = try! #require(right.pieceSlope)
   #expect(abs(slope - 2) <= right.pieceError && right.pieceError < 1e-8, "\(slope) +- \(right.pieceError)")
-  #expect(abs(right.pieceJump - 1e-6) < 1e-12, "\(right.pieceJump)")
+  #expect(abs(right.pieceJump - 1e-6) < 1e-8, "\(right.pieceJump)")
   for (a, expected) in [(2.0, FDStatus.pass), (-1, .pass), (0.5, .pass), (2.01, .fail), (-1.01, .fail)] {
     let r = bracketAt([0], along: [1], analytic: a, f: f)
     #expect(r.status == expected, "\(a): \(r.message)")
