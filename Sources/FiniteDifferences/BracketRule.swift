@@ -75,7 +75,9 @@ extension GradientComparison {
   ///   (`OneSidedEstimate.pieceSlope`, signed as the side's derivative) with its error
   ///   estimate, and the side is listed in `jumps` (a gradient of either piece, the one
   ///   `p` lies on or the other, matches one end; an average lies between). When the piece
-  ///   slope or its error is not finite: `skip`, `discontinuous`. A regular side whose
+  ///   slope or its error is not finite, or when both sides jump (then `f(p)` lies on a
+  ///   piece neither side follows, whose gradient no bracket of theirs need contain):
+  ///   `skip`, `discontinuous`. A regular side whose
   ///   forward differences do not converge (infinite error: a jump of the order of the
   ///   slope times the smallest step) takes its piece slope the same way, when finite;
   /// - a side with an unbounded slope: `skip`, `unbounded-derivative`;
@@ -119,6 +121,14 @@ extension GradientComparison {
           "unbounded-derivative: on the \(side) side f(p + h d) - f(p) ~ h^\(formatNumber(p))")
       }
     }
+    // Both sides on other pieces: f(p) lies on a piece neither side follows (a double
+    // real eigenvalue whose pair turns complex either way, say), whose gradient, the one
+    // a framework returns, no bracket of the two sides' pieces need contain.
+    if jumps.count == 2 {
+      return skipped(a, right, left, reason: OneSidedRegularity.discontinuous(jump: 0).reason,
+        "discontinuous: f jumps on both sides (by \(formatNumber(jumps[0].size)) on the right, "
+          + "\(formatNumber(jumps[1].size)) on the left): f(p) lies on neither side's piece")
+    }
     let r = ends[0].value
     let l = -ends[1].value
     let er = ends[0].error
@@ -128,7 +138,7 @@ extension GradientComparison {
         ? "the \($0.side) side jumps by \(formatNumber($0.size)); "
         : "the \($0.side) side's forward differences do not converge (a jump of about \(formatNumber($0.size)) against the slope); "
     }.joined()
-      + (jumps.isEmpty ? "" : "\(jumps.count == 1 ? "its piece's slope" : "their pieces' slopes") stand\(jumps.count == 1 ? "s" : "") for \(jumps.count == 1 ? "its derivative" : "their derivatives"): ")
+      + (jumps.isEmpty ? "" : "its piece's slope stands for its derivative: ")
     func result(
       _ status: FDStatus, _ side: BracketSide, degenerate: Bool = false, value: Double = .nan,
       reason: String? = nil, _ message: String

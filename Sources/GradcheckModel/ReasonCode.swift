@@ -93,7 +93,7 @@ public enum ReasonCode: String, CaseIterable, Sendable, Hashable {
     case .betweenSides: "the Taylor direction's derivative lies strictly between the one-sided derivatives (a valid subgradient, e.g. an average): no one-sided remainder is O(h^2)"
     case .outsideBracket: "at a nonsmooth point, a directional derivative lies outside the one-sided derivatives beyond tolerance and error bar"
     case .oneSidedSecondOrder: "at a nonsmooth point, the one-sided Taylor remainder on the side the gradient matches shrinks like h^2"
-    case .discontinuous: "the function jumps here and the slope of the piece beyond the jump cannot be estimated (not Lipschitz, or no power law): nothing to compare"
+    case .discontinuous: "the function jumps here on both sides (f(p) lies on neither side's piece), or the slope of the piece beyond a jump cannot be estimated (not Lipschitz, or no power law): nothing to compare"
     case .compoundKink: "where/leaky on its kink at a matrix whose minimiser is not unique: more than two smooth pieces meet, the one-sided bracket is not a necessary condition there"
     case .unboundedDerivative: "the function is continuous but not Lipschitz here (difference ~ h^p with p < 0.75, e.g. sqrt(h) at a Jordan block)"
     case .healthy: "max |gradient| within --max-grad and dT/dx nonzero where the constraint is active"

@@ -90,15 +90,19 @@ private func stepWithSlopes(_ x: [Double]) -> Double {
   #expect(mirrored.status == .pass && mirrored.jumps.map(\.side) == [.right], "\(mirrored.message)")
 }
 
-@Test func bothSidesJumpingBracketThePieceSlopes() {
-  // f(0) = 5 is on neither piece: 2x + 1 on the right, -x^2 - 4x on the left (slope -4).
+@Test func bothSidesJumpingAreSkipped() {
+  // f(0) = 5 is on neither piece: 2x + 1 on the right, -x^2 - 4x on the left. The
+  // gradient of the value at p (a framework's) need not lie between the pieces' slopes
+  // (2 and -4), so no bracket is claimed, even though both slopes are resolved.
   let f: ([Double]) -> Double = { x in x[0] > 0 ? 2 * x[0] + 1 : (x[0] < 0 ? -x[0] * x[0] - 4 * x[0] : 5) }
-  for (a, expected) in [(2.0, FDStatus.pass), (-4, .pass), (-1, .pass), (8, .fail), (-10, .fail)] {
-    let r = bracketAt([0], along: [1], analytic: a, f: f)
-    #expect(r.status == expected && r.jumps.count == 2, "\(a): \(r.message)")
+  let right = OneSidedDifference().derivative(along: [1], at: [0], f: f)
+  let left = OneSidedDifference().derivative(along: [-1], at: [0], f: f)
+  #expect(abs(right.pieceSlope! - 2) < 1e-8 && abs(left.pieceSlope! - 4) < 1e-8)
+  for a in [2.0, -4, 10] {
+    let r = GradientComparison().bracket(analytic: a, right: right, left: left)
+    #expect(r.status == .skip && r.reason == "discontinuous", "\(a): \(r.message)")
+    #expect(r.message == "discontinuous: f jumps on both sides (by -4 on the right, -5 on the left): f(p) lies on neither side's piece", "\(r.message)")
   }
-  let r = bracketAt([0], along: [1], analytic: 2, f: f)
-  #expect(r.message.contains("their pieces' slopes stand for their derivatives"), "\(r.message)")
 }
 
 @Test func aJumpTooSmallToSeeIsCheckedAgainstItsPieceSlope() {
