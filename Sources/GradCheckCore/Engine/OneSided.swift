@@ -248,8 +248,8 @@ func oneSidedTaylorCheck(_ c: CaseContext, _ e: OneSidedTaylor, gradient: CheckR
     let pass = b.status == .pass
     return CheckResult(
       status: pass ? .pass : .warn, code: pass ? .oneSidedMatch : .withinErrorBar, value: b.value, tolerance: 1,
-      message: "\(mode): <g, w> matches the slope of the piece the \(matched) side jumps to; its remainder is "
-        + "not O(h), only the bracket along the Taylor direction applies (\(b.message))")
+      message: "\(mode): <g, w> matches the slope of the piece the \(matched) side jumps to; the remainder "
+        + "there is the jump (O(1)), so only the bracket along the Taylor direction applies (\(b.message))")
   }
   let tr = matched == .left ? e.left : e.right
   var check = tr.checkResult()
