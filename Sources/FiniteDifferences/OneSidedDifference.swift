@@ -60,6 +60,20 @@ public struct OneSidedEstimate: Sendable, Equatable {
   /// not settle.
   public var exponent: Double?
   public var regularity: OneSidedRegularity
+  /// When the side is `discontinuous`, or `regular` with forward differences that do not
+  /// converge (infinite `errorEstimate`: a jump too small against the slope at the
+  /// smallest step to be seen, `|J| ~ |c| h_min`): the slope of the smooth piece the side
+  /// follows, `lim_{h -> 0+} g'(h)`, from the secants between its own points (without
+  /// `g(0)`), and that estimate's error (`+infinity` when the piece is itself not
+  /// Lipschitz at `0+` or its secants do not follow a power law); `nil` and `+infinity`
+  /// otherwise. See `OneSidedDifference.pieceSlope`.
+  public var pieceSlope: Double? = nil
+  public var pieceError: Double = .infinity
+  /// The observed exponent of the piece's secant increments `|g(h_i) - g(h_(i+1))|`.
+  public var pieceExponent: Double? = nil
+  /// With a piece slope: `g(h_min) - g(0) - pieceSlope h_min`, the jump to the piece
+  /// (to `O(h_min^2)`).
+  public var pieceJump: Double = .nan
   /// The sweep, largest step first.
   public var table: [OneSidedStep]
   /// Calls of the line, `g(0)` included (for a vector line, shared by all outputs).
@@ -132,6 +146,9 @@ public struct OneSidedDifference: Sendable, Equatable {
   /// Below this exponent the line jumps; below `unboundedBelow` its slope is infinite.
   public static let discontinuousBelow = 0.25
   public static let unboundedBelow = 0.75
+  /// Secant gaps of a piece at its smallest steps must shrink by at least this factor per
+  /// step (a smooth piece's halve; those of a piece with a sqrt-like term grow).
+  public static let pieceGapRatio = 0.8
   /// An exponent this far from an integer is fractional (the error estimate then adds
   /// the distance to the plain quotient at the smallest step).
   public static let fractionalExponent = 0.25
@@ -229,11 +246,90 @@ public struct OneSidedDifference: Sendable, Equatable {
       let tail = abs(quotients[n - 1] - quotients[n - 2]) / (pow(ratio, q) - 1)
       error += tail + abs(quotients[n - 1] - column.estimate)
     }
-    return OneSidedEstimate(
+    var result = OneSidedEstimate(
       estimate: column.estimate,
       errorEstimate: error,
       step: column.step, level: column.level, exponent: exponent, regularity: regularity,
       table: table, evaluations: 1 + n)
+    let unresolved = regularity == .regular && !error.isFinite
+    if regularity.reason == "discontinuous" || unresolved {
+      let piece = pieceSlope(values: values, steps: hs, inputMagnitude: inputMagnitude)
+      result.pieceSlope = piece.slope
+      result.pieceError = piece.error
+      result.pieceExponent = piece.exponent
+      if let slope = piece.slope { result.pieceJump = values[n - 1] - g0 - slope * hs[n - 1] }
+    }
+    return result
+  }
+
+  /// The slope of the smooth piece a jumping side follows, from its own points only
+  /// (`g(0)` is on another piece). The secants
+  /// `D_i = (g(h_i) - g(h_(i+1))) / (h_i - h_(i+1))` of a smooth piece
+  /// `g(h) = c0 + c1 h + c2 h^2 + c3 h^3 + ...` expand as
+  /// `D_i = c1 + c2 (h_i + h_(i+1)) + c3 (h_i^2 + h_i h_(i+1) + h_(i+1)^2) + ...`, a series
+  /// in integer powers of `h_i` since `h_(i+1) = h_i / r`: the `n - 1` secants are
+  /// Richardson-extrapolated like forward differences (factor `r^k` at level k, at most
+  /// `n - 3` levels) towards `c1`. Level-0 rounding:
+  /// `(relativeNoise (|g(h_i)| + |g(h_(i+1))|) + 2 absoluteNoise) / (h_i - h_(i+1))
+  /// + 2 eps |D_i| m / (h_i - h_(i+1))` (`m` the input magnitude).
+  ///
+  /// Regularity of the piece: the observed exponent `p` of the secant increments
+  /// `|g(h_i) - g(h_(i+1))| ~ h_i^p` (as for `g(h) - g(0)`). The error is `+infinity` when
+  /// `p < 0.75` (a piece that is not Lipschitz at `0+`, like `c0 + sqrt(h)` after a
+  /// real/complex flip, or a piece that jumps again), and when some increments are above
+  /// rounding but settle on no power law (a mixture of a slope and such a term); it adds
+  /// the geometric tail of the secants for a fractional `p`, as the one-sided estimate
+  /// does. Increments all at rounding level: a flat piece, the extrapolation's error. The
+  /// error is `+infinity` too when the last secant gap `|D_(n-2) - D_(n-3)|` is above
+  /// `divergenceFactor` times its rounding and exceeds `pieceGapRatio` (0.8) times the
+  /// previous one: a smooth piece's gaps halve per step (`c2 (h_i - h_(i+2)) + ...`),
+  /// those of `c0 + c1 h + c sqrt(h)` grow like `h^(-1/2)`.
+  public func pieceSlope(
+    values: [Double], steps hs: [Double], inputMagnitude: Double
+  ) -> (slope: Double?, error: Double, exponent: Double?) {
+    let n = hs.count - 1
+    guard n >= 3, values.count == hs.count else { return (nil, .infinity, nil) }
+    var secants = [Double](repeating: .nan, count: n)
+    var rounding = secants
+    var increments = secants
+    var floors = secants
+    for i in 0..<n {
+      let dh = hs[i] - hs[i + 1]
+      let inc = values[i] - values[i + 1]
+      let floor = relativeNoise * (abs(values[i]) + abs(values[i + 1])) + 2 * absoluteNoise
+      increments[i] = inc
+      floors[i] = floor
+      secants[i] = inc / dh
+      rounding[i] = floor / dh + 2 * Double.ulpOfOne * abs(secants[i]) * inputMagnitude / dh
+    }
+    let column = RichardsonColumn(
+      level0: secants, rounding0: rounding, steps: Array(hs.prefix(n)), levels: min(richardsonLevels, n - 2),
+      factorStep: ratio, divergenceFactor: CentralDifference.divergenceFactor)
+    guard column.estimate.isFinite else { return (nil, .infinity, nil) }
+    let (exponent, _) = observedExponent(increments: increments, floors: floors)
+    var error = column.error
+    if let p = exponent {
+      if p < Self.unboundedBelow {
+        error = .infinity
+      } else if abs(p - p.rounded()) > Self.fractionalExponent {
+        let q = p - p.rounded(.down)
+        let tail = abs(secants[n - 1] - secants[n - 2]) / (pow(ratio, q) - 1)
+        error += tail + abs(secants[n - 1] - column.estimate)
+      }
+    } else if (0..<n).contains(where: { !(abs(increments[$0]) <= usableFactor * floors[$0]) }) {
+      error = .infinity
+    }
+    // A smooth piece's secants converge like h (gaps halve per step, or better); gaps
+    // that shrink by less than `pieceGapRatio` at the smallest steps (above rounding)
+    // come from a term like sqrt(h) mixed in, whose secants grow without bound.
+    let gapPrev = abs(secants[n - 2] - secants[n - 3])
+    let gapLast = abs(secants[n - 1] - secants[n - 2])
+    if gapLast > Self.pieceGapRatio * gapPrev
+      && gapLast > CentralDifference.divergenceFactor * (rounding[n - 1] + rounding[n - 2])
+    {
+      error = .infinity
+    }
+    return (column.estimate, error, exponent)
   }
 
   /// The exponent `p` of `|Δ| ~ h^p`: the median of the last `exponentSlopes` local

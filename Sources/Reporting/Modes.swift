@@ -190,7 +190,7 @@ let codeSentences: [String: String] = [
   "departs": "{t} moves a comfortably feasible x by more than the fidelity tolerance.",
   "diverges-near-zero": "{t}'s x_cond grows like 1/s as s → 0.",
   "outside-bracket": "At a nonsmooth point {t}'s gradient lies outside the one-sided derivatives: no one-sided or averaged choice gives it.",
-  "discontinuous": "{t} jumps here (the one-sided difference does not shrink with the step): no derivative to compare.",
+  "discontinuous": "{t} jumps here (the one-sided difference does not shrink with the step), on both sides or to a piece with no estimable slope: nothing to compare.",
   "unbounded-derivative": "{t}'s slope is unbounded here (the difference shrinks like h^p with p < 1, e.g. sqrt(h) at a Jordan block): gradients explode nearby.",
   "compound-kink": "{t} sits on its kink where the minimiser is not unique either: several smooth pieces meet, so the one-sided bracket is not checked.",
 ]

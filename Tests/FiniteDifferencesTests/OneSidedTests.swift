@@ -143,9 +143,11 @@ func bracketAt(
   let left = engine.derivative(along: [-1], at: [0], f: step)
   #expect(right.regularity == .regular && right.estimate == 0)
   #expect(left.regularity == .discontinuous(jump: -1) && left.exponent == 0)
+  // The left side's piece is flat: its slope 0 stands for L, and a = 0 matches.
+  #expect(left.pieceSlope == 0 && left.pieceError < 1e-12)
   let r = GradientComparison().bracket(analytic: 0, right: right, left: left)
-  #expect(r.status == .skip && r.reason == "discontinuous", "\(r.message)")
-  #expect(r.message == "discontinuous: f jumps by -1 on the left side")
+  #expect(r.status == .pass && r.reason == nil && r.jumps == [BracketJump(side: .left, size: -1)], "\(r.message)")
+  #expect(r.message.hasPrefix("the left side jumps by -1; its piece's slope stands for its derivative"), "\(r.message)")
   // A jump next to a slope: seen while it dominates the slope at the smallest step.
   let sloped = engine.derivative(initialStep: 0x1p-7) { $0 > 0 ? 0.5 + 4 * $0 : 0 }
   #expect(sloped.regularity.reason == "discontinuous" && sloped.exponent! < 0.25, "\(sloped.exponent!)")

@@ -75,11 +75,28 @@ struct NonsmoothTests {
     }
   }
 
-  @Test func whereWithItsMarginJumpsAtTheKinkAndIsSkippedAsDiscontinuous() throws {
-    let c = try #require(run(kinkY, x: 2, [BuiltinTransformSource(.where)]).first)
-    #expect(c.checks[.gradient]?.status == .skip)
-    #expect(c.checks[.gradient]?.code == "discontinuous")
-    #expect(c.checks[.gradient]!.message.contains("jumps by 1e-5"))
+  /// `where` with its margin jumps by the margin at its kink (its two branches differ by
+  /// delta = 1e-5): each jumping side is checked against the slope of the branch it
+  /// follows, so the built-in gradient and every in-bracket choice pass and 2A - B, 2B - A
+  /// fail, and the message names the jump.
+  @Test func whereWithItsMarginJumpsAtTheKinkAndIsCheckedAgainstThePieceSlopes() throws {
+    let builtin = try #require(run(kinkY, x: 2, [BuiltinTransformSource(.where)]).first)
+    #expect(builtin.classification == .nonsmooth)
+    let g = try #require(builtin.checks[.gradient])
+    #expect(g.status == .pass && g.code == "one-sided-match", "\(g.message)")
+    #expect(g.message.contains("jumps by 1e-5"), "\(g.message)")
+    #expect(builtin.checks[.taylor]?.status != .fail, "\(builtin.checks[.taylor]!.message)")
+    for choice in BracketGradient.allCases {
+      let c = try #require(run(kinkY, x: 2, [bracketSource(.where, choice)]).first)
+      let g = try #require(c.checks[.gradient])
+      #expect(g.message.contains("jumps by 1e-5"), "\(choice): \(g.message)")
+      if choice.inBracket {
+        #expect(g.status == .pass && g.code == "one-sided-match", "\(choice): \(g.message)")
+        #expect(c.checks[.taylor]?.status != .fail, "\(choice): \(c.checks[.taylor]!.message)")
+      } else {
+        #expect(g.status == .fail && g.code == "outside-bracket", "\(choice): \(g.message)")
+      }
+    }
   }
 
   @Test func aRepeatedMinimumIsCheckedWithTheMeanOfItsCopies() throws {

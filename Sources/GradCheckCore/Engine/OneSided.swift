@@ -15,13 +15,27 @@ struct OneSidedEvidence {
   /// `left` and `right` are the lowest and the highest of them).
   var compound = false
 
-  /// The first direction whose one-sided differences jump, else the first whose slope is
-  /// unbounded (`discontinuous` before `unbounded-derivative`).
+  /// The first direction whose one-sided differences jump without a usable piece slope,
+  /// else the first whose slope is unbounded (`discontinuous` before
+  /// `unbounded-derivative`).
   var irregular: (label: String, bracket: BracketResult)? {
     for reason in ["discontinuous", "unbounded-derivative"] {
       if let k = brackets.firstIndex(where: { $0.reason == reason }) { return (labels[k], brackets[k]) }
     }
     return nil
+  }
+
+  /// The directions on which a side jumps and its piece's slope stands in for it, as
+  /// `label: the right side jumps by J` (the first `limit`, then `...`); nil when none.
+  func jumpSummary(limit: Int = 3) -> String? {
+    let jumping = brackets.indices.filter { !brackets[$0].jumps.isEmpty }
+    guard !jumping.isEmpty else { return nil }
+    let named = jumping.prefix(limit).map { k in
+      labels[k] + ": " + brackets[k].jumps.map { "the \($0.side) side jumps by \($0.detected ? "" : "about ")\(formatNumber($0.size))" }
+        .joined(separator: " and ")
+    }
+    return "f jumps along \(jumping.count) of \(brackets.count) directions, each checked against the slope of "
+      + "the piece its jumping side follows (\(named.joined(separator: "; "))\(jumping.count > limit ? "; ..." : ""))"
   }
 }
 
@@ -118,14 +132,14 @@ extension CheckEngine {
   /// The bracket of `a` by one-sided estimates given as (right, left) pairs: one pair is
   /// the ordinary bracket `[L, R]`; at a compound kink the two pairs of the shifted bases
   /// give the four pieces' slopes `R_k = f'(p_k; d)` and `L_k = -f'(p_k; -d)`, and `a` must
-  /// lie in `[min, max]` of the four (`conv` of the pieces' gradients projects there). A
-  /// side that jumps or has an unbounded slope makes the direction irregular, as for one
-  /// pair.
+  /// lie in `[min, max]` of the four (`conv` of the pieces' gradients projects there). At a
+  /// compound kink a side that jumps or has an unbounded slope makes the direction
+  /// irregular (the bracket of that side with itself says which).
   func hullBracket(analytic a: Double, pieces: [OneSidedEstimate], scale: Double) -> BracketResult {
+    guard pieces.count > 2 else { return comparison.bracket(analytic: a, right: pieces[0], left: pieces[1], scale: scale) }
     if let irregular = pieces.first(where: { $0.regularity != .regular }) {
       return comparison.bracket(analytic: a, right: irregular, left: irregular, scale: scale)
     }
-    guard pieces.count > 2 else { return comparison.bracket(analytic: a, right: pieces[0], left: pieces[1], scale: scale) }
     // Slope k: R for even k, L = -estimate for odd k.
     func slope(_ k: Int) -> Double { k % 2 == 0 ? pieces[k].estimate : -pieces[k].estimate }
     func negated(_ e: OneSidedEstimate) -> OneSidedEstimate {
@@ -171,10 +185,12 @@ extension CheckEngine {
 }
 
 /// `gradient` in one-sided mode: every direction's bracket (`GradientComparison.bracket`).
-/// A direction that jumps skips the check (`discontinuous`), one with an unbounded slope
-/// too (`unbounded-derivative`, and `growth` fails); else the worst bracket decides:
-/// `one-sided-match`, `within-error-bar` or `outside-bracket`. The message names the mode
-/// (why the case is nonsmooth) and how many directions g matches on each side.
+/// A side that jumps takes the slope of the piece it follows as its end of the bracket;
+/// a direction that jumps where that slope cannot be estimated skips the check
+/// (`discontinuous`), one with an unbounded slope too (`unbounded-derivative`, and
+/// `growth` fails); else the worst bracket decides: `one-sided-match`, `within-error-bar`
+/// or `outside-bracket`. The message names the mode (why the case is nonsmooth), how many
+/// directions g matches on each side, and the directions that jump.
 func oneSidedGradientCheck(_ c: CaseContext, _ e: OneSidedEvidence) -> CheckResult {
   let mode = "one-sided (\(c.reason))"
   if let (label, b) = e.irregular {
@@ -191,11 +207,11 @@ func oneSidedGradientCheck(_ c: CaseContext, _ e: OneSidedEvidence) -> CheckResu
   for b in e.brackets { counts[b.side, default: 0] += 1 }
   let sides = BracketSide.allCases.compactMap { s in counts[s].map { "\(s.rawValue) \($0)" } }.joined(separator: ", ")
   let w = e.brackets[worst]
-  var message = "\(mode): g matches \(sides) of \(e.brackets.count) directions; worst \(e.labels[worst]): \(w.message)"
-  if e.compound {
-    // The Y brackets span four pieces: their ends are the lowest and highest slopes.
-    message = "\(mode): g matches \(sides) of \(e.brackets.count) directions (left and right: the lowest and highest of the four pieces' slopes along Y directions); worst \(e.labels[worst]): \(w.message)"
-  }
+  let jumps = e.jumpSummary().map { "; " + $0 } ?? ""
+  // At a compound kink the Y brackets span four pieces: their ends are the lowest and
+  // highest slopes.
+  let ends = e.compound ? " (left and right: the lowest and highest of the four pieces' slopes along Y directions)" : ""
+  let message = "\(mode): g matches \(sides) of \(e.brackets.count) directions\(ends); worst \(e.labels[worst]): \(w.message)\(jumps)"
   let value = w.value.isFinite ? w.value : nil
   switch w.status {
   case .fail:
@@ -224,6 +240,10 @@ func oneSidedGradientCheck(_ c: CaseContext, _ e: OneSidedEvidence) -> CheckResu
 ///   remainder can be O(h^2), so `pass` with `between-sides`;
 /// - otherwise the verdict of the matched side's remainder, a first-order one being a
 ///   warning (`not-asymptotic`): the bracket did not exclude `a`.
+/// A side that jumps along w (its end of the bracket is its piece's slope) has a remainder
+/// `f(p + h w) - f(p) - h a = J + O(h)` that says nothing about `a`: it never passes, and
+/// when `a` matches only such a side, the bracket's verdict stands (`one-sided-match`, or
+/// `within-error-bar`).
 func oneSidedTaylorCheck(_ c: CaseContext, _ e: OneSidedTaylor, gradient: CheckResult?) -> CheckResult {
   let mode = "one-sided (\(c.reason))"
   let b = e.bracket
@@ -240,10 +260,13 @@ func oneSidedTaylorCheck(_ c: CaseContext, _ e: OneSidedTaylor, gradient: CheckR
     let code: ReasonCode = reason == "discontinuous" ? .discontinuous : .unboundedDerivative
     return CheckResult(status: .skip, code: code, message: "\(mode): along the Taylor direction: \(b.message)")
   }
-  if e.right.verdict == .pass || e.left.verdict == .pass {
-    let both = e.right.verdict == .pass && e.left.verdict == .pass
-    let side = both ? "both sides" : (e.right.verdict == .pass ? "the right side" : "the left side")
-    var check = (e.right.verdict == .pass ? e.right : e.left).checkResult()
+  let jumped = Set(b.jumps.map(\.side))
+  let rightPasses = e.right.verdict == .pass && !jumped.contains(.right)
+  let leftPasses = e.left.verdict == .pass && !jumped.contains(.left)
+  if rightPasses || leftPasses {
+    let both = rightPasses && leftPasses
+    let side = both ? "both sides" : (rightPasses ? "the right side" : "the left side")
+    var check = (rightPasses ? e.right : e.left).checkResult()
     check.code = ReasonCode.oneSidedSecondOrder.rawValue
     check.message = "\(mode): the remainder on \(side) of the Taylor direction is O(h^2): " + check.message
     check.series = nil
@@ -267,10 +290,19 @@ func oneSidedTaylorCheck(_ c: CaseContext, _ e: OneSidedTaylor, gradient: CheckR
       status: .pass, code: .betweenSides, value: nil, tolerance: TaylorTest().passOrder,
       message: "\(mode): <g, w> lies strictly between the one-sided derivatives (\(b.message)): no one-sided remainder is O(h^2)")
   }
-  let tr = b.side == .left ? e.left : e.right
+  var matched: BracketSide = b.side == .left ? .left : .right
+  if jumped.contains(matched) && b.side == .between && !jumped.contains(.left) { matched = .left }
+  if jumped.contains(matched) {
+    let pass = b.status == .pass
+    return CheckResult(
+      status: pass ? .pass : .warn, code: pass ? .oneSidedMatch : .withinErrorBar, value: b.value, tolerance: 1,
+      message: "\(mode): <g, w> matches the slope of the piece the \(matched) side jumps to; the remainder "
+        + "there is the jump (O(1)), so only the bracket along the Taylor direction applies (\(b.message))")
+  }
+  let tr = matched == .left ? e.left : e.right
   var check = tr.checkResult()
   check.code = taylorCode(tr.verdict).rawValue
-  check.message = "\(mode), \(b.side == .left ? "left" : "right") side: " + check.message
+  check.message = "\(mode), \(matched) side: " + check.message
   // A first-order remainder on a side the bracket did not rule out contradicts it: the
   // ladder is not asymptotic there (only `outside-bracket` fails one-sided).
   if check.status == .fail {
