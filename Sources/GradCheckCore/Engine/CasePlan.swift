@@ -48,8 +48,11 @@ extension CheckEngine {
   /// A case's steps: a kinked transform (where, leaky) whose kink at `1 + x*s = 0` lies
   /// within the steps is `nonsmooth`; its steps otherwise stay clear of the kink. A
   /// `nonsmooth` case runs one-sided, with steps that ignore the kink (the one-sided
-  /// differences straddle it). The skips: `step-unresolvable` (no resolvable Y step keeps
-  /// t within 0.1), `near-pole` (steps cannot stay clear of a pole at s = 0).
+  /// differences straddle it); at a compound kink (on the kink where s is nonsmooth too)
+  /// it also gets the shift of `compoundShift`. The Y step follows the transform's shape
+  /// in t (`yStep`). The skips: `step-unresolvable` (no resolvable Y step keeps t within
+  /// what the transform allows), `near-pole` (steps cannot stay clear of a pole at s = 0),
+  /// `compound-kink` (no shift of x keeps each shifted base on one branch).
   func planCase(
     _ spec: CaseSpec, transform: TransformKind?, s: Double, plan: MatrixPlan, p: Perturbations
   ) -> CasePlan {
