@@ -130,16 +130,10 @@ public struct CheckEngine: Sendable {
         throw SourceCountError(expected: points.count, found: values.count)
       }
     } catch {
+      // No values to check: `finite` fails with the reason.
+      let failed = CheckResult(status: .fail, code: .evaluationFailed, message: "\(source.name) could not evaluate: \(error)")
       return cases.map { c in
-        // No values to check: `finite` fails with the reason.
-        var checks: [CheckName: CheckResult] = [
-          .finite: CheckResult(
-            status: .fail, code: .evaluationFailed, message: "\(source.name) could not evaluate: \(error)")
-        ]
-        if let solverCheck { checks[.solver] = solverCheck }
-        return assemble(
-          job: job, spec: specs[c], source: source, spectral: spectral, classification: plans[c].classification,
-          base: base, value: nil, checks: checks, solves: 0)
+        unchecked(job, specs[c], source, spectral, plans[c], base: base, check: (.finite, failed), solverCheck: solverCheck)
       }
     }
     let yDifferences = directionalDifferences(
@@ -149,23 +143,10 @@ public struct CheckEngine: Sendable {
       let spec = specs[c]
       let value = values[layouts[i].base]
       if let reason = value.error {
-        var checks: [CheckName: CheckResult] = [
-          .evaluate: CheckResult(status: .fail, code: .evaluatorError, message: "\(source.name) answered with an error: \(reason)")
-        ]
-        if let solverCheck { checks[.solver] = solverCheck }
-        return assemble(
-          job: job, spec: spec, source: source, spectral: spectral, classification: plans[c].classification,
-          base: base, value: nil, checks: checks, solves: 0)
+        let failed = CheckResult(status: .fail, code: .evaluatorError, message: "\(source.name) answered with an error: \(reason)")
+        return unchecked(job, spec, source, spectral, plans[c], base: base, check: (.evaluate, failed), solverCheck: solverCheck)
       }
-      var context = CaseContext(
-        x: spec.x.x, s: s, beta: spec.beta, transform: source.transform, dtype: source.dtype,
-        classification: plans[c].classification, reason: plans[c].reason, value: value,
-        exactMargin: (source.transform ?? source.reference).map {
-          Transform.exactMargin($0, x: spec.x.x, s: s, beta: spec.beta, parameters: options.parameters)
-        },
-        maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: plans[c].skip)
-      if plan.kappa > Self.illConditionedKappa { context.illKappa = plan.kappa }
-      context.compound = plans[c].compoundShift != nil
+      var context = caseContext(spec, source: source, s: s, plan: plans[c], matrix: plan, value: value)
       if differenceSkip(context) == nil && plans[c].oneSided {
         context.oneSided = oneSidedEvidence(
           value: value, plan: plans[c], layout: layouts[i], values: values, p: p, matrix: plan, x: spec.x.x)
@@ -195,6 +176,35 @@ public struct CheckEngine: Sendable {
         job: job, spec: spec, source: source, spectral: spectral, classification: context.classification,
         base: base, value: value, checks: checks, solves: 0)
     }
+  }
+
+  /// What the checks of one case read, before its finite-difference evidence.
+  func caseContext(
+    _ spec: CaseSpec, source: any GradientSource, s: Double, plan casePlan: CasePlan, matrix plan: MatrixPlan,
+    value: SourceValue
+  ) -> CaseContext {
+    var context = CaseContext(
+      x: spec.x.x, s: s, beta: spec.beta, transform: source.transform, dtype: source.dtype,
+      classification: casePlan.classification, reason: casePlan.reason, value: value,
+      exactMargin: (source.transform ?? source.reference).map {
+        Transform.exactMargin($0, x: spec.x.x, s: s, beta: spec.beta, parameters: options.parameters)
+      },
+      maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: casePlan.skip)
+    if plan.kappa > Self.illConditionedKappa { context.illKappa = plan.kappa }
+    context.compound = casePlan.compoundShift != nil
+    return context
+  }
+
+  /// A case whose source gave no values to check: the one failed check (and `solver`).
+  func unchecked(
+    _ job: MatrixJob, _ spec: CaseSpec, _ source: any GradientSource, _ spectral: SpectralKind, _ plan: CasePlan,
+    base: SpectralEvaluation, check: (CheckName, CheckResult), solverCheck: CheckResult?
+  ) -> CaseResult {
+    var checks = [check.0: check.1]
+    if let solverCheck { checks[.solver] = solverCheck }
+    return assemble(
+      job: job, spec: spec, source: source, spectral: spectral, classification: plan.classification,
+      base: base, value: nil, checks: checks, solves: 0)
   }
 
   /// The checks of one case with a defined s.
