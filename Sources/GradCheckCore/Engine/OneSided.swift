@@ -272,24 +272,37 @@ func oneSidedTaylorCheck(_ c: CaseContext, _ e: OneSidedTaylor, gradient: CheckR
     check.series = nil
     return check
   }
-  if b.status == .fail {
-    var check = CheckResult(
-      status: .fail, code: .outsideBracket, value: e.right.order, tolerance: TaylorTest().passOrder,
-      message: "\(mode): <g, w> outside the one-sided derivatives along the Taylor direction (\(b.message))")
-    check.series = e.right.checkResult().series
-    check = illConditionedOneSided(c, check)
-    if check.status == .fail && gradient?.status == .pass {
-      check.status = .warn
-      check.code = ReasonCode.notAsymptotic.rawValue
-      check.message = "not asymptotic: " + check.message + "; every direction of the gradient check is in its bracket"
-    }
-    return check
-  }
+  if b.status == .fail { return outsideBracketTaylor(c, e, mode: mode, gradient: gradient) }
   if b.side == .between && !b.degenerate && b.status == .pass {
     return CheckResult(
       status: .pass, code: .betweenSides, value: nil, tolerance: TaylorTest().passOrder,
       message: "\(mode): <g, w> lies strictly between the one-sided derivatives (\(b.message)): no one-sided remainder is O(h^2)")
   }
+  return matchedSideTaylor(c, e, mode: mode, jumped: jumped)
+}
+
+/// One-sided `taylor` where `<g, w>` is outside the bracket along w: `fail`
+/// (`outside-bracket`), a warning on an ill-conditioned pair, or (`not-asymptotic`) when
+/// every direction of `gradient` is in its bracket.
+func outsideBracketTaylor(_ c: CaseContext, _ e: OneSidedTaylor, mode: String, gradient: CheckResult?) -> CheckResult {
+  var check = CheckResult(
+    status: .fail, code: .outsideBracket, value: e.right.order, tolerance: TaylorTest().passOrder,
+    message: "\(mode): <g, w> outside the one-sided derivatives along the Taylor direction (\(e.bracket.message))")
+  check.series = e.right.checkResult().series
+  check = illConditionedOneSided(c, check)
+  if check.status == .fail && gradient?.status == .pass {
+    check.status = .warn
+    check.code = ReasonCode.notAsymptotic.rawValue
+    check.message = "not asymptotic: " + check.message + "; every direction of the gradient check is in its bracket"
+  }
+  return check
+}
+
+/// One-sided `taylor` on the side `<g, w>` matches: that side's remainder decides (a
+/// first-order one is `not-asymptotic`: the bracket did not exclude `a`), except on a side
+/// that jumps, whose remainder is the jump: the bracket's verdict stands there.
+func matchedSideTaylor(_ c: CaseContext, _ e: OneSidedTaylor, mode: String, jumped: Set<BracketSide>) -> CheckResult {
+  let b = e.bracket
   var matched: BracketSide = b.side == .left ? .left : .right
   if jumped.contains(matched) && b.side == .between && !jumped.contains(.left) { matched = .left }
   if jumped.contains(matched) {
