@@ -98,37 +98,8 @@ extension GradientComparison {
   public func bracket(
     analytic a: Double, right: OneSidedEstimate, left: OneSidedEstimate, scale: Double? = nil
   ) -> BracketResult {
-    var ends: [(value: Double, error: Double)] = []
-    var jumps: [BracketJump] = []
-    for (side, est) in [(BracketSide.right, right), (.left, left)] {
-      switch est.regularity {
-      case .regular:
-        if !est.errorEstimate.isFinite, let slope = est.pieceSlope, slope.isFinite, est.pieceError.isFinite {
-          ends.append((slope, est.pieceError))
-          jumps.append(BracketJump(side: side, size: est.pieceJump, detected: false))
-        } else {
-          ends.append((est.estimate, est.errorEstimate))
-        }
-      case .discontinuous(let jump):
-        guard let slope = est.pieceSlope, slope.isFinite, est.pieceError.isFinite else {
-          return skipped(a, right, left, reason: est.regularity.reason,
-            "discontinuous: f jumps by \(formatNumber(jump)) on the \(side) side")
-        }
-        ends.append((slope, est.pieceError))
-        jumps.append(BracketJump(side: side, size: jump))
-      case .unboundedDerivative(let p):
-        return skipped(a, right, left, reason: est.regularity.reason,
-          "unbounded-derivative: on the \(side) side f(p + h d) - f(p) ~ h^\(formatNumber(p))")
-      }
-    }
-    // Both sides on other pieces: f(p) lies on a piece neither side follows (a double
-    // real eigenvalue whose pair turns complex either way, say), whose gradient, the one
-    // a framework returns, no bracket of the two sides' pieces need contain.
-    if jumps.count == 2 {
-      return skipped(a, right, left, reason: OneSidedRegularity.discontinuous(jump: 0).reason,
-        "discontinuous: f jumps on both sides (by \(formatNumber(jumps[0].size)) on the right, "
-          + "\(formatNumber(jumps[1].size)) on the left): f(p) lies on neither side's piece")
-    }
+    let (ends, jumps, skip) = bracketEnds(right: right, left: left)
+    if let skip { return skipped(a, right, left, reason: skip.reason, skip.message) }
     let r = ends[0].value
     let l = -ends[1].value
     let er = ends[0].error
@@ -205,6 +176,45 @@ extension GradientComparison {
     }
     if status == .warn { what += " only within the error bar" }
     return result(status, side, degenerate: degenerate, value: value, "\(what): \(numbers)")
+  }
+
+  /// The two ends of the bracket (`R` then `-L`'s estimate) with their error estimates: a
+  /// regular side's one-sided derivative, or the piece slope of a side that jumps (or
+  /// whose forward differences diverge); or why the bracket is skipped (a jump without a
+  /// usable piece slope, both sides jumping, an unbounded slope).
+  func bracketEnds(right: OneSidedEstimate, left: OneSidedEstimate) -> (
+    ends: [(value: Double, error: Double)], jumps: [BracketJump], skip: (reason: String?, message: String)?
+  ) {
+    var ends: [(value: Double, error: Double)] = []
+    var jumps: [BracketJump] = []
+    for (side, est) in [(BracketSide.right, right), (.left, left)] {
+      switch est.regularity {
+      case .regular:
+        if !est.errorEstimate.isFinite, let slope = est.pieceSlope, slope.isFinite, est.pieceError.isFinite {
+          ends.append((slope, est.pieceError))
+          jumps.append(BracketJump(side: side, size: est.pieceJump, detected: false))
+        } else {
+          ends.append((est.estimate, est.errorEstimate))
+        }
+      case .discontinuous(let jump):
+        guard let slope = est.pieceSlope, slope.isFinite, est.pieceError.isFinite else {
+          return ([], [], (est.regularity.reason, "discontinuous: f jumps by \(formatNumber(jump)) on the \(side) side"))
+        }
+        ends.append((slope, est.pieceError))
+        jumps.append(BracketJump(side: side, size: jump))
+      case .unboundedDerivative(let p):
+        return ([], [], (est.regularity.reason, "unbounded-derivative: on the \(side) side f(p + h d) - f(p) ~ h^\(formatNumber(p))"))
+      }
+    }
+    // Both sides on other pieces: f(p) lies on a piece neither side follows (a double
+    // real eigenvalue whose pair turns complex either way, say), whose gradient, the one
+    // a framework returns, no bracket of the two sides' pieces need contain.
+    if jumps.count == 2 {
+      return ([], [], (OneSidedRegularity.discontinuous(jump: 0).reason,
+        "discontinuous: f jumps on both sides (by \(formatNumber(jumps[0].size)) on the right, "
+          + "\(formatNumber(jumps[1].size)) on the left): f(p) lies on neither side's piece"))
+    }
+    return (ends, jumps, nil)
   }
 
   /// The `skip` of a side that is not regular (and has no usable piece slope).
