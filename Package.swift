@@ -91,7 +91,7 @@ let package = Package(
     .testTarget(name: "FiniteDifferencesTests", dependencies: ["FiniteDifferences", "EigenCore", "NumberFormat"]),
     .testTarget(
       name: "ExternalEvaluatorTests",
-      dependencies: ["ExternalEvaluator", "GradcheckModel", "Spectral", "EigenCore"],
+      dependencies: ["ExternalEvaluator", "ExecSource", "GradCheckCore", "GradcheckModel", "Spectral", "EigenCore"],
       exclude: ["Evaluators"]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
