@@ -102,9 +102,26 @@ struct ExecCLITests {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.filter { Int($0) != nil }.compactMap { pid in
       // Zombies (already dead, not yet reaped by their new parent) have an empty cmdline.
-      guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+      guard let data = Self.readWhole("/proc/\(pid)/cmdline") else { return nil }
       let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
       return line.contains(tag) ? pid : nil
+    }
+  }
+
+  /// A file's bytes by read(2) until end of file. (`FileManager.contents(atPath:)` on a
+  /// /proc file, whose size reads as 0, leaks its buffer in this toolchain's Foundation:
+  /// LeakSanitizer reported 25 MB over the suite.)
+  static func readWhole(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if got < 0 { return nil }
+      if got == 0 { return bytes }
+      bytes += chunk[..<got]
     }
   }
 
