@@ -112,8 +112,8 @@ struct FuzzRegressionWideRangeTests {
   func sparseWideRange6() {
     // Tests/Fuzz/regressions/matrix-sparse-wide-range-6x6.bin. The vector solves replace a
     // pivot |t_jj - lambda| < smin by smin, scaling it by smin / |t_jj - lambda|: with
-    // smin ~ ulp |T| 1e-3 ~ 1e13 and a denormal pivot that factor overflowed (inf * 0 =
-    // NaN). At max|a_ij| in [1, 2) it stays finite; and the perturbation is now formed as
+    // smin ~ ulp |T| 1e-3 ~ 1e13 (smin had that floor then) and a denormal pivot that
+    // factor overflowed (inf * 0 = NaN). At max|a_ij| in [1, 2) it stays finite; and the perturbation is now formed as
     // smin * (p / |p|), which cannot overflow at any scale (`tinyPivotPerturbation`).
     let a = Matrix([
       [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
