@@ -411,17 +411,17 @@ struct FuzzRegressionWideRangeTests {
   func overflowingQuotientScales() {
     // 1e300 / 1e-300 overflows; shifted down by 2^-k it stays below 2^200, exactly scaled.
     #expect(quotientShift(3, 1e-10, slack: 0) == 0)
-    #expect(quotientShift(0, 5e-324, slack: 0) == 0)
+    #expect(quotientShift(0, .leastNonzeroMagnitude, slack: 0) == 0)
     let k = quotientShift(1e300, 1e-300, slack: 0)
     let (f1, f2) = exactPowerOfTwo(-k)
     let q = f2 * (f1 * 1e300) / 1e-300
     #expect(k > 0 && q.isFinite && q < 0x1p200 && q >= 0x1p198)
     // The 2 x 2 solves: [[1, 0], [0, 1e-300]] y = [0, 1e300] needs y1 = 1e600.
-    let (y0, y1, k2) = solve2x2Real(1, 0, 0, 1e-300, 0, 1e300, smin: 1e-310)
+    let (y0, y1, k2) = solve2x2Real(1, 0, 0, 1e-300, 0, 1e300, smin: 0x1p-1030)
     let (g1, g2) = exactPowerOfTwo(-k2)
     #expect(k2 > 0 && y0 == 0 && y1.isFinite && y1 < 0x1p200 && y1 == g2 * (g1 * 1e300) / 1e-300)
     let (c0, c1, k3) = solve2x2(
-      Complex(1), .zero, .zero, Complex(0, 1e-300), .zero, Complex(1e300), smin: 1e-310)
+      Complex(1), .zero, .zero, Complex(0, 1e-300), .zero, Complex(1e300), smin: 0x1p-1030)
     #expect(k3 > 0 && c0 == .zero && c1.isFinite && max(abs(c1.re), abs(c1.im)) < 0x1p200)
     // Nothing to scale in an ordinary system: the plain solution, k = 0.
     let (p0, p1, k4) = solve2x2Real(2, 1, 1, 3, 3, 4, smin: 1e-300)
