@@ -42,7 +42,8 @@ private func testMatrices(_ n: Int, seed: UInt64) -> [Matrix] {
 }
 
 /// The extraction as the solver did it before the `into:` API (generic complex
-/// arithmetic, `[Complex]` temporaries, scaled 2-norm): an independent reference.
+/// arithmetic, `[Complex]` temporaries, scaled 2-norm): an independent reference. Same
+/// pivot rule (DTREVC3's `smin`); it scales against overflow at its own threshold.
 private func referenceEigenvector(_ s: EigenSolver, _ idx: Int, left: Bool) -> [Complex] {
   let n = s.n
   let t = s.h
@@ -54,10 +55,8 @@ private func referenceEigenvector(_ s: EigenSolver, _ idx: Int, left: Bool) -> [
     let w = abs(t[b * n + b + 1]).squareRoot() * abs(t[(b + 1) * n + b]).squareRoot()
     (lambda, size) = (Complex(t[b * n + b], s.wi[idx] > 0 ? w : -w), 2)
   }
-  var tnorm = 0.0
-  for k in 0..<(n * n) { tnorm = max(tnorm, abs(t[k])) }
   let smlnum = Machine.safmin * (Double(n) / Machine.ulp)
-  let smin = max(Machine.ulp * (abs(lambda.re) + abs(lambda.im)), Machine.ulp * tnorm * 1e-3, smlnum)
+  let smin = max(Machine.ulp * (abs(lambda.re) + abs(lambda.im)), smlnum)
   var x = [Complex](repeating: .zero, count: n)
   if size == 1 {
     x[b] = Complex(1)
@@ -78,6 +77,33 @@ private func referenceEigenvector(_ s: EigenSolver, _ idx: Int, left: Bool) -> [
       for k in 0..<n { x[k] = 0x1p-200 * x[k] }
     }
   }
+  // x and the right-hand side times 2^-k, for k in [0, 2200], in two exact factors.
+  func scaleDown(_ k: Int, _ r: inout Complex) {
+    let f1 = Double(sign: .plus, exponent: max(-(k / 2), -1074), significand: 1)
+    let f2 = Double(sign: .plus, exponent: max(-(k - k / 2), -1074), significand: 1)
+    for m in 0..<n { x[m] = f2 * (f1 * x[m]) }
+    r = f2 * (f1 * r)
+  }
+  // x_j = r / p with p perturbed to smin, r (and x) scaled down first when the quotient
+  // would pass about 2^190.
+  func solve(_ j: Int, _ r: Complex, _ p: Complex) {
+    var r = r
+    let q = perturbedPivot(p, smin: smin)
+    if r != .zero {
+      let e = Int(r.magnitude.exponent) - Int(q.magnitude.exponent)
+      if e > 190 { scaleDown(e - 190, &r) }
+    }
+    x[j] = r / q
+    rescaleIfLarge(j)
+  }
+  func store(_ j0: Int, _ j1: Int, _ y: (Complex, Complex, Int)) {
+    var unused = Complex.zero
+    if y.2 > 0 { scaleDown(y.2, &unused) }
+    x[j0] = y.0
+    x[j1] = y.1
+    rescaleIfLarge(j0)
+    rescaleIfLarge(j1)
+  }
   if !left {
     let end = b + size - 1
     var j = b - 1
@@ -88,19 +114,14 @@ private func referenceEigenvector(_ s: EigenSolver, _ idx: Int, left: Bool) -> [
           r0 = r0 - t[(j - 1) * n + m] * x[m]
           r1 = r1 - t[j * n + m] * x[m]
         }
-        let (x0, x1) = solve2x2(
+        store(j - 1, j, solve2x2(
           Complex(t[(j - 1) * n + j - 1]) - lambda, Complex(t[(j - 1) * n + j]),
-          Complex(t[j * n + j - 1]), Complex(t[j * n + j]) - lambda, r0, r1, smin: smin)
-        x[j - 1] = x0
-        x[j] = x1
-        rescaleIfLarge(j - 1)
-        rescaleIfLarge(j)
+          Complex(t[j * n + j - 1]), Complex(t[j * n + j]) - lambda, r0, r1, smin: smin))
         j -= 2
       } else {
         var r = Complex.zero
         for m in (j + 1)...end { r = r - t[j * n + m] * x[m] }
-        x[j] = divide(r, Complex(t[j * n + j]) - lambda, smin: smin)
-        rescaleIfLarge(j)
+        solve(j, r, Complex(t[j * n + j]) - lambda)
         j -= 1
       }
     }
@@ -113,19 +134,14 @@ private func referenceEigenvector(_ s: EigenSolver, _ idx: Int, left: Bool) -> [
           r0 = r0 - t[m * n + j] * x[m]
           r1 = r1 - t[m * n + j + 1] * x[m]
         }
-        let (y0, y1) = solve2x2(
+        store(j, j + 1, solve2x2(
           Complex(t[j * n + j]) - lambda, Complex(t[(j + 1) * n + j]),
-          Complex(t[j * n + j + 1]), Complex(t[(j + 1) * n + j + 1]) - lambda, r0, r1, smin: smin)
-        x[j] = y0
-        x[j + 1] = y1
-        rescaleIfLarge(j)
-        rescaleIfLarge(j + 1)
+          Complex(t[j * n + j + 1]), Complex(t[(j + 1) * n + j + 1]) - lambda, r0, r1, smin: smin))
         j += 2
       } else {
         var r = Complex.zero
         for m in b..<j { r = r - t[m * n + j] * x[m] }
-        x[j] = divide(r, Complex(t[j * n + j]) - lambda, smin: smin)
-        rescaleIfLarge(j)
+        solve(j, r, Complex(t[j * n + j]) - lambda)
         j += 1
       }
     }

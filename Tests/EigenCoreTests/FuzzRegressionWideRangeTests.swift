@@ -112,8 +112,8 @@ struct FuzzRegressionWideRangeTests {
   func sparseWideRange6() {
     // Tests/Fuzz/regressions/matrix-sparse-wide-range-6x6.bin. The vector solves replace a
     // pivot |t_jj - lambda| < smin by smin, scaling it by smin / |t_jj - lambda|: with
-    // smin ~ ulp |T| 1e-3 ~ 1e13 and a denormal pivot that factor overflowed (inf * 0 =
-    // NaN). At max|a_ij| in [1, 2) it stays finite; and the perturbation is now formed as
+    // smin ~ ulp |T| 1e-3 ~ 1e13 (smin had that floor then) and a denormal pivot that
+    // factor overflowed (inf * 0 = NaN). At max|a_ij| in [1, 2) it stays finite; and the perturbation is now formed as
     // smin * (p / |p|), which cannot overflow at any scale (`tinyPivotPerturbation`).
     let a = Matrix([
       [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -291,62 +291,86 @@ struct FuzzRegressionWideRangeTests {
     #expect(leftResidualRatio(a: a, eigenvalues: w, vectors: lefts) <= LAPACKTest.threshold)
   }
 
-  @Test("refused, clearly and truthfully: balanced vectors fail and unbalanced QR does not converge")
+  @Test("refused, clearly and truthfully: balanced vectors fail and unbalanced QR does not converge (5 x 5)")
   func refusedVectors() {
-    // Tests/Fuzz/regressions/matrix-refused-vectors-{5x5,16x16}.bin (found by strict fuzz
-    // runs, FUZZ_STRICT_CONVERGENCE=1): entries from 5e-324 to 1e284. The balanced vectors
-    // fail DGET22 (ratios 1.5e15, 2.7e4) and without balancing QR stops at its iteration
-    // bound, so no factorisation can vouch for the vectors: `inaccurateEigenvectors`,
-    // never garbage. The eigenvalues alone are still available (`vectors: false`).
-    // Compared with LAPACK's DGEEV (Fuzz/README.md, "Open"): it fails the 5 x 5 as well
-    // (ratios 1.06e15, 2.0e15); it passes the 16 x 16, whose failing vectors here belong
-    // to the nine zero eigenvalues repeated in T, where our smin's floor 1e-3 ulp |T|
-    // (absent from DTREVC3) leaves a residual that balancing's D (2^590) amplifies.
-    let cases = [
-      Matrix([
-        [0.0, -6.888029847844279e-252, 3.935971862641121e-244, 0.0, 5.434553252476148e-254],
-        [2.6394663924563105e-238, 0.0, -8.57467328535794e-276, 5e-324, 0.0],
-        [5e-324, 5.422154053397077e-202, 0.0, 5.422154053397077e-202, 5.422154053397077e-202],
-        [0.0, 5.422154053397077e-202, 5.422154053397077e-202, 0.0, 5.422154053397077e-202],
-        [5.422154053397077e-202, 0.0, -1.4161390586519424e-201, 3.657607257016375e-291, 0.0],
-      ]),
-      Matrix([
-        [0.0, 5.525867762627353e-257, -7.750638132622146e-281, 0.0, -2.218432577221231e+277, 4.436871726001165e+45, 0.0, -1.8871750980549033e-197, 1.671363391826844e-18, 0.0, 2.8953004991747275e-36, -2.7978838901615856e-242, 0.0, 2.689708566350028e-150, -2.9374465244111304e-306, 0.0],
-        [-7.14692991849512e+176, -9.98520795563059e+91, 0.0, 5.923657050426162e+191, 1.0391832885104215e+247, 0.0, -2.900600522281322e+178, -8.733518802502263e-70, 0.0, -5.791063041560388e-182, 1.6048894253898476e-201, 0.0, -2.8187444863319386e-68, 4.856087920329886e+272, 0.0, 3.0649691177195356e+205],
-        [1.42129895e-316, 0.0, -2.601054046348055e+165, -1.8637014040535502e-78, 0.0, -1.731966438247356e+94, -6.926695682708599e-82, 0.0, 5.558497373995648e+276, 1.782680890305306e+262, 0.0, -56.385537739953534, -2.659226532489929e-87, 0.0, 1.783705315858091e+160, -2.843662554137499e+22],
-        [0.0, 8.92649419848507e-106, -1.9814433791943933, 0.0, 1.496138855143646e+122, -5.4521380486711134e+234, 0.0, -9.105346422167174e-96, 1.9413982007792754e-49, 0.0, -1.0845856549225292e+124, -1.3747294352261255e+159, 0.0, 8.491895436780593e-269, -5.56124639320054e+106, 0.0],
-        [8.06813887274354e+205, 3.3390273259051444e+56, 0.0, 1.212487472387363e+57, 5.228514198248424e+54, 0.0, 5.2285141982483265e+54, 5.2285141982483265e+54, 0.0, 5.2285141982483265e+54, 5.2285141982483265e+54, 0.0, 5.2285141982483265e+54, 5.2285141982483265e+54, 0.0, 5.2285141982483265e+54],
-        [5.2285141982483265e+54, 0.0, -1.9778222688962426e+183, 5.465473536320514e-182, 0.0, 8.844665247123917e-26, -3.6669706774091785e+169, 0.0, 7.984456952147606e+283, 4.8920402680489505e+124, 0.0, -6.293381793033677e-277, -3.883183220743754e-104, 0.0, -5.779171769259027e+16, 7.586173560469881e+126],
-        [0.0, -1.3523051697824226e-233, 1.6509449042924233e-113, 0.0, -1.529323815689867e-128, -3812262737725000.0, 0.0, 9.772918999841039e+28, -1.0080398467249651e-144, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-      ]),
-    ]
-    for a in cases {
-      var s = EigenSolver()
-      do {
-        try s.factor(a, vectors: true)
-        Issue.record("expected inaccurateEigenvectors (or a fix: then make this a passing test)")
-      } catch {
-        guard case .inaccurateEigenvectors(let r) = error else {
-          Issue.record("unexpected \(error)")
-          continue
-        }
+    // Tests/Fuzz/regressions/matrix-refused-vectors-5x5.bin (found by strict fuzz runs,
+    // FUZZ_STRICT_CONVERGENCE=1): entries from 5e-324 to 1e-201. The balanced vectors
+    // fail DGET22 (ratio 1.5e15) and without balancing QR stops at its iteration bound,
+    // so no factorisation can vouch for the vectors: `inaccurateEigenvectors`, never
+    // garbage. The eigenvalues alone are still available (`vectors: false`). LAPACK's
+    // DGEEV fails it as well (ratios 1.06e15 right, 2.0e15 left; Fuzz/README.md).
+    let a = Matrix([
+      [0.0, -6.888029847844279e-252, 3.935971862641121e-244, 0.0, 5.434553252476148e-254],
+      [2.6394663924563105e-238, 0.0, -8.57467328535794e-276, 5e-324, 0.0],
+      [5e-324, 5.422154053397077e-202, 0.0, 5.422154053397077e-202, 5.422154053397077e-202],
+      [0.0, 5.422154053397077e-202, 5.422154053397077e-202, 0.0, 5.422154053397077e-202],
+      [5.422154053397077e-202, 0.0, -1.4161390586519424e-201, 3.657607257016375e-291, 0.0],
+    ])
+    var s = EigenSolver()
+    do {
+      try s.factor(a, vectors: true)
+      Issue.record("expected inaccurateEigenvectors")
+    } catch {
+      if case .inaccurateEigenvectors(let r) = error {
         #expect(r > LAPACKTest.threshold)
         #expect(error.description.contains("residual test"))
+      } else {
+        Issue.record("unexpected \(error)")
       }
-      var plain = EigenSolver()
-      #expect(throws: EigenError.self) { try plain.factor(a, vectors: true, balance: false) }
-      var values = EigenSolver()
-      #expect(throws: Never.self) { try values.factor(a, vectors: false) }
     }
+    var plain = EigenSolver()
+    #expect(throws: EigenError.self) { try plain.factor(a, vectors: true, balance: false) }
+    var values = EigenSolver()
+    #expect(throws: Never.self) { try values.factor(a, vectors: false) }
+  }
+
+  @Test("nine isolated zero eigenvalues under a graded T (16 x 16, 5e-324 ... 1e284): vectors pass as DGEEV's")
+  func isolatedZeroEigenvaluesPassResidualTest() throws {
+    // Tests/Fuzz/regressions/matrix-refused-vectors-16x16.bin, refused before: nine zero
+    // rows (isolated zero eigenvalues) and a 7 x 7 block whose Schur form is graded from
+    // 1e-318 to 2e7, all of its eigenvalues below 1e-42 (scaled). A pivot floor
+    // 1e-3 ulp max|t_ij| ~ 5e-12 replaced every pivot of that block (1e-294 ... 3e-119)
+    // when solving for lambda = 0 (and the zero pivots -lambda of the isolated columns
+    // for lambda ~ 1e-217, 3e-119): each such row kept a residual of its whole right-hand
+    // side, which the balancing (D spanning 2^590) amplified to ratios 2.7e4 (right) and
+    // 2.0e4 (left). Unbalanced QR does not converge, so it was refused. DTREVC3's pivot
+    // rule, smin = max(ulp |lambda|, smlnum), keeps those pivots; the growth it allows is
+    // kept finite by scaling x by powers of two (DLALN2's scale): ratios ~3e-43, as
+    // DGEEV's (~1e-42).
+    let a = Matrix([
+      [0.0, 5.525867762627353e-257, -7.750638132622146e-281, 0.0, -2.218432577221231e+277, 4.436871726001165e+45, 0.0, -1.8871750980549033e-197, 1.671363391826844e-18, 0.0, 2.8953004991747275e-36, -2.7978838901615856e-242, 0.0, 2.689708566350028e-150, -2.9374465244111304e-306, 0.0],
+      [-7.14692991849512e+176, -9.98520795563059e+91, 0.0, 5.923657050426162e+191, 1.0391832885104215e+247, 0.0, -2.900600522281322e+178, -8.733518802502263e-70, 0.0, -5.791063041560388e-182, 1.6048894253898476e-201, 0.0, -2.8187444863319386e-68, 4.856087920329886e+272, 0.0, 3.0649691177195356e+205],
+      [1.42129895e-316, 0.0, -2.601054046348055e+165, -1.8637014040535502e-78, 0.0, -1.731966438247356e+94, -6.926695682708599e-82, 0.0, 5.558497373995648e+276, 1.782680890305306e+262, 0.0, -56.385537739953534, -2.659226532489929e-87, 0.0, 1.783705315858091e+160, -2.843662554137499e+22],
+      [0.0, 8.92649419848507e-106, -1.9814433791943933, 0.0, 1.496138855143646e+122, -5.4521380486711134e+234, 0.0, -9.105346422167174e-96, 1.9413982007792754e-49, 0.0, -1.0845856549225292e+124, -1.3747294352261255e+159, 0.0, 8.491895436780593e-269, -5.56124639320054e+106, 0.0],
+      [8.06813887274354e+205, 3.3390273259051444e+56, 0.0, 1.212487472387363e+57, 5.228514198248424e+54, 0.0, 5.2285141982483265e+54, 5.2285141982483265e+54, 0.0, 5.2285141982483265e+54, 5.2285141982483265e+54, 0.0, 5.2285141982483265e+54, 5.2285141982483265e+54, 0.0, 5.2285141982483265e+54],
+      [5.2285141982483265e+54, 0.0, -1.9778222688962426e+183, 5.465473536320514e-182, 0.0, 8.844665247123917e-26, -3.6669706774091785e+169, 0.0, 7.984456952147606e+283, 4.8920402680489505e+124, 0.0, -6.293381793033677e-277, -3.883183220743754e-104, 0.0, -5.779171769259027e+16, 7.586173560469881e+126],
+      [0.0, -1.3523051697824226e-233, 1.6509449042924233e-113, 0.0, -1.529323815689867e-128, -3812262737725000.0, 0.0, 9.772918999841039e+28, -1.0080398467249651e-144, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+      [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    ])
+    #expect(wideRangeViolation(a) == nil, "\(wideRangeViolation(a) ?? "")")
+    // The balanced factorisation's own vectors, each checked on its own.
+    let s = try factored(a)
+    #expect(s.vectorCheck == .balancedKept)
+    #expect(s.eigenvalues.filter { $0 == .zero }.count >= 9)
+    let m = a.maxAbs
+    let scale = Double(sign: .plus, exponent: -Int(m.exponent), significand: 1)
+    for i in 0..<a.n {
+      let w = [scale * s.eigenvalue(i)]
+      let r = rightResidualRatio(a: scale * a, eigenvalues: w, vectors: [try s.rightEigenvector(i)])
+      let l = leftResidualRatio(a: scale * a, eigenvalues: w, vectors: [try s.leftEigenvector(i)])
+      #expect(r <= LAPACKTest.threshold && l <= LAPACKTest.threshold, "eigenvalue \(i) \(s.eigenvalue(i)): right \(r), left \(l)")
+    }
+    // Without balancing QR still stops at its bound: the balanced vectors stand alone.
+    var plain = EigenSolver()
+    #expect(throws: EigenError.self) { try plain.factor(a, vectors: true, balance: false) }
   }
 
   @Test("ordinary matrices never pay for the check: gaussian N = 2 ... 32 keep amplification <= 4")
@@ -368,10 +392,8 @@ struct FuzzRegressionWideRangeTests {
     for p in [4.85e-299, -4.85e-299, 5e-324, -0.0, 0.0] {
       let want = p < 0 ? -smin : smin
       #expect(perturbedPivotReal(p, smin: smin) == want, "\(p)")
-      #expect(divideReal(3, p, smin: smin) == 3 / want, "\(p)")
       let c = perturbedPivot(Complex(p, 0), smin: smin)
       #expect(c.re == want && c.im == 0, "\(p)")
-      #expect(divide(Complex(3, 1), Complex(p, 0), smin: smin) == Complex(3, 1) / Complex(want, 0))
     }
     // A complex pivot keeps its direction: smin (p / |p|), |.| = smin to rounding.
     let q = perturbedPivot(Complex(3e-300, -4e-300), smin: smin)
@@ -379,10 +401,31 @@ struct FuzzRegressionWideRangeTests {
     // A pivot at least smin is left alone.
     #expect(perturbedPivotReal(-3e72, smin: smin) == -3e72)
     // solve2x2 whose second pivot u22 = 4.85e-299 after elimination: [[1e73, 0], [0, u22]].
-    let (x0, x1) = solve2x2Real(1e73, 0, 0, 4.85e-299, 1e73, 1, smin: smin)
-    #expect(x0 == 1 && x1 == 1 / smin)
-    let (y0, y1) = solve2x2(Complex(1e73), .zero, .zero, Complex(0, 4.85e-299), Complex(1e73), Complex(1), smin: smin)
-    #expect(y0 == Complex(1) && y1.isFinite && abs(y1.magnitude * smin - 1) <= 4 * Machine.ulp)
+    let (x0, x1, k0) = solve2x2Real(1e73, 0, 0, 4.85e-299, 1e73, 1, smin: smin)
+    #expect(x0 == 1 && x1 == 1 / smin && k0 == 0)
+    let (y0, y1, k1) = solve2x2(Complex(1e73), .zero, .zero, Complex(0, 4.85e-299), Complex(1e73), Complex(1), smin: smin)
+    #expect(k1 == 0 && y0 == Complex(1) && y1.isFinite && abs(y1.magnitude * smin - 1) <= 4 * Machine.ulp)
+  }
+
+  @Test("a quotient past 2^200 scales the right-hand side down by a power of two instead of overflowing")
+  func overflowingQuotientScales() {
+    // 1e300 / 1e-300 overflows; shifted down by 2^-k it stays below 2^200, exactly scaled.
+    #expect(quotientShift(3, 1e-10, slack: 0) == 0)
+    #expect(quotientShift(0, .leastNonzeroMagnitude, slack: 0) == 0)
+    let k = quotientShift(1e300, 1e-300, slack: 0)
+    let (f1, f2) = exactPowerOfTwo(-k)
+    let q = f2 * (f1 * 1e300) / 1e-300
+    #expect(k > 0 && q.isFinite && q < 0x1p200 && q >= 0x1p198)
+    // The 2 x 2 solves: [[1, 0], [0, 1e-300]] y = [0, 1e300] needs y1 = 1e600.
+    let (y0, y1, k2) = solve2x2Real(1, 0, 0, 1e-300, 0, 1e300, smin: 0x1p-1030)
+    let (g1, g2) = exactPowerOfTwo(-k2)
+    #expect(k2 > 0 && y0 == 0 && y1.isFinite && y1 < 0x1p200 && y1 == g2 * (g1 * 1e300) / 1e-300)
+    let (c0, c1, k3) = solve2x2(
+      Complex(1), .zero, .zero, Complex(0, 1e-300), .zero, Complex(1e300), smin: 0x1p-1030)
+    #expect(k3 > 0 && c0 == .zero && c1.isFinite && max(abs(c1.re), abs(c1.im)) < 0x1p200)
+    // Nothing to scale in an ordinary system: the plain solution, k = 0.
+    let (p0, p1, k4) = solve2x2Real(2, 1, 1, 3, 3, 4, smin: 1e-300)
+    #expect(k4 == 0 && abs(p0 - 1) <= 4 * Machine.ulp && abs(p1 - 1) <= 4 * Machine.ulp)
   }
 
   @Test("the refusal error names the ratio and the cause")

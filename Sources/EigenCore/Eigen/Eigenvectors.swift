@@ -146,10 +146,20 @@ extension EigenSolver {
 /// - left: solve `x^T (T - lambda I) = 0` by forward substitution after the
 ///   block, `u = P^T D^-1 Z x`;
 ///
-/// with diagonal pivots smaller than `smin = max(ulp |lambda|, 1e-3 ulp max|t_ij|,
-/// smlnum)` replaced by `smin` (LAPACK's perturbation at repeated eigenvalues),
-/// and `x` rescaled by 2^-200 when an entry exceeds 2^200. Then normalised (see
-/// `normalize`). A real eigenvalue is done entirely in real arithmetic: with zero
+/// with diagonal pivots smaller than `smin = max(ulp |lambda|, smlnum)` replaced by
+/// `smin` (DTREVC3's perturbation at repeated eigenvalues, relative to `lambda` alone).
+/// The growth this allows (`x_j = r_j / p_j` with `p_j` down to `smlnum`) is kept
+/// finite as DLALN2 does with its `scale`: when a quotient would exceed 2^200, `x` and
+/// `r_j` are first multiplied by a power of two `2^-k` (exact; the entries of `x` that
+/// are negligible against the new one may underflow); and `x` is rescaled by 2^-200
+/// when an entry exceeds 2^200, so that no sum `r_j` overflows. Then normalised (see
+/// `normalize`).
+///
+/// A floor relative to `|T|` (`1e-3 ulp max|t_ij|`, used before) is not applied: on a
+/// graded `T` it exceeds every pivot of the small rows and leaves each such row a residual
+/// `r_j` of the size of its right-hand side, which the balancing's `D` then amplifies in
+/// `A` (a 16 x 16 with nine isolated zero eigenvalues failed the residual test at 2.7e4
+/// that way, while DGEEV's vectors pass it). A real eigenvalue is done entirely in real arithmetic: with zero
 /// imaginary parts every complex operation of the general path reduces to the
 /// same real operation, so both give the same bits.
 struct EigenvectorKernel {
@@ -163,13 +173,11 @@ struct EigenvectorKernel {
 
   static let big = 0x1p200
 
-  /// `smin` for the eigenvalue `lambda = (re, im)`.
+  /// `smin = max(ulp |lambda|, smlnum)`, `smlnum = safmin n / ulp`, for the eigenvalue
+  /// `lambda = (re, im)` (LAPACK DTREVC3's; no floor relative to `|T|`).
   @inline(__always)
   func smallestPivot(_ re: Double, _ im: Double) -> Double {
-    var tnorm = 0.0
-    for k in 0..<(n * n) { tnorm = max(tnorm, abs(t[k])) }
-    let smlnum = Machine.safmin * (Double(n) / Machine.ulp)
-    return max(Machine.ulp * (abs(re) + abs(im)), max(Machine.ulp * tnorm * 1e-3, smlnum))
+    max(Machine.ulp * (abs(re) + abs(im)), Machine.safmin * (Double(n) / Machine.ulp))
   }
 
   /// The eigenvector of the real eigenvalue `t[b][b]`. The Schur-basis vector `x`
@@ -182,10 +190,36 @@ struct EigenvectorKernel {
     let x = RealInImaginary(base: out)
     for k in 0..<n { x[k] = 0 }
     x[b] = 1
+    @inline(__always) func scaleAll(_ k: Int) {
+      let (f1, f2) = exactPowerOfTwo(-k)
+      for m in 0..<n { x[m] = f2 * (f1 * x[m]) }
+    }
     @inline(__always) func rescaleIfLarge(_ j: Int) {
       if abs(x[j]) > Self.big {
         for k in 0..<n { x[k] = 0x1p-200 * x[k] }
       }
+    }
+    /// `x_j = r / p` (`p` already perturbed), with `x` and `r` scaled down first by a
+    /// power of two when the quotient would exceed 2^200.
+    @inline(__always) func put(_ j: Int, _ r: Double, _ p: Double) {
+      var r = r
+      let k = quotientShift(r, p, slack: 0)
+      if k > 0 {
+        scaleAll(k)
+        let (f1, f2) = exactPowerOfTwo(-k)
+        r = f2 * (f1 * r)
+      }
+      x[j] = r / p
+      rescaleIfLarge(j)
+    }
+    /// Stores a 2 x 2 solve's `(x_j0, x_j1)`, solved for the right-hand side times
+    /// `2^-k`: the rest of `x` is scaled by `2^-k` too.
+    @inline(__always) func put2(_ j0: Int, _ j1: Int, _ y: (Double, Double, Int)) {
+      if y.2 > 0 { scaleAll(y.2) }
+      x[j0] = y.0
+      x[j1] = y.1
+      rescaleIfLarge(j0)
+      rescaleIfLarge(j1)
     }
     if !left {
       var j = b - 1
@@ -197,19 +231,15 @@ struct EigenvectorKernel {
             r0 = r0 - row0[m] * x[m]
             r1 = r1 - row1[m] * x[m]
           }
-          let (x0, x1) = solve2x2Real(
+          let y = solve2x2Real(
             row0[j - 1] - lambda, row0[j], row1[j - 1], row1[j] - lambda, r0, r1, smin: smin)
-          x[j - 1] = x0
-          x[j] = x1
-          rescaleIfLarge(j - 1)
-          rescaleIfLarge(j)
+          put2(j - 1, j, y)
           j -= 2
         } else {
           var r = 0.0
           let row = t + j * n
           for m in (j + 1)...b { r = r - row[m] * x[m] }
-          x[j] = divideReal(r, row[j] - lambda, smin: smin)
-          rescaleIfLarge(j)
+          put(j, r, perturbedPivotReal(row[j] - lambda, smin: smin))
           j -= 1
         }
       }
@@ -229,19 +259,15 @@ struct EigenvectorKernel {
             r0 = r0 - t[m * n + j] * x[m]
             r1 = r1 - t[m * n + j + 1] * x[m]
           }
-          let (y0, y1) = solve2x2Real(
+          let y = solve2x2Real(
             t[j * n + j] - lambda, t[(j + 1) * n + j], t[j * n + j + 1], t[(j + 1) * n + j + 1] - lambda,
             r0, r1, smin: smin)
-          x[j] = y0
-          x[j + 1] = y1
-          rescaleIfLarge(j)
-          rescaleIfLarge(j + 1)
+          put2(j, j + 1, y)
           j += 2
         } else {
           var r = 0.0
           for m in b..<j { r = r - t[m * n + j] * x[m] }
-          x[j] = divideReal(r, t[j * n + j] - lambda, smin: smin)
-          rescaleIfLarge(j)
+          put(j, r, perturbedPivotReal(t[j * n + j] - lambda, smin: smin))
           j += 1
         }
       }
@@ -290,6 +316,23 @@ func unitScale(_ v: Double) -> (Double, Double) {
   let k1 = min(k, 1023)
   return (Double(sign: .plus, exponent: k1, significand: 1),
           Double(sign: .plus, exponent: k - k1, significand: 1))
+}
+
+/// `2^k` for `k` in [-2200, 0] as two factors `(f1, f2)` to apply as `f2 * (f1 * y)`,
+/// neither of which underflows alone.
+@inline(__always)
+func exactPowerOfTwo(_ k: Int) -> (Double, Double) {
+  (Double(sign: .plus, exponent: max(k / 2, -1074), significand: 1),
+   Double(sign: .plus, exponent: max(k - k / 2, -1074), significand: 1))
+}
+
+/// The `k >= 0` by which `num` must be shifted down (`2^-k num`) so that
+/// `|2^-k num / den| < 2^200`: `|num| < 2^(e_num + 1)`, `|den| >= 2^e_den`, plus `slack`
+/// binades for complex operands (their max-norms). 0 when `num = 0`.
+@inline(__always)
+func quotientShift(_ num: Double, _ den: Double, slack: Int) -> Int {
+  if num == 0 || !num.isFinite || den == 0 { return 0 }
+  return max(Int(num.exponent) - Int(den.exponent) - 199 + slack, 0)
 }
 
 /// The imaginary parts of a complex buffer, seen as a real vector.
@@ -350,10 +393,33 @@ extension EigenvectorKernel {
       x[b] = s2 * (s1 * mu)
       x[b + 1] = Complex(-(s2 * (s1 * q)))
     }
+    @inline(__always) func scaleAll(_ k: Int) {
+      let (f1, f2) = exactPowerOfTwo(-k)
+      for m in 0..<n { x[m] = f2 * (f1 * x[m]) }
+    }
     @inline(__always) func rescaleIfLarge(_ j: Int) {
       if abs(x[j].re) > Self.big || abs(x[j].im) > Self.big {
         for k in 0..<n { x[k] = 0x1p-200 * x[k] }
       }
+    }
+    // As in `realVector`.
+    @inline(__always) func put(_ j: Int, _ r: Complex, _ p: Complex) {
+      var r = r
+      let k = complexQuotientShift(r, p, slack: 2)
+      if k > 0 {
+        scaleAll(k)
+        let (f1, f2) = exactPowerOfTwo(-k)
+        r = f2 * (f1 * r)
+      }
+      x[j] = r / p
+      rescaleIfLarge(j)
+    }
+    @inline(__always) func put2(_ j0: Int, _ j1: Int, _ y: (Complex, Complex, Int)) {
+      if y.2 > 0 { scaleAll(y.2) }
+      x[j0] = y.0
+      x[j1] = y.1
+      rescaleIfLarge(j0)
+      rescaleIfLarge(j1)
     }
     if !left {
       // Back-substitution: (T - lambda I) x = 0, rows above the block.
@@ -366,19 +432,15 @@ extension EigenvectorKernel {
             r0 = r0 - t[(j - 1) * n + m] * x[m]
             r1 = r1 - t[j * n + m] * x[m]
           }
-          let (x0, x1) = solve2x2(
+          let y = solve2x2(
             Complex(t[(j - 1) * n + j - 1]) - lambda, Complex(t[(j - 1) * n + j]),
             Complex(t[j * n + j - 1]), Complex(t[j * n + j]) - lambda, r0, r1, smin: smin)
-          x[j - 1] = x0
-          x[j] = x1
-          rescaleIfLarge(j - 1)
-          rescaleIfLarge(j)
+          put2(j - 1, j, y)
           j -= 2
         } else {
           var r = Complex.zero
           for m in (j + 1)...end { r = r - t[j * n + m] * x[m] }
-          x[j] = divide(r, Complex(t[j * n + j]) - lambda, smin: smin)
-          rescaleIfLarge(j)
+          put(j, r, perturbedPivot(Complex(t[j * n + j]) - lambda, smin: smin))
           j -= 1
         }
       }
@@ -398,19 +460,15 @@ extension EigenvectorKernel {
             r0 = r0 - t[m * n + j] * x[m]
             r1 = r1 - t[m * n + j + 1] * x[m]
           }
-          let (y0, y1) = solve2x2(
+          let y = solve2x2(
             Complex(t[j * n + j]) - lambda, Complex(t[(j + 1) * n + j]),
             Complex(t[j * n + j + 1]), Complex(t[(j + 1) * n + j + 1]) - lambda, r0, r1, smin: smin)
-          x[j] = y0
-          x[j + 1] = y1
-          rescaleIfLarge(j)
-          rescaleIfLarge(j + 1)
+          put2(j, j + 1, y)
           j += 2
         } else {
           var r = Complex.zero
           for m in b..<j { r = r - t[m * n + j] * x[m] }
-          x[j] = divide(r, Complex(t[j * n + j]) - lambda, smin: smin)
-          rescaleIfLarge(j)
+          put(j, r, perturbedPivot(Complex(t[j * n + j]) - lambda, smin: smin))
           j += 1
         }
       }
@@ -489,12 +547,6 @@ extension EigenvectorKernel {
   }
 }
 
-/// `a / b`, with `b` replaced by `smin` (keeping its direction) when `|b| < smin`.
-@inline(__always)
-func divide(_ a: Complex, _ b: Complex, smin: Double) -> Complex {
-  a / perturbedPivot(b, smin: smin)
-}
-
 /// A pivot `p` with `|p| < smin` replaced by `smin * (p / |p|)` (`smin` when `p = 0`),
 /// otherwise `p` itself. The unit direction `p / |p|` is formed first: its components are
 /// at most 1 in magnitude, so nothing overflows however small `|p|` is (the factor
@@ -518,19 +570,15 @@ func perturbedPivotReal(_ p: Double, smin: Double) -> Double {
   return smin * (p / m)
 }
 
-/// `divide` for real `a`, `b`: the same operations with zero imaginary parts.
-@inline(__always)
-func divideReal(_ a: Double, _ b: Double, smin: Double) -> Double {
-  a / perturbedPivotReal(b, smin: smin)
-}
-
-/// Solves the complex 2 x 2 system `[a b; c d] [x0; x1] = [r0; r1]` by Gaussian
+/// Solves the complex 2 x 2 system `[a b; c d] [x0; x1] = 2^-k [r0; r1]` by Gaussian
 /// elimination with complete pivoting; a pivot smaller than `smin` is replaced by
-/// `smin` (LAPACK DLALN2's perturbation).
+/// `smin` (LAPACK DLALN2's perturbation). Returns `(x0, x1, k)`: `k = 0` unless the
+/// solution would exceed about 2^200, then the right-hand side is scaled down by the
+/// power of two `2^-k` first (DLALN2's `scale`), so that nothing overflows.
 func solve2x2(
   _ a: Complex, _ b: Complex, _ c: Complex, _ d: Complex, _ r0: Complex, _ r1: Complex,
   smin: Double
-) -> (Complex, Complex) {
+) -> (Complex, Complex, Int) {
   // Pick the largest entry as pivot (the first on ties).
   let ma = a.magnitude, mb = b.magnitude, mc = c.magnitude, md = d.magnitude
   var p = 0
@@ -555,16 +603,31 @@ func solve2x2(
   if p11.magnitude < smin { p11 = Complex(smin) }
   let l21 = m2 / p11
   let u22 = perturbedPivot(m3 - l21 * m1, smin: smin)
-  let y1 = (s1 - l21 * s0) / u22
+  var b2 = s1 - l21 * s0
+  // |l21|, |m1 / p11| <= 1 (complete pivoting): |y1| <= |b2| / |u22|, |y0| <= |s0| / |p11| + |y1|.
+  let k = max(complexQuotientShift(b2, u22, slack: 2), complexQuotientShift(s0, p11, slack: 2))
+  if k > 0 {
+    let (f1, f2) = exactPowerOfTwo(-k)
+    b2 = f2 * (f1 * b2)
+    s0 = f2 * (f1 * s0)
+  }
+  let y1 = b2 / u22
   let y0 = (s0 - m1 * y1) / p11
-  return swappedCols ? (y1, y0) : (y0, y1)
+  return swappedCols ? (y1, y0, k) : (y0, y1, k)
+}
+
+/// `quotientShift` for complex operands, on their max-norms (`|a / b| <= 2 max|a| / max|b|`
+/// with Smith's division; `slack` covers it).
+@inline(__always)
+func complexQuotientShift(_ num: Complex, _ den: Complex, slack: Int) -> Int {
+  quotientShift(max(abs(num.re), abs(num.im)), max(abs(den.re), abs(den.im)), slack: slack)
 }
 
 /// `solve2x2` for a real system: the same operations with zero imaginary parts.
 @inline(__always)
 func solve2x2Real(
   _ a: Double, _ b: Double, _ c: Double, _ d: Double, _ r0: Double, _ r1: Double, smin: Double
-) -> (Double, Double) {
+) -> (Double, Double, Int) {
   var p = 0
   var mp = abs(a)
   if abs(b) > mp { p = 1; mp = abs(b) }
@@ -586,9 +649,17 @@ func solve2x2Real(
   if abs(p11) < smin { p11 = smin }
   let l21 = m2 / p11
   let u22 = perturbedPivotReal(m3 - l21 * m1, smin: smin)
-  let y1 = (s1 - l21 * s0) / u22
+  var b2 = s1 - l21 * s0
+  // |l21|, |m1 / p11| <= 1 (complete pivoting): |y1| < |b2| / |u22|, |y0| <= |s0| / |p11| + |y1|.
+  let k = max(quotientShift(b2, u22, slack: 1), quotientShift(s0, p11, slack: 1))
+  if k > 0 {
+    let (f1, f2) = exactPowerOfTwo(-k)
+    b2 = f2 * (f1 * b2)
+    s0 = f2 * (f1 * s0)
+  }
+  let y1 = b2 / u22
   let y0 = (s0 - m1 * y1) / p11
-  return swappedCols ? (y1, y0) : (y0, y1)
+  return swappedCols ? (y1, y0, k) : (y0, y1, k)
 }
 
 /// Scales `w[0..<count]` to unit 2-norm with its largest-magnitude entry (the
