@@ -192,7 +192,7 @@ func maxAbsGradient(_ c: CaseResult) -> Double? {
   return sawNaN ? .nan : best
 }
 
-/// Index of a transform in SPEC order.
+/// Index of a transform in the documented order (docs/results-format.md).
 func transformIndex(_ t: TransformKind) -> Int {
   switch t {
   case .where: 0
@@ -202,7 +202,7 @@ func transformIndex(_ t: TransformKind) -> Int {
   }
 }
 
-/// Index of a classification in SPEC order.
+/// Index of a classification in the documented order (docs/results-format.md).
 func classificationIndex(_ k: Classification) -> Int {
   switch k {
   case .noRealEigenvalue: 0
@@ -301,7 +301,7 @@ struct SolverStats {
 struct Analysis {
   let summary: Summary
   let verdict: Verdict
-  /// Transforms present, in SPEC order, with `nil` (eig cases) last.
+  /// Transforms present, in the documented order (docs/results-format.md), with `nil` (eig cases) last.
   let transforms: [TransformKind?]
   /// Betas present, ascending, with `nil` last.
   let betas: [Double?]
@@ -310,7 +310,7 @@ struct Analysis {
   let bands: [TBKey: [LambdaBand: StatusCounts]]
   /// Status counts per transform and band (over all betas).
   let bandTotals: [TransformKind?: [LambdaBand: StatusCounts]]
-  /// Classifications present, in SPEC order, nil (unclassified) last.
+  /// Classifications present, in the documented order (docs/results-format.md), nil (unclassified) last.
   let classifications: [(Classification?, StatusCounts)]
   /// Check status counts per check, and the cases where the check did not run.
   let checks: [(CheckName, StatusCounts, notRun: Int)]
