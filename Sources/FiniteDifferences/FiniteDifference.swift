@@ -317,16 +317,8 @@ public struct CentralDifference: Sendable, Equatable {
   public func derivative(
     along direction: [Double], at point: [Double], f: ([Double]) -> [Double]
   ) -> DerivativeEstimate {
-    precondition(direction.count == point.count, "direction and point differ in length")
-    let wNorm = direction.reduce(0.0) { max($0, abs($1)) }
-    precondition(wNorm > 0 && wNorm.isFinite, "direction must be nonzero and finite")
-    let zNorm = point.reduce(0.0) { max($0, abs($1)) }
-    let h0 = initialStep(magnitude: zNorm) / wNorm
-    var x = point
-    return derivative(initialStep: h0, inputMagnitude: zNorm / wNorm) { h in
-      for j in 0..<point.count { x[j] = point[j] + h * direction[j] }
-      return f(x)
-    }
+    var line = DirectionalLine(point: point, direction: direction, stepFactor: stepFactor, scale: scale)
+    return derivative(initialStep: line.initialStep, inputMagnitude: line.inputMagnitude) { h in f(line.at(h)) }
   }
 
   /// Full Jacobian by coordinate directions `e_i`: one sweep per input coordinate

@@ -190,17 +190,8 @@ public struct OneSidedDifference: Sendable, Equatable {
   public func derivative(
     along direction: [Double], at point: [Double], f: ([Double]) -> Double
   ) -> OneSidedEstimate {
-    precondition(direction.count == point.count, "direction and point differ in length")
-    let wNorm = direction.reduce(0.0) { max($0, abs($1)) }
-    precondition(wNorm > 0 && wNorm.isFinite, "direction must be nonzero and finite")
-    let zNorm = point.reduce(0.0) { max($0, abs($1)) }
-    let size = max(zNorm, scale)
-    let h0 = stepFactor * (size > 0 && size.isFinite ? size : 1) / wNorm
-    var x = point
-    return derivative(initialStep: h0, inputMagnitude: zNorm / wNorm) { h in
-      for j in 0..<point.count { x[j] = point[j] + h * direction[j] }
-      return f(x)
-    }
+    var line = DirectionalLine(point: point, direction: direction, stepFactor: stepFactor, scale: scale)
+    return derivative(initialStep: line.initialStep, inputMagnitude: line.inputMagnitude) { h in f(line.at(h)) }
   }
 
   /// The estimate of one output from `g(0)` and `g(h_i)`.

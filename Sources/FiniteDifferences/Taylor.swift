@@ -157,17 +157,8 @@ public struct TaylorTest: Sendable, Equatable {
     at point: [Double], along direction: [Double], directionalDerivative g: Double,
     f: ([Double]) -> Double
   ) -> TaylorResult {
-    precondition(direction.count == point.count, "direction and point differ in length")
-    let wNorm = direction.reduce(0.0) { max($0, abs($1)) }
-    precondition(wNorm > 0 && wNorm.isFinite, "direction must be nonzero and finite")
-    let zNorm = point.reduce(0.0) { max($0, abs($1)) }
-    let m = max(zNorm, scale)
-    let h0 = stepFactor * (m > 0 && m.isFinite ? m : 1) / wNorm
-    var x = point
-    return run(initialStep: h0, directionalDerivative: g) { h in
-      for j in 0..<point.count { x[j] = point[j] + h * direction[j] }
-      return f(x)
-    }
+    var line = DirectionalLine(point: point, direction: direction, stepFactor: stepFactor, scale: scale)
+    return run(initialStep: line.initialStep, directionalDerivative: g) { h in f(line.at(h)) }
   }
 
   /// Runs the test on a line `h -> f(z + h w)` (called at `h = 0` once, then once per
