@@ -67,14 +67,12 @@ extension CheckEngine {
     return out
   }
 
-  /// The `gradient` evidence of one case: `<grad_y, W_d>` against its directional
-  /// difference for every direction, then `grad_x` against a difference in x (no solve).
-  func gradientEvidence(
-    _ y: DirectionalDifferences, value: SourceValue, plan: CasePlan, layout: PointLayout,
-    values: [SourceValue], p: Perturbations, x: Double, dtype: DType = .float64
-  ) -> GradientEvidence {
-    var analytic: [Double] = []
+  /// The analytic directional derivatives `<grad_y, W_d>` along every finite-difference
+  /// direction, and the gradient's scale `S`: the largest of `|grad_x|` and
+  /// `sum_k |grad_y[k] W_d[k]|` (the size of the terms of each derivative).
+  static func analyticDerivatives(_ value: SourceValue, _ p: Perturbations) -> (analytic: [Double], scale: Double) {
     let gradY = value.gradY?.storage ?? []
+    var analytic: [Double] = []
     var scale = abs(value.gradX ?? .nan)
     for w in p.directions.prefix(p.fdCount) {
       var dot = 0.0
@@ -86,6 +84,27 @@ extension CheckEngine {
       analytic.append(dot)
       scale = max(scale, size)
     }
+    return (analytic, scale)
+  }
+
+  /// The analytic derivative along the Taylor direction `(w_x, W)`:
+  /// `grad_x w_x + <grad_y, W>`.
+  static func taylorDerivative(_ value: SourceValue, plan: CasePlan, p: Perturbations, matrix: MatrixPlan) -> Double {
+    let xdir = taylorXDirection(p, xScale: plan.xScale, scaleY: matrix.scaleY)
+    let gradY = value.gradY?.storage ?? []
+    let wy = p.directions[p.taylorDirection]
+    var a = (value.gradX ?? .nan) * xdir
+    for k in 0..<wy.storage.count { a += gradY[k] * wy.storage[k] }
+    return a
+  }
+
+  /// The `gradient` evidence of one case: `<grad_y, W_d>` against its directional
+  /// difference for every direction, then `grad_x` against a difference in x (no solve).
+  func gradientEvidence(
+    _ y: DirectionalDifferences, value: SourceValue, plan: CasePlan, layout: PointLayout,
+    values: [SourceValue], p: Perturbations, x: Double, dtype: DType = .float64
+  ) -> GradientEvidence {
+    let (analytic, scale) = Self.analyticDerivatives(value, p)
     var fdx = difference
     fdx.relativeNoise = dtype.ulpOfOne
     let hs = difference.stepSequence(initialStep: plan.hx)
@@ -94,12 +113,11 @@ extension CheckEngine {
     }
     let gradX = value.gradX ?? .nan
     let count = p.fdCount
-    let directional = analytic
     return GradientEvidence(
-      analytic: directional + [gradX], numeric: y.numeric + [ex.estimates[0]], errors: y.errors + [ex.errorEstimates[0]],
+      analytic: analytic + [gradX], numeric: y.numeric + [ex.estimates[0]], errors: y.errors + [ex.errorEstimates[0]],
       labels: p.labels + ["grad_x"], scale: scale,
       series: { k in
-        if k < count, let tables = y.tables { return tables[k].centralErrorSeries(output: y.output, exact: directional[k]) }
+        if k < count, let tables = y.tables { return tables[k].centralErrorSeries(output: y.output, exact: analytic[k]) }
         if k == count { return ex.centralErrorSeries(output: 0, exact: gradX) }
         return nil
       })
@@ -111,11 +129,7 @@ extension CheckEngine {
     value: SourceValue, plan: CasePlan, layout: PointLayout, values: [SourceValue], p: Perturbations,
     matrix: MatrixPlan, dtype: DType = .float64
   ) -> TaylorResult {
-    let xdir = Self.taylorXDirection(p, xScale: plan.xScale, scaleY: matrix.scaleY)
-    let gradY = value.gradY?.storage ?? []
-    let wy = p.directions[p.taylorDirection]
-    var g = (value.gradX ?? .nan) * xdir
-    for k in 0..<wy.storage.count { g += gradY[k] * wy.storage[k] }
+    let g = Self.taylorDerivative(value, plan: plan, p: p, matrix: matrix)
     let taylor = TaylorTest(relativeNoise: Self.relativeNoise(matrix, dtype))
     let first = layout.taylor!
     return taylor.run(initialStep: p.taylorH0, directionalDerivative: g) { h in

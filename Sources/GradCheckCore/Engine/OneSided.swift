@@ -72,20 +72,8 @@ extension CheckEngine {
     value: SourceValue, plan: CasePlan, layout: PointLayout, values: [SourceValue], p: Perturbations,
     matrix: MatrixPlan, x: Double
   ) -> OneSidedEvidence {
-    let gradY = value.gradY?.storage ?? []
     let gradX = value.gradX ?? .nan
-    var analytic: [Double] = []
-    var scale = abs(gradX)
-    for w in p.directions.prefix(p.fdCount) {
-      var dot = 0.0
-      var size = 0.0
-      for k in 0..<w.storage.count {
-        dot += gradY[k] * w.storage[k]
-        size += abs(gradY[k] * w.storage[k])
-      }
-      analytic.append(dot)
-      scale = max(scale, size)
-    }
+    let (analytic, scale) = Self.analyticDerivatives(value, p)
     let f0 = value.xCond
     let steps = difference.steps
     let osY = oneSidedDifference(relativeNoise: matrix.relativeNoise)
@@ -162,11 +150,7 @@ extension CheckEngine {
     value: SourceValue, plan: CasePlan, layout: PointLayout, values: [SourceValue], p: Perturbations,
     matrix: MatrixPlan
   ) -> OneSidedTaylor {
-    let xdir = Self.taylorXDirection(p, xScale: plan.xScale, scaleY: matrix.scaleY)
-    let gradY = value.gradY?.storage ?? []
-    let wy = p.directions[p.taylorDirection]
-    var a = (value.gradX ?? .nan) * xdir
-    for k in 0..<wy.storage.count { a += gradY[k] * wy.storage[k] }
+    let a = Self.taylorDerivative(value, plan: plan, p: p, matrix: matrix)
     let first = layout.taylor!
     let count = p.taylorSteps.count
     let f0 = value.xCond
