@@ -117,6 +117,12 @@ public final class BatchedSmallEigen {
   /// Largest order solved in lanes.
   public static let maxOrder = EigenSolver.smallOrderLimit
 
+  /// Whether the lanes solve matrices of this order faster than the scalar path does, one
+  /// after the other, on this build (`make bench`, the `values-batched` rows): callers with
+  /// a choice (the finite-difference engine's perturbed solves) take the lanes only then.
+  /// On the baseline x86-64 build no order is faster yet (Benchmarks/README.md).
+  public static func lanesPay(order: Int) -> Bool { false }
+
   /// The order of the matrices.
   public let order: Int
   /// Matrices iterated side by side (lanes).

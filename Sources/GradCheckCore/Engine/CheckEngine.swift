@@ -25,6 +25,8 @@ public struct CheckEngine: Sendable {
   public var difference = CentralDifference()
   /// The comparison rule of the `gradient` check.
   public var comparison = GradientComparison()
+  /// How the perturbed matrices are solved (the same bits every way).
+  public var perturbedSolves = PerturbedSolves.whereLanesPay
 
   /// Above this eigenvalue condition number a case is `ill-conditioned`.
   public static let illConditionedKappa = 1e6

@@ -37,7 +37,9 @@ extension CheckEngine {
   /// Solves every perturbed matrix one job needs, in a fixed order (the shared sweep
   /// direction by direction, the Taylor ladder, for one-sided cases the ladder along minus
   /// the Taylor direction, the smaller sweeps), so the solve count depends on the matrix
-  /// and its x values only.
+  /// and its x values only. The matrices of each phase are solved together
+  /// (`solvePerturbed`), and a flip of the real/complex classification is recorded in that
+  /// order, so the results are those of solving one matrix after the other.
   func perturb(
     _ job: MatrixJob, base: SpectralEvaluation, plan: MatrixPlan, steps smallSteps: [Double],
     twoSidedLadder: Bool = false, spectral: SpectralKind, evaluator: inout SpectralEvaluator
@@ -45,46 +47,89 @@ extension CheckEngine {
     var rng = SeededRNG(seed: options.seed, stream: fnv1a(job.name) ^ 0xD1AE)
     var p = finiteDifferenceDirections(n: job.y.rows, rng: &rng)
     p.spectra = Array(repeating: [:], count: p.directions.count + 1)
-    func solve(_ d: Int, _ h: Double, detectFlip: Bool) {
-      if p.spectra[d][h.bitPattern] != nil { return }
-      var m = job.y
-      let w = p.directions[d]
-      for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
-      var v = Double.nan
-      if let r = try? evaluator.value(spectral, m, sentinel: options.sentinel), let sh = r.s {
-        v = sh
-        if detectFlip && r.realCount != base.realCount && p.flip == nil {
-          p.flip = "real/complex classification flips under a perturbation of \(formatNumber(abs(h))) (\(base.realCount) -> \(r.realCount) real eigenvalues)"
-        }
-      } else if detectFlip && p.flip == nil {
-        p.flip = "s undefined at step \(formatNumber(h))"
-      }
-      p.spectra[d][h.bitPattern] = v
-    }
-    func sweep(_ h0: Double, detectFlip: Bool) {
+    func sweep(_ h0: Double) -> [PerturbedMatrix] {
+      var requests: [PerturbedMatrix] = []
       for d in 0..<p.fdCount {
         for h in difference.stepSequence(initialStep: h0) {
-          solve(d, h, detectFlip: detectFlip)
-          solve(d, -h, detectFlip: detectFlip)
+          requests.append(PerturbedMatrix(direction: d, step: h))
+          requests.append(PerturbedMatrix(direction: d, step: -h))
+        }
+      }
+      return requests
+    }
+    func solve(_ requests: [PerturbedMatrix], detectFlip: Bool) {
+      let fresh = uniqueUnsolved(requests, in: p)
+      let values = solvePerturbed(fresh, of: job.y, directions: p.directions, spectral: spectral, evaluator: &evaluator)
+      for (r, v) in zip(fresh, values) {
+        p.spectra[r.direction][r.step.bitPattern] = v?.s ?? .nan
+        guard detectFlip && p.flip == nil else { continue }
+        if let v, v.s != nil {
+          if v.realCount != base.realCount {
+            p.flip = "real/complex classification flips under a perturbation of \(formatNumber(abs(r.step))) (\(base.realCount) -> \(v.realCount) real eigenvalues)"
+          }
+        } else {
+          p.flip = "s undefined at step \(formatNumber(r.step))"
         }
       }
     }
-    sweep(plan.h0, detectFlip: true)
+    solve(sweep(plan.h0), detectFlip: true)
     appendTaylorDirection(&p, n: job.y.rows, rng: &rng, plan: plan)
-    for h in p.taylorSteps { solve(p.taylorDirection, h, detectFlip: false) }
+    var rest = p.taylorSteps.map { PerturbedMatrix(direction: p.taylorDirection, step: $0) }
     // One-sided cases (a nonsmooth matrix, or an x on a kink) also step along -w.
     if twoSidedLadder || plan.classification == .nonsmooth || p.flip != nil {
-      for h in p.taylorSteps { solve(p.taylorDirection, -h, detectFlip: false) }
+      rest += p.taylorSteps.map { PerturbedMatrix(direction: p.taylorDirection, step: -$0) }
     }
-    for h in smallSteps {
-      for d in 0..<p.fdCount {
-        for step in difference.stepSequence(initialStep: h) {
-          solve(d, step, detectFlip: false)
-          solve(d, -step, detectFlip: false)
-        }
+    for h in smallSteps { rest += sweep(h) }
+    solve(rest, detectFlip: false)
+    return p
+  }
+
+  /// The requests not solved yet, each once, in their first order.
+  func uniqueUnsolved(_ requests: [PerturbedMatrix], in p: Perturbations) -> [PerturbedMatrix] {
+    var seen = Set<PerturbedMatrix>()
+    return requests.filter { p.spectra[$0.direction][$0.step.bitPattern] == nil && seen.insert($0).inserted }
+  }
+
+  /// `value(spectral, Y + h W_d)` for each request (nil where the solve failed), one
+  /// matrix at a time, or through `BatchedSmallEigen` where its lanes pay
+  /// (`perturbedSolves`), which gives every matrix the same bits.
+  func solvePerturbed(
+    _ requests: [PerturbedMatrix], of y: Matrix, directions: [Matrix], spectral: SpectralKind,
+    evaluator: inout SpectralEvaluator
+  ) -> [(s: Double?, realCount: Int)?] {
+    let n = y.rows
+    guard spectral != .minSingularValue, perturbedSolves.batches(order: n), requests.count > 1 else {
+      return requests.map { r in
+        let m = Self.perturbed(y, directions[r.direction], r.step)
+        return (try? evaluator.value(spectral, m, sentinel: options.sentinel)).map { ($0.s, $0.realCount) }
       }
     }
-    return p
+    var flat = [Double](repeating: 0, count: requests.count * n * n)
+    for (b, r) in requests.enumerated() {
+      let w = directions[r.direction]
+      for k in 0..<(n * n) { flat[b * n * n + k] = y.storage[k] + r.step * w.storage[k] }
+    }
+    var values = [Complex](repeating: .zero, count: requests.count * n)
+    var outcomes = [EigenBatch.Outcome](repeating: .solved, count: requests.count)
+    let lanes = BatchedSmallEigen(order: n)
+    flat.withUnsafeBufferPointer { a in
+      values.withUnsafeMutableBufferPointer { v in
+        outcomes.withUnsafeMutableBufferPointer { o in lanes.eigenvalues(of: a, count: requests.count, into: v, outcomes: o) }
+      }
+    }
+    evaluator.countSolves(requests.count)
+    return outcomes.indices.map { b in
+      guard outcomes[b] == .solved else { return nil }
+      let v = SpectralEvaluator.value(spectral, eigenvalues: Array(values[(b * n)..<((b + 1) * n)]), sentinel: options.sentinel)
+      return (v.s, v.realCount)
+    }
+  }
+
+  /// `Y + h W`, entry by entry.
+  static func perturbed(_ y: Matrix, _ w: Matrix, _ h: Double) -> Matrix {
+    var m = y
+    for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
+    return m
   }
 
   /// Unit coordinate directions (the full Jacobian) up to `jacobianLimit`, seeded random
@@ -125,6 +170,36 @@ extension CheckEngine {
     let h0 = min(8 * plan.h0, 0x1p-4 * plan.scaleY)
     p.taylorH0 = h0
     p.taylorSteps = Self.taylorLadder.map { h0 * pow(2, Double(-$0)) }
+  }
+}
+
+/// One perturbed matrix `Y + step W[direction]`.
+struct PerturbedMatrix: Hashable {
+  var direction: Int
+  var step: Double
+
+  static func == (a: Self, b: Self) -> Bool { a.direction == b.direction && a.step.bitPattern == b.step.bitPattern }
+  func hash(into h: inout Hasher) {
+    h.combine(direction)
+    h.combine(step.bitPattern)
+  }
+}
+
+/// Which perturbed solves go through `BatchedSmallEigen`'s lanes.
+public enum PerturbedSolves: Sendable {
+  /// One matrix at a time.
+  case scalar
+  /// In lanes for the orders where they are faster (`BatchedSmallEigen.lanesPay(order:)`).
+  case whereLanesPay
+  /// In lanes for every order they take (for tests: the results must not change).
+  case lanes
+
+  func batches(order n: Int) -> Bool {
+    switch self {
+    case .scalar: false
+    case .whereLanesPay: BatchedSmallEigen.lanesPay(order: n)
+    case .lanes: n >= 3 && n <= BatchedSmallEigen.maxOrder
+    }
   }
 }
 
