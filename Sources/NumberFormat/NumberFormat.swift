@@ -52,8 +52,46 @@ public func formatExact(_ v: Double) -> String {
 }
 
 /// The 4 significant digits of a finite nonzero `v` ("1235") and its decimal exponent,
-/// from C's `%.3e` (the exact binary value, correctly rounded).
+/// correctly rounded from the exact binary value (ties to even), as C's `%.3e` gives them.
+///
+/// Fast path: `m = |v| 10^(3 - e)` with `e = floor(log10 |v|)`, in double, is within a
+/// relative 2.3e-16 (two roundings) of the exact `|v| 10^(3 - e)`, so an absolute 2.3e-12
+/// in [1000, 10000); when it lies farther than 1e-6 from a half, its nearest integer is the
+/// exact value's (near the decade's ends both sides round to 1000: 9999.99... is 1000
+/// with the next exponent, as 1000.00... of the next decade is). Otherwise (about one
+/// number in 10^5, and every exact tie such as 12345), and outside [1e-280, 1e280], where
+/// the power of ten or the product could leave the normal range, C's `%.3e` decides.
 func roundedDigits(_ v: Double) -> (negative: Bool, digits: String, exponent: Int) {
+  let a = abs(v)
+  guard a >= 1e-280 && a <= 1e280 else { return printfRoundedDigits(v) }
+  var e = Int((log10(a)).rounded(.down))
+  var m = a * powerOfTen(3 - e)
+  if m < 1000 {
+    e -= 1
+    m = a * powerOfTen(3 - e)
+  } else if m >= 10000 {
+    e += 1
+    m = a * powerOfTen(3 - e)
+  }
+  let fraction = m - m.rounded(.down)
+  guard m >= 1000 && m < 10000 && abs(fraction - 0.5) > 1e-6 else { return printfRoundedDigits(v) }
+  var digits = Int(m.rounded(.toNearestOrAwayFromZero))
+  if digits == 10000 {
+    digits = 1000
+    e += 1
+  }
+  return (v < 0, String(digits), e)
+}
+
+/// `10^k` correctly rounded, for `-300 <= k <= 300`.
+@inline(__always)
+func powerOfTen(_ k: Int) -> Double { powersOfTen[k + 300] }
+
+/// `10^-300 ... 10^300`, each parsed from its decimal form (correctly rounded).
+let powersOfTen: [Double] = (-300...300).map { Double("1e\($0)")! }
+
+/// `roundedDigits` from C's `%.3e` (the exact binary value, correctly rounded).
+func printfRoundedDigits(_ v: Double) -> (negative: Bool, digits: String, exponent: Int) {
   var buffer = [CChar](repeating: 0, count: 32)
   let count = withVaList([v]) { args in
     buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, "%.3e", args) }
@@ -72,3 +110,4 @@ public func stripFraction<S: StringProtocol>(_ s: S) -> String {
   if t.last == "." { t = t.dropLast() }
   return String(t)
 }
+

@@ -1,5 +1,5 @@
 import Foundation
-import NumberFormat
+@testable import NumberFormat
 import Testing
 
 @Suite("Number formatting")
@@ -66,4 +66,60 @@ private func foundationFormat(_ v: Double) -> String {
     return negative ? "-" + plain : plain
   }
   return "\(stripFraction(String(sci[..<ePos])))e\(exponent)"
+}
+
+// The fast path of the 4-digit rounding against C's `%.3e` (the exact binary value,
+// correctly rounded), on numbers spread over every exponent and on near and exact ties.
+@Suite("Four-digit rounding")
+struct RoundedDigitsTests {
+  /// A small deterministic generator (SplitMix64), so failures reproduce.
+  struct Mix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  func agree(_ v: Double) -> Bool {
+    let fast = roundedDigits(v)
+    let exact = printfRoundedDigits(v)
+    return fast == exact
+  }
+
+  @Test func randomBitPatternsOfEveryExponent() {
+    var g = Mix(state: 1)
+    var wrong: [Double] = []
+    for _ in 0..<300_000 {
+      let v = Double(bitPattern: g.next())
+      if v.isFinite && v != 0 && !agree(v) { wrong.append(v) }
+    }
+    #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+  }
+
+  @Test func nearAndExactTies() {
+    var g = Mix(state: 2)
+    var wrong: [Double] = []
+    for _ in 0..<100_000 {
+      let digits = Double(1000 + g.next() % 9000) + 0.5
+      let e = Int(g.next() % 60) - 30
+      let tie = digits * pow(10, Double(e))
+      for v in [tie, tie.nextUp, tie.nextDown, -tie] where !agree(v) { wrong.append(v) }
+    }
+    // Exact binary ties (x.5 at the fourth digit) and the ends of a decade.
+    for v in [12345.0, 1234.5, 123.45e2, 99995.0, 9999.5, 0.0009765625, 1000, 10000, 9999.999999999, 1e23, 5e-324, 1e308]
+    where !agree(v) && !agree(-v) {
+      wrong.append(v)
+    }
+    for k in -300...300 {
+      let p = pow(10.0, Double(k))
+      for v in [p, p.nextUp, p.nextDown, 9.9995 * p, 9.9995 * p.nextUp] where v.isFinite && v != 0 && !agree(v) {
+        wrong.append(v)
+      }
+    }
+    #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+  }
 }
