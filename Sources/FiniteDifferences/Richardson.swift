@@ -37,10 +37,9 @@ struct RichardsonColumn: Sendable, Equatable {
   ) {
     let n = hs.count
     precondition(level0.count == n && rounding0.count == n && levels <= n - 2)
-    var t = Array(repeating: Array(repeating: Double.nan, count: n), count: levels + 1)
-    var rho = t
-    t[0] = level0
-    rho[0] = rounding0
+    // The table by level k and step i at `k * n + i` (one allocation each, not one per level).
+    var t = level0 + Array(repeating: Double.nan, count: levels * n)
+    var rho = rounding0 + Array(repeating: Double.nan, count: levels * n)
     var rowValues = Array(repeating: Double.nan, count: n)
     var rowErrors = Array(repeating: Double.infinity, count: n)
     var estimate = Double.nan
@@ -54,8 +53,9 @@ struct RichardsonColumn: Sendable, Equatable {
         factor *= factorStep
         let a = 1 / (factor - 1)
         for i in 0..<(n - k) {
-          t[k][i] = t[k - 1][i + 1] + (t[k - 1][i + 1] - t[k - 1][i]) * a
-          rho[k][i] = (1 + a) * rho[k - 1][i + 1] + a * rho[k - 1][i]
+          let up = (k - 1) * n + i
+          t[k * n + i] = t[up + 1] + (t[up + 1] - t[up]) * a
+          rho[k * n + i] = (1 + a) * rho[up + 1] + a * rho[up]
         }
       }
     }
@@ -63,32 +63,34 @@ struct RichardsonColumn: Sendable, Equatable {
     for k in 0...levels {
       let count = n - k
       for i in 0..<count {
-        let value = t[k][i]
+        let row = k * n
+        let value = t[row + i]
         var err = Double.infinity
-        if value.isFinite && rho[k][i].isFinite {
+        if value.isFinite && rho[row + i].isFinite {
           var trunc = 0.0
           var usable = true
           if k >= 1 {
-            let c = abs(value - t[k - 1][i + 1])
+            let c = abs(value - t[row - n + i + 1])
             if c.isFinite { trunc = max(trunc, c) } else { usable = false }
           }
           // The two nearest entries of the same level: i-1 and i+1 inside, the two on
           // the one available side at either end.
-          let neighbours: [Int] =
-            i == 0 ? [1, 2] : (i == count - 1 ? [i - 1, i - 2] : [i - 1, i + 1])
-          for jn in neighbours where jn >= 0 && jn < count {
-            let c = abs(value - t[k][jn])
+          let neighbours = i == 0 ? (1, 2) : (i == count - 1 ? (i - 1, i - 2) : (i - 1, i + 1))
+          for jn in 0..<2 {
+            let j = jn == 0 ? neighbours.0 : neighbours.1
+            guard j >= 0 && j < count else { continue }
+            let c = abs(value - t[row + j])
             if c.isFinite { trunc = max(trunc, c) } else { usable = false }
           }
           // Values at smaller steps are closer to the limit (less truncation) up to
           // their rounding: a candidate far from any of them is not converged.
           if i + 2 < count {
             for jn in (i + 2)..<count {
-              let c = abs(value - t[k][jn]) - rho[k][jn]
+              let c = abs(value - t[row + jn]) - rho[row + jn]
               if c.isFinite { trunc = max(trunc, c) }
             }
           }
-          if usable { err = trunc + rho[k][i] }
+          if usable { err = trunc + rho[row + i] }
         }
         if err < rowErrors[i] {
           rowErrors[i] = err
@@ -108,17 +110,17 @@ struct RichardsonColumn: Sendable, Equatable {
     // not converging (a kink or a pole closer than the smallest step makes
     // D_i ~ 1/h_i): no estimate can be trusted, the error estimate is +infinity.
     if n >= 4 {
-      let d1 = abs(t[0][n - 3] - t[0][n - 4])
-      let d2 = abs(t[0][n - 2] - t[0][n - 3])
-      let d3 = abs(t[0][n - 1] - t[0][n - 2])
+      let d1 = abs(t[n - 3] - t[n - 4])
+      let d2 = abs(t[n - 2] - t[n - 3])
+      let d3 = abs(t[n - 1] - t[n - 2])
       if d2 >= 1.5 * d1 && d3 >= 1.5 * d2
-        && d3 > divergenceFactor * (rho[0][n - 1] + rho[0][n - 2])
+        && d3 > divergenceFactor * (rho[n - 1] + rho[n - 2])
       {
         error = .infinity
       }
     }
     for i in 0..<n where rowValues[i].isNaN {
-      rowValues[i] = t[0][i]
+      rowValues[i] = t[i]
     }
     self.estimate = estimate
     self.error = error
