@@ -61,8 +61,53 @@ public struct BracketResult: Sendable, Equatable {
   public var reason: String?
   /// The sides that jump and were checked against their piece's slope, right first.
   public var jumps: [BracketJump] = []
-  /// One line naming the side or the reason.
-  public var message: String
+  /// What `message` says, kept as numbers: a gradient check compares many directions
+  /// and reads the message of a few.
+  var detail: BracketDetail
+
+  /// One line naming the side or the reason (written when read).
+  public var message: String {
+    let jumped = jumps.map {
+      $0.detected
+        ? "the \($0.side) side jumps by \(formatNumber($0.size)); "
+        : "the \($0.side) side's forward differences do not converge (a jump of about \(formatNumber($0.size)) against the slope); "
+    }.joined()
+      + (jumps.isEmpty ? "" : "its piece's slope stands for its derivative: ")
+    switch detail {
+    case .text(let text):
+      return text
+    case .analyticNotFinite:
+      return jumped + "analytic directional derivative is not finite (\(formatNumber(analytic)))"
+    case .unresolved:
+      return jumped + "one-sided differences could not resolve the bracket (left \(formatNumber(left)) +- "
+        + "\(formatNumber(leftError)), right \(formatNumber(right)) +- \(formatNumber(rightError)))"
+    case .compared(let dist, let bound):
+      let numbers =
+        "analytic \(formatNumber(analytic)), left \(formatNumber(left)) +- \(formatNumber(leftError)), "
+        + "right \(formatNumber(right)) +- \(formatNumber(rightError))"
+      var what: String
+      switch side {
+      case .between where degenerate: what = "matches the two-sided derivative (left and right agree)"
+      case .between: what = "between the one-sided derivatives"
+      case .left: what = "matches the left \(jumps.contains { $0.side == .left } ? "piece's slope" : "derivative")"
+      case .right: what = "matches the right \(jumps.contains { $0.side == .right } ? "piece's slope" : "derivative")"
+      case .neither: what = "outside the bracket by \(formatNumber(dist)) (bound \(formatNumber(bound)))"
+      }
+      if status == .warn { what += " only within the error bar" }
+      return jumped + "\(what): \(numbers)"
+    }
+  }
+}
+
+/// The message of a `BracketResult` before it is written.
+enum BracketDetail: Sendable, Equatable {
+  /// A skip's reason, written already.
+  case text(String)
+  case analyticNotFinite
+  /// `L`, `R` or an error estimate is not finite.
+  case unresolved
+  /// The comparison, with `a`'s distance outside the bracket and the nearer end's bound.
+  case compared(dist: Double, bound: Double)
 }
 
 extension GradientComparison {
@@ -104,29 +149,16 @@ extension GradientComparison {
     let l = -ends[1].value
     let er = ends[0].error
     let el = ends[1].error
-    let jumped = jumps.map {
-      $0.detected
-        ? "the \($0.side) side jumps by \(formatNumber($0.size)); "
-        : "the \($0.side) side's forward differences do not converge (a jump of about \(formatNumber($0.size)) against the slope); "
-    }.joined()
-      + (jumps.isEmpty ? "" : "its piece's slope stands for its derivative: ")
     func result(
       _ status: FDStatus, _ side: BracketSide, degenerate: Bool = false, value: Double = .nan,
-      reason: String? = nil, _ message: String
+      reason: String? = nil, _ detail: BracketDetail
     ) -> BracketResult {
       BracketResult(
         status: status, side: side, degenerate: degenerate, analytic: a, left: l, leftError: el,
-        right: r, rightError: er, value: value, reason: reason, jumps: jumps, message: jumped + message)
+        right: r, rightError: er, value: value, reason: reason, jumps: jumps, detail: detail)
     }
-    guard a.isFinite else {
-      return result(.fail, .neither, value: .infinity, "analytic directional derivative is not finite (\(formatNumber(a)))")
-    }
-    guard l.isFinite && r.isFinite && el.isFinite && er.isFinite else {
-      return result(
-        .warn, .neither,
-        "one-sided differences could not resolve the bracket (left \(formatNumber(l)) +- "
-          + "\(formatNumber(el)), right \(formatNumber(r)) +- \(formatNumber(er)))")
-    }
+    guard a.isFinite else { return result(.fail, .neither, value: .infinity, .analyticNotFinite) }
+    guard l.isFinite && r.isFinite && el.isFinite && er.isFinite else { return result(.warn, .neither, .unresolved) }
     let s = scale.flatMap { $0.isFinite ? abs($0) : nil } ?? max(abs(a), abs(l), abs(r))
     let tolL = tolerance(analytic: a, numeric: l, scale: s)
     let tolR = tolerance(analytic: a, numeric: r, scale: s)
@@ -163,19 +195,7 @@ extension GradientComparison {
     } else {
       side = dist == 0 ? .between : .neither
     }
-    let numbers =
-      "analytic \(formatNumber(a)), left \(formatNumber(l)) +- \(formatNumber(el)), "
-      + "right \(formatNumber(r)) +- \(formatNumber(er))"
-    var what: String
-    switch side {
-    case .between where degenerate: what = "matches the two-sided derivative (left and right agree)"
-    case .between: what = "between the one-sided derivatives"
-    case .left: what = "matches the left \(jumps.contains { $0.side == .left } ? "piece's slope" : "derivative")"
-    case .right: what = "matches the right \(jumps.contains { $0.side == .right } ? "piece's slope" : "derivative")"
-    case .neither: what = "outside the bracket by \(formatNumber(dist)) (bound \(formatNumber(bound)))"
-    }
-    if status == .warn { what += " only within the error bar" }
-    return result(status, side, degenerate: degenerate, value: value, "\(what): \(numbers)")
+    return result(status, side, degenerate: degenerate, value: value, .compared(dist: dist, bound: bound))
   }
 
   /// The two ends of the bracket (`R` then `-L`'s estimate) with their error estimates: a
@@ -224,6 +244,6 @@ extension GradientComparison {
     BracketResult(
       status: .skip, side: .neither, degenerate: false, analytic: a, left: -left.estimate,
       leftError: left.errorEstimate, right: right.estimate, rightError: right.errorEstimate, value: .nan,
-      reason: reason, message: message)
+      reason: reason, detail: .text(message))
   }
 }
