@@ -182,7 +182,12 @@ public struct OneSidedDifference: Sendable, Equatable {
   public func derivative(
     initialStep h0: Double, inputMagnitude: Double = 0, of line: (Double) -> Double
   ) -> OneSidedEstimate {
-    derivatives(initialStep: h0, inputMagnitude: inputMagnitude) { [line($0)] }[0]
+    precondition(h0 > 0 && h0.isFinite, "initial step must be positive and finite")
+    let hs = stepSequence(initialStep: h0)
+    let g0 = line(0)
+    let values = hs.map(line)
+    let inputMag = abs(inputMagnitude).isFinite ? abs(inputMagnitude) : 0
+    return estimate(g0: g0, values: values, steps: hs, inputMagnitude: inputMag)
   }
 
   /// `f'(point; direction)`: the line `h -> f(point + h direction)` with
