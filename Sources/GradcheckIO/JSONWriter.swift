@@ -58,7 +58,19 @@ enum JSONWriter {
 
   /// A one-line array of numbers: `[1.0, 2.5, null]`.
   static func numbers(_ a: [Double]) -> String {
-    "[" + a.map(number).joined(separator: ", ") + "]"
+    var out = "["
+    out.reserveCapacity(2 + 26 * a.count)
+    for (i, d) in a.enumerated() {
+      if i > 0 { out += ", " }
+      out += number(d)
+    }
+    out += "]"
+    return out
+  }
+
+  /// `count` spaces appended to `out`.
+  static func pad(_ out: inout String, _ count: Int) {
+    for _ in 0..<count { out += " " }
   }
 
   /// An N x N matrix with one row per line, indented by `indent` spaces for the rows:
@@ -70,9 +82,16 @@ enum JSONWriter {
   /// ```
   static func matrix(_ m: [[Double]], indent: Int) -> String {
     if m.isEmpty { return "[]" }
-    let pad = String(repeating: " ", count: indent + 2)
-    let rows = m.map { pad + numbers($0) }.joined(separator: ",\n")
-    return "[\n" + rows + "\n" + String(repeating: " ", count: indent) + "]"
+    var out = "[\n"
+    for (i, row) in m.enumerated() {
+      if i > 0 { out += ",\n" }
+      pad(&out, indent + 2)
+      out += numbers(row)
+    }
+    out += "\n"
+    pad(&out, indent)
+    out += "]"
+    return out
   }
 
   /// A batch of matrices, each as `matrix`, one element per block.
@@ -87,13 +106,36 @@ enum JSONWriter {
   /// given order.
   static func object(_ members: [(String, String)], indent: Int) -> String {
     if members.isEmpty { return "{}" }
-    let pad = String(repeating: " ", count: indent + 2)
-    let body = members.map { pad + string($0.0) + ": " + $0.1 }.joined(separator: ",\n")
-    return "{\n" + body + "\n" + String(repeating: " ", count: indent) + "}"
+    var out = "{\n"
+    out.reserveCapacity(members.reduce(8 + indent) { $0 + $1.0.utf8.count + $1.1.utf8.count + indent + 8 })
+    for (i, (key, value)) in members.enumerated() {
+      if i > 0 { out += ",\n" }
+      pad(&out, indent + 2)
+      appendMember(&out, key, value)
+    }
+    out += "\n"
+    pad(&out, indent)
+    out += "}"
+    return out
   }
 
   /// An object on one line: `{"a": 1, "b": 2}`.
   static func inlineObject(_ members: [(String, String)]) -> String {
-    "{" + members.map { string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
+    var out = "{"
+    out.reserveCapacity(members.reduce(2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 6 })
+    for (i, (key, value)) in members.enumerated() {
+      if i > 0 { out += ", " }
+      appendMember(&out, key, value)
+    }
+    out += "}"
+    return out
+  }
+
+  /// `"key": value` appended to `out`.
+  static func appendMember(_ out: inout String, _ key: String, _ value: String) {
+    out += "\""
+    out += escaped(key)
+    out += "\": "
+    out += value
   }
 }
