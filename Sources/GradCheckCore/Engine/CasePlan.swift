@@ -84,12 +84,13 @@ extension CheckEngine {
     if hY < plan.floorStep {
       skip = CheckSkip(
         code: .stepUnresolvable,
-        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa)): t = x*s moves further than \(shape.tolerance) within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
+        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa))\(plan.stepKappa < plan.kappa ? " (kappa counted as 1 at the collision; the solver's pair has \(formatNumber(plan.kappa)))" : ""): t = x*s moves further than \(shape.tolerance) within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
     } else if plan.poleUnresolved && singularAtZero {
       let what = transform.map { "the pole of \($0.rawValue)" } ?? "a pole (an unknown transform is assumed to divide by s)"
       skip = CheckSkip(
         code: .nearPole,
-        message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to \(what) at s = 0 for a finite difference to step around it")
+        message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to \(what) at s = 0 for a finite difference to step around it: "
+          + "the smallest resolvable step (\(formatNumber(plan.floorStep))) moves s by up to \(formatNumber(plan.stepKappa * plan.floorStep)) (kappa \(formatNumber(plan.stepKappa))), more than 10% of |s|")
     } else if onKink && plan.classification == .nonsmooth {
       // Two transform branches times two candidates for s: four pieces meet. Each Y
       // direction is bracketed by all four slopes, from two bases shifted off the kink.
