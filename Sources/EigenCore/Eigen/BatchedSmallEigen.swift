@@ -127,6 +127,8 @@ public final class BatchedSmallEigen {
   public let order: Int
   /// Matrices iterated side by side (lanes).
   public static let width = Lanes.scalarCount
+  /// Matrices iterated side by side at this order.
+  public var laneWidth: Int { Self.width }
   /// Matrices of a lane order (3 ... `maxOrder`) handed to the scalar solver so far (for
   /// tests and the benchmark).
   public private(set) var fallbacks = 0
