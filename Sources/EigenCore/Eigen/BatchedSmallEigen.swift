@@ -69,12 +69,41 @@ extension SIMD8: DoubleLanes where Scalar == Double {
   }
 }
 
-/// The lanes: 8 doubles, 4 SSE2 registers. Measured against `SIMD4<Double>` (same code,
-/// this alias changed): no slower at N = 3, faster at N = 8 (Benchmarks/README.md).
+/// The lanes: 2 doubles, one SSE2 register. Measured against `SIMD4<Double>` and
+/// `SIMD8<Double>` (same code, this alias changed; `EigenBench --compare-batched N`, one
+/// process): the narrower the faster at N = 4 ... 8 (Benchmarks/README.md). Every lane's
+/// sweep runs over the union of the lanes' windows, so that the wider the vector, the more
+/// work goes to lanes whose window is smaller than the largest; and a vector of one register
+/// leaves the sweep's coefficients in registers and makes a mask test one instruction.
 /// The code uses the concrete type, not a generic `SIMD` parameter: the standard library's
 /// comparisons, selects and mask operations become vector instructions only where the
 /// type is concrete (in a generic context, even specialised, they run lane by lane).
-typealias Lanes = SIMD8<Double>
+typealias Lanes = SIMD2<Double>
+/// `Lanes`'s bits (the mask storage: 64-bit integers).
+typealias LaneBits = Lanes.MaskStorage
+
+/// `|x|` lane by lane (the sign bit cleared).
+@inline(__always)
+func laneMagnitudes(_ x: Lanes) -> Lanes {
+  unsafeBitCast(unsafeBitCast(x, to: LaneBits.self) & Int64.max, to: Lanes.self)
+}
+
+/// The magnitude of `magnitude` with the sign bit of `sign`, lane by lane.
+@inline(__always)
+func laneCopySign(magnitude: Lanes, sign: Lanes) -> Lanes {
+  let m = unsafeBitCast(magnitude, to: LaneBits.self) & Int64.max
+  let s = unsafeBitCast(sign, to: LaneBits.self) & Int64.min
+  return unsafeBitCast(m | s, to: Lanes.self)
+}
+
+/// The mask of lane j alone.
+@inline(__always)
+func laneMask(_ j: Int) -> LaneMask {
+  var iota = Lanes()
+  for k in 0..<Lanes.scalarCount { iota[k] = Double(k) }
+  return iota .== Lanes(repeating: Double(j))
+}
+
 /// A comparison's result, one lane per matrix.
 typealias LaneMask = SIMDMask<Lanes.MaskStorage>
 
@@ -133,7 +162,8 @@ public final class BatchedSmallEigen {
   /// tests and the benchmark).
   public private(set) var fallbacks = 0
   /// Rounds of the lanes' QR iteration so far (a round: every active lane's deflation
-  /// test, and one sweep for those not converged), for the benchmark's analysis.
+  /// tests, until each has a window to sweep, and one sweep of all), for the benchmark's
+  /// analysis.
   public private(set) var rounds = 0
   /// Matrices solved so far (in lanes or not).
   public private(set) var matricesSolved = 0
@@ -255,7 +285,10 @@ public final class BatchedSmallEigen {
             swapB: swapBuffer + n + 1, wr: s + n * n + 3 * n, wi: s + n * n + 3 * n)
           if Self.loadAndBalance(p, O.self) {
             EigenSolver.smallHessenberg(p, O.self, ilo: 0, ihi: n - 1, vectors: false)
-            for k in 0..<(n * n) { H[k][j] = s[k] }
+            // By selects (a store of one lane into a vector then read whole stalls the
+            // store forwarding).
+            let lane = laneMask(j)
+            for k in 0..<(n * n) { H[k].replace(with: s[k], where: lane) }
             owner[j] = b
             return true
           }
@@ -291,90 +324,64 @@ extension BatchedSmallEigen {
   // MARK: - Francis double-shift QR (DLAHQR) in lanes
 
   /// DLAHQR, eigenvalues only, on the `live` lanes (ilo = 0, ihi = n - 1), the small
-  /// path's `smallFrancis` operation for operation on each lane's window; returns the lanes
-  /// that found every eigenvalue (the others did not converge within the bound). A round:
-  /// each lane scans its window `[l, i]` for a negligible subdiagonal entry; a lane whose
-  /// window has shrunk to one or two rows records those eigenvalues (DLANV2) and moves up;
-  /// the others take one double-shift sweep together. The lanes' window bounds, iteration
-  /// counts and first rows are kept as doubles (small integers, exact) so that every mask
-  /// is one vector comparison.
+  /// path's `smallFrancis` operation for operation on each lane's window. A round: each
+  /// lane scans its window `[l, i]` for a negligible subdiagonal entry; a lane whose window
+  /// has shrunk to one or two rows records those eigenvalues (DLANV2), moves up (or takes
+  /// its next matrix) and scans again at once, until every lane has a window to sweep; then
+  /// all take one double-shift sweep together (so that no lane waits out a round). The
+  /// lanes' window bounds, iteration counts and first rows are kept as doubles (small
+  /// integers, exact) so that every mask is one vector comparison.
   static func francisLanes<O: SmallOrder>(
     _ H: UnsafeMutablePointer<Lanes>, _ wr: UnsafeMutablePointer<Lanes>, _ wi: UnsafeMutablePointer<Lanes>,
     _ col: UnsafeMutablePointer<Lanes>, _ saved: UnsafeMutablePointer<Lanes>, scratch: UnsafeMutablePointer<Double>,
     rounds: inout Int, _: O.Type, refill: (Int) -> Bool, finish: (Int, Bool) -> Void
   ) {
     let n = O.n, w = Lanes.scalarCount
-    let ulp = Machine.ulp
-    let smlnum = Machine.safmin * (Double(n) / ulp)
+    let smlnum = Machine.safmin * (Double(n) / Machine.ulp)
     let itmax = Double(30 &* max(10, n))
-    var iv = Lanes(), lv = Lanes(), its = Lanes(), kdefl = Lanes()
+    let top = Lanes(repeating: Double(n &- 1))
+    var iv = top, lv = Lanes(), its = Lanes(), kdefl = Lanes()
     var active = LaneMask()
-    /// Lane j takes the next matrix, if any: its window is the whole matrix.
-    @inline(__always) func start(_ j: Int) {
-      active[j] = refill(j)
-      iv[j] = Double(n &- 1)
-      lv[j] = 0
-      its[j] = 0
-      kdefl[j] = 0
-    }
-    for j in 0..<w { start(j) }
+    var roundsHere = 0
+    defer { rounds &+= roundsHere }
+    for j in 0..<w where refill(j) { active = active .| laneMask(j) }
     while any(active) {
-      rounds &+= 1
-      // The iteration bound: a window still open after itmax + 1 sweeps fails.
+      roundsHere &+= 1
+      // The iteration bound: a window still open after itmax + 1 sweeps fails; the lane
+      // takes the next matrix (its whole window, counters at 0).
       let over = active .& (its .> itmax)
       if any(over) {
         for j in 0..<w where over[j] {
           finish(j, false)
-          start(j)
+          if !refill(j) { active = active .& .!laneMask(j) }
         }
+        iv.replace(with: top, where: over)
+        lv.replace(with: 0, where: over)
+        its.replace(with: 0, where: over)
+        kdefl.replace(with: 0, where: over)
       }
-      // Deflation: l = the largest k in (l, i] with h[k][k-1] negligible, else l.
-      var lNew = lv
-      for k in 1..<n {
-        let kk = Double(k)
-        let inWindow = active .& (lv .< kk) .& (iv .>= kk)
-        if !any(inWindow) { continue }
-        lNew = select(inWindow .& negligibleLanes(H, n: n, k: k, smlnum: smlnum), Lanes(repeating: kk), lNew)
-      }
-      lv = lNew
-      for k in 1..<n {
-        let at = k &* n &+ k &- 1
-        H[at] = select(active .& (lv .== Double(k)), Lanes(), H[at])
-      }
-      let one = active .& (lv .== iv), two = active .& (lv .== iv - 1)
-      let converged = one .| two
-      if any(converged) {
-        for i in 0..<n {
-          let here = one .& (iv .== Double(i))
-          wr[i] = select(here, H[i &* n &+ i], wr[i])
-          wi[i] = select(here, Lanes(), wi[i])
-        }
-        if any(two) {
-          for j in 0..<w where two[j] {
-            let i = Int(iv[j])
-            let blk = standardize2x2(
-              H[(i &- 1) &* n &+ i &- 1][j], H[(i &- 1) &* n &+ i][j], H[i &* n &+ i &- 1][j], H[i &* n &+ i][j])
-            wr[i &- 1][j] = blk.rt1r
-            wi[i &- 1][j] = blk.rt1i
-            wr[i][j] = blk.rt2r
-            wi[i][j] = blk.rt2i
-          }
-        }
-        kdefl = select(converged, Lanes(), kdefl)
-        its = select(converged, Lanes(), its)
-        iv = select(converged, lv - 1, iv)
-        lv = select(converged, Lanes(), lv)
+      // Deflation, in every active lane, then again in the lanes that moved to a new
+      // window or matrix, until none converges.
+      var testing = active
+      while any(testing) {
+        let converged = deflateLanes(H, wr, wi, testing: testing, iv: iv, lv: &lv, smlnum: smlnum, O.self)
+        if !any(converged) { break }
+        kdefl.replace(with: 0, where: converged)
+        its.replace(with: 0, where: converged)
+        iv.replace(with: lv - 1, where: converged)
+        lv.replace(with: 0, where: converged)
         let finished = converged .& (iv .< 0)
         if any(finished) {
           for j in 0..<w where finished[j] {
             finish(j, true)
-            // The new matrix's first deflation test comes in the next round.
-            start(j)
+            if !refill(j) { active = active .& .!laneMask(j) }
           }
+          iv.replace(with: top, where: finished)
         }
+        testing = converged .& active
       }
-      let sweeping = active .& .!converged
-      if !any(sweeping) { continue }
+      let sweeping = active
+      if !any(sweeping) { break }
       kdefl = select(sweeping, kdefl + 1, kdefl)
       // The shifts' 2 x 2 block: the window's trailing block (i >= 2 in a sweeping lane),
       // or DLAHQR's exceptional block every 10 sweeps without a deflation.
@@ -431,6 +438,51 @@ extension BatchedSmallEigen {
     }
   }
 
+  /// One deflation test of every `testing` lane (DLAHQR): its l becomes the largest k in
+  /// (l, i] with h[k][k-1] negligible (that entry set to 0), else stays; a lane whose
+  /// window is then one row (l = i) or two (l = i - 1) records its eigenvalues there (the
+  /// 2 x 2 block's by DLANV2). Returns those lanes.
+  @inline(__always)
+  static func deflateLanes<O: SmallOrder>(
+    _ H: UnsafeMutablePointer<Lanes>, _ wr: UnsafeMutablePointer<Lanes>, _ wi: UnsafeMutablePointer<Lanes>,
+    testing: LaneMask, iv: Lanes, lv: inout Lanes, smlnum: Double, _: O.Type
+  ) -> LaneMask {
+    let n = O.n, w = Lanes.scalarCount
+    var lNew = lv
+    for k in 1..<n {
+      let kk = Double(k)
+      let inWindow = testing .& (lv .< kk) .& (iv .>= kk)
+      if !any(inWindow) { continue }
+      lNew.replace(with: kk, where: inWindow .& negligibleLanes(H, n: n, k: k, smlnum: smlnum))
+    }
+    lv = lNew
+    for k in 1..<n {
+      let at = k &* n &+ k &- 1
+      H[at].replace(with: 0, where: testing .& (lNew .== Double(k)))
+    }
+    let one = testing .& (lNew .== iv), two = testing .& (lNew .== iv - 1)
+    let converged = one .| two
+    if !any(converged) { return converged }
+    for i in 0..<n {
+      let here = one .& (iv .== Double(i))
+      wr[i].replace(with: H[i &* n &+ i], where: here)
+      wi[i].replace(with: 0, where: here)
+    }
+    if any(two) {
+      for j in 0..<w where two[j] {
+        let i = Int(iv[j])
+        let blk = standardize2x2(
+          H[(i &- 1) &* n &+ i &- 1][j], H[(i &- 1) &* n &+ i][j], H[i &* n &+ i &- 1][j], H[i &* n &+ i][j])
+        let lane = laneMask(j)
+        wr[i &- 1].replace(with: blk.rt1r, where: lane)
+        wi[i &- 1].replace(with: blk.rt1i, where: lane)
+        wr[i].replace(with: blk.rt2r, where: lane)
+        wi[i].replace(with: blk.rt2i, where: lane)
+      }
+    }
+    return converged
+  }
+
   /// `max(a, b)` lane by lane as `Swift.max` takes it (`b >= a ? b : a`).
   @inline(__always)
   static func maxLanes(_ a: Lanes, _ b: Lanes) -> Lanes { select(b .>= a, b, a) }
@@ -446,24 +498,24 @@ extension BatchedSmallEigen {
   ) -> LaneMask {
     let ulp = Machine.ulp
     let hkk = H[k &* n &+ k], hk1k1 = H[(k &- 1) &* n &+ k &- 1]
-    let sub = Lanes.magnitudes(H[k &* n &+ k &- 1])
-    let dkk = Lanes.magnitudes(hkk)
-    var tst = Lanes.magnitudes(hk1k1) + dkk
+    let sub = laneMagnitudes(H[k &* n &+ k &- 1])
+    let dkk = laneMagnitudes(hkk)
+    var tst = laneMagnitudes(hk1k1) + dkk
     let zero = tst .== 0
     if any(zero) {
       // The neighbours count only when the diagonal pair is 0 (ilo = 0, ihi = n - 1).
       var extra = Lanes()
-      if k >= 2 { extra += Lanes.magnitudes(H[(k &- 1) &* n &+ k &- 2]) }
-      if k &+ 1 < n { extra += Lanes.magnitudes(H[(k &+ 1) &* n &+ k]) }
+      if k >= 2 { extra += laneMagnitudes(H[(k &- 1) &* n &+ k &- 2]) }
+      if k &+ 1 < n { extra += laneMagnitudes(H[(k &+ 1) &* n &+ k]) }
       tst = select(zero, tst + extra, tst)
     }
     let tiny = sub .<= smlnum
     let candidate = .!tiny .& (sub .<= ulp * tst)
     if !any(candidate) { return tiny }
-    let b = Lanes.magnitudes(H[(k &- 1) &* n &+ k])
+    let b = laneMagnitudes(H[(k &- 1) &* n &+ k])
     let ab = maxLanes(sub, b)
     let ba = minLanes(sub, b)
-    let diff = Lanes.magnitudes(hk1k1 - hkk)
+    let diff = laneMagnitudes(hk1k1 - hkk)
     let aa = maxLanes(dkk, diff)
     let bb = minLanes(dkk, diff)
     let s = aa + ab
@@ -479,7 +531,7 @@ extension BatchedSmallEigen {
   static func shiftsLanes(
     _ h11: Lanes, _ h12: Lanes, _ h21: Lanes, _ h22: Lanes
   ) -> (Lanes, Lanes, Lanes, Lanes) {
-    let s0 = Lanes.magnitudes(h11) + Lanes.magnitudes(h12) + Lanes.magnitudes(h21) + Lanes.magnitudes(h22)
+    let s0 = laneMagnitudes(h11) + laneMagnitudes(h12) + laneMagnitudes(h21) + laneMagnitudes(h22)
     var a = h11, b = h12, c = h21, d = h22
     var back = Lanes(repeating: 1)
     let outside = .!((s0 .>= 0x1p-400) .& (s0 .<= 0x1p400))
@@ -493,9 +545,9 @@ extension BatchedSmallEigen {
     }
     let tr = (a + d) * 0.5
     let det = (a - tr) * (d - tr) - b * c
-    let rtdisc = Lanes.magnitudes(det).squareRoot()
+    let rtdisc = laneMagnitudes(det).squareRoot()
     let up = tr + rtdisc, down = tr - rtdisc
-    let closer = select(Lanes.magnitudes(up - d) .<= Lanes.magnitudes(down - d), up, down)
+    let closer = select(laneMagnitudes(up - d) .<= laneMagnitudes(down - d), up, down)
     let complexPair = det .>= 0
     let zero = s0 .== 0
     let rt1r = select(zero, Lanes(), select(complexPair, tr, closer) * back)
@@ -511,7 +563,7 @@ extension BatchedSmallEigen {
     hmm: Lanes, h1m: Lanes, hmm1: Lanes, hm1m1: Lanes, hm2m1: Lanes, shifts: (Lanes, Lanes, Lanes, Lanes)
   ) -> (Lanes, Lanes, Lanes) {
     let (rt1r, rt1i, rt2r, rt2i) = shifts
-    let s = Lanes.magnitudes(hmm - rt2r) + Lanes.magnitudes(rt2i) + Lanes.magnitudes(h1m)
+    let s = laneMagnitudes(hmm - rt2r) + laneMagnitudes(rt2i) + laneMagnitudes(h1m)
     var v0 = h1m * hmm1 + (hmm - rt1r) * (hmm - rt2r) - rt1i * rt2i
     var v1 = h1m * (hmm + hm1m1 - rt1r - rt2r)
     var v2 = h1m * hm2m1
@@ -523,7 +575,7 @@ extension BatchedSmallEigen {
       v1 = select(outside, h21s * (hmm + hm1m1 - rt1r - rt2r), v1)
       v2 = select(outside, h21s * hm2m1, v2)
     }
-    let sv = Lanes.magnitudes(v0) + Lanes.magnitudes(v1) + Lanes.magnitudes(v2)
+    let sv = laneMagnitudes(v0) + laneMagnitudes(v1) + laneMagnitudes(v2)
     let scale = .!((sv .>= 0x1p-400) .& (sv .<= 0x1p400))
     if any(scale) {
       v0 = select(scale, v0 / sv, v0)
@@ -562,9 +614,9 @@ extension BatchedSmallEigen {
         col[2] = select(here, v2, col[2])
         var stop = here .& (lv .== mm)
         if m > 0 {
-          let h00 = Lanes.magnitudes(at(m, m &- 1)) * (Lanes.magnitudes(v1) + Lanes.magnitudes(v2))
-          let h01 = ulp * Lanes.magnitudes(v0)
-            * (Lanes.magnitudes(at(m &- 1, m &- 1)) + Lanes.magnitudes(hmm) + Lanes.magnitudes(at(m &+ 1, m &+ 1)))
+          let h00 = laneMagnitudes(at(m, m &- 1)) * (laneMagnitudes(v1) + laneMagnitudes(v2))
+          let h01 = ulp * laneMagnitudes(v0)
+            * (laneMagnitudes(at(m &- 1, m &- 1)) + laneMagnitudes(hmm) + laneMagnitudes(at(m &+ 1, m &+ 1)))
           stop = stop .| (here .& (h00 .<= h01))
         }
         mv = select(stop, Lanes(repeating: mm), mv)
@@ -607,7 +659,7 @@ extension BatchedSmallEigen {
       let ssq = t.none ? ssq1 : t.pick(ssq1 + a2 * a2, ssq1)
       let total = a0 * a0 + ssq
       let plain = (ssq .>= 0x1p-900) .& (total .<= 0x1p900)
-      let beta = -Lanes.copySign(magnitude: total.squareRoot(), sign: a0)
+      let beta = -laneCopySign(magnitude: total.squareRoot(), sign: a0)
       var t1 = (beta - a0) / beta
       let f = 1 / (a0 - beta)
       var w2 = a1 * f, w3 = a2 * f, alpha = beta
