@@ -351,34 +351,37 @@ extension BatchedSmallEigen {
       // takes the next matrix (its whole window, counters at 0).
       let over = active .& (its .> itmax)
       if any(over) {
-        for j in 0..<w where over[j] {
-          finish(j, false)
-          if !refill(j) { active = active .& .!laneMask(j) }
-        }
-        iv.replace(with: top, where: over)
-        lv.replace(with: 0, where: over)
-        its.replace(with: 0, where: over)
-        kdefl.replace(with: 0, where: over)
+        for j in 0..<w where over[j] { finish(j, false) }
+        active = active .& .!over
       }
       // Deflation, in every active lane, then again in the lanes that moved to a new
       // window or matrix, until none converges.
       var testing = active
-      while any(testing) {
-        let converged = deflateLanes(H, wr, wi, testing: testing, iv: iv, lv: &lv, smlnum: smlnum, O.self)
-        if !any(converged) { break }
-        kdefl.replace(with: 0, where: converged)
-        its.replace(with: 0, where: converged)
-        iv.replace(with: lv - 1, where: converged)
-        lv.replace(with: 0, where: converged)
-        let finished = converged .& (iv .< 0)
-        if any(finished) {
-          for j in 0..<w where finished[j] {
-            finish(j, true)
-            if !refill(j) { active = active .& .!laneMask(j) }
+      while true {
+        while any(testing) {
+          let converged = deflateLanes(H, wr, wi, testing: testing, iv: iv, lv: &lv, smlnum: smlnum, O.self)
+          if !any(converged) { break }
+          kdefl.replace(with: 0, where: converged)
+          its.replace(with: 0, where: converged)
+          iv.replace(with: lv - 1, where: converged)
+          lv.replace(with: 0, where: converged)
+          let finished = converged .& (iv .< 0)
+          if any(finished) {
+            for j in 0..<w where finished[j] { finish(j, true) }
+            active = active .& .!finished
           }
-          iv.replace(with: top, where: finished)
+          testing = converged .& active
         }
-        testing = converged .& active
+        if any(active) { break }
+        // Every lane done: all take their next matrices together (so that their windows
+        // shrink together: a round's sweep costs the largest window's).
+        for j in 0..<w where refill(j) { active = active .| laneMask(j) }
+        if !any(active) { break }
+        iv = top
+        lv = Lanes()
+        its = Lanes()
+        kdefl = Lanes()
+        testing = active
       }
       let sweeping = active
       if !any(sweeping) { break }
