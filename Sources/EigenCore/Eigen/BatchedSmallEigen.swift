@@ -170,7 +170,7 @@ public final class BatchedSmallEigen {
 
   var solver: EigenSolver
   /// Lane storage: H (n^2 vectors), wr, wi, spare (n each), the first column of the shift
-  /// polynomial (3), a copy of H (n^2); 64-byte aligned.
+  /// polynomial (3); 64-byte aligned.
   let raw: UnsafeMutableRawPointer
   /// Per-lane scalar scratch: balancing's h (n^2), d (n), a reflector's x (n), spare (n).
   let scratch: UnsafeMutablePointer<Double>
@@ -183,7 +183,7 @@ public final class BatchedSmallEigen {
     precondition(order >= 1)
     self.order = order
     solver = EigenSolver(capacity: order)
-    let vectors = 2 * order * order + 3 * order + 3
+    let vectors = order * order + 3 * order + 3
     raw = .allocate(byteCount: 64 * (vectors + order + 1), alignment: 64)
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64 * (vectors + order + 1))
     scratch = .allocate(capacity: order * order + 4 * order + 4)
@@ -269,13 +269,13 @@ public final class BatchedSmallEigen {
   ) {
     let n = O.n
     let base = matrices.baseAddress!
-    let H = raw.bindMemory(to: Lanes.self, capacity: 2 * n * n + 3 * n + 3)
-    let wr = H + n * n, wi = wr + n, col = wi + 2 * n, saved = col + 3
+    let H = raw.bindMemory(to: Lanes.self, capacity: n * n + 3 * n + 3)
+    let wr = H + n * n, wi = wr + n, col = wi + 2 * n
     let s = scratch
     let owner = laneOwner
     var next = 0
     Self.francisLanes(
-      H, wr, wi, col, saved, scratch: s, rounds: &rounds, O.self,
+      H, wr, wi, col, scratch: s, rounds: &rounds, O.self,
       refill: { j in
         while next < count {
           let b = next
@@ -333,7 +333,7 @@ extension BatchedSmallEigen {
   /// integers, exact) so that every mask is one vector comparison.
   static func francisLanes<O: SmallOrder>(
     _ H: UnsafeMutablePointer<Lanes>, _ wr: UnsafeMutablePointer<Lanes>, _ wi: UnsafeMutablePointer<Lanes>,
-    _ col: UnsafeMutablePointer<Lanes>, _ saved: UnsafeMutablePointer<Lanes>, scratch: UnsafeMutablePointer<Double>,
+    _ col: UnsafeMutablePointer<Lanes>, scratch: UnsafeMutablePointer<Double>,
     rounds: inout Int, _: O.Type, refill: (Int) -> Bool, finish: (Int, Bool) -> Void
   ) {
     let n = O.n, w = Lanes.scalarCount
@@ -369,6 +369,9 @@ extension BatchedSmallEigen {
           if any(finished) {
             for j in 0..<w where finished[j] { finish(j, true) }
             active = active .& .!finished
+            // A lane without a matrix is swept with the others as garbage: zeros (which
+            // become NaN, never subnormal numbers that would slow the sweep down).
+            for k in 0..<(n &* n) { H[k].replace(with: 0, where: finished) }
           }
           testing = converged .& active
         }
@@ -421,21 +424,19 @@ extension BatchedSmallEigen {
       let lMin = Int(select(sweeping, lv, Lanes(repeating: Double(n))).min())
       let mv = startRows(H, col, sweeping: sweeping, iv: iv, lv: lv, shifts: shifts, iMax: iMax, O.self)
       // When every sweeping lane has the same window and first row (most rounds), the sweep
-      // runs unmasked on all lanes and the lanes not sweeping get their H back afterwards:
-      // n^2 selects instead of one per updated entry.
+      // runs unmasked on all lanes: a lane not sweeping has no matrix (every active lane
+      // sweeps), its entries are garbage until its next matrix replaces them all.
       var j0 = 0
       while !sweeping[j0] { j0 &+= 1 }
       let m0 = mv[j0], i0 = iv[j0], l0 = lv[j0]
       if all(.!sweeping .| ((mv .== m0) .& (iv .== i0) .& (lv .== l0))) {
-        let everyLane = LaneMask(repeating: true)
-        let allSweep = all(sweeping)
-        if !allSweep { for k in 0..<(n &* n) { saved[k] = H[k] } }
         chase(
-          H, col, sweeping: everyLane, iv: Lanes(repeating: i0), lv: Lanes(repeating: l0),
-          mv: Lanes(repeating: m0), lMin: lMin, iMax: iMax, scratch: scratch, O.self)
-        if !allSweep { for k in 0..<(n &* n) { H[k] = select(sweeping, H[k], saved[k]) } }
+          H, col, sweeping: LaneMask(repeating: true), live: sweeping, iv: Lanes(repeating: i0),
+          lv: Lanes(repeating: l0), mv: Lanes(repeating: m0), lMin: lMin, iMax: iMax, scratch: scratch, O.self)
       } else {
-        chase(H, col, sweeping: sweeping, iv: iv, lv: lv, mv: mv, lMin: lMin, iMax: iMax, scratch: scratch, O.self)
+        chase(
+          H, col, sweeping: sweeping, live: sweeping, iv: iv, lv: lv, mv: mv, lMin: lMin, iMax: iMax,
+          scratch: scratch, O.self)
       }
       its = select(sweeping, its + 1, its)
     }
@@ -451,18 +452,26 @@ extension BatchedSmallEigen {
     testing: LaneMask, iv: Lanes, lv: inout Lanes, smlnum: Double, _: O.Type
   ) -> LaneMask {
     let n = O.n, w = Lanes.scalarCount
+    // From the bottom up, each lane stopping at its first negligible entry (DLAHQR's scan).
     var lNew = lv
-    for k in 1..<n {
+    var searching = testing .& (lv .< iv)
+    var k = n &- 1
+    while k >= 1 && any(searching) {
       let kk = Double(k)
-      let inWindow = testing .& (lv .< kk) .& (iv .>= kk)
-      if !any(inWindow) { continue }
-      lNew.replace(with: kk, where: inWindow .& negligibleLanes(H, n: n, k: k, smlnum: smlnum))
+      let here = searching .& (iv .>= kk)
+      if any(here) {
+        let hit = here .& negligibleLanes(H, n: n, k: k, smlnum: smlnum)
+        if any(hit) {
+          lNew.replace(with: kk, where: hit)
+          H[k &* n &+ k &- 1].replace(with: 0, where: hit)
+          searching = searching .& .!hit
+        }
+      }
+      // A lane's scan ends above l + 1 (where an earlier test left h[l][l-1] at 0).
+      searching = searching .& (lv .< kk - 1)
+      k &-= 1
     }
     lv = lNew
-    for k in 1..<n {
-      let at = k &* n &+ k &- 1
-      H[at].replace(with: 0, where: testing .& (lNew .== Double(k)))
-    }
     let one = testing .& (lNew .== iv), two = testing .& (lNew .== iv - 1)
     let converged = one .| two
     if !any(converged) { return converged }
@@ -634,7 +643,7 @@ extension BatchedSmallEigen {
   /// bottom of its window, rows k...k+2 at step k for every lane whose sweep covers k.
   @inline(__always)
   static func chase<O: SmallOrder>(
-    _ H: UnsafeMutablePointer<Lanes>, _ col: UnsafeMutablePointer<Lanes>, sweeping: LaneMask,
+    _ H: UnsafeMutablePointer<Lanes>, _ col: UnsafeMutablePointer<Lanes>, sweeping: LaneMask, live: LaneMask,
     iv: Lanes, lv: Lanes, mv: Lanes, lMin: Int, iMax: Int, scratch: UnsafeMutablePointer<Double>, _: O.Type
   ) {
     let n = O.n, w = Lanes.scalarCount
@@ -666,7 +675,7 @@ extension BatchedSmallEigen {
       var t1 = (beta - a0) / beta
       let f = 1 / (a0 - beta)
       var w2 = a1 * f, w3 = a2 * f, alpha = beta
-      let scaled = part .& .!plain
+      let scaled = part .& live .& .!plain
       if any(scaled) {
         for j in 0..<w where scaled[j] {
           var a = a0[j]
