@@ -147,3 +147,52 @@ struct BatchedSmallEigenTests {
     }
   }
 }
+
+@Suite("Batched small eigenvalues: lanes at different speeds")
+struct BatchedLanePacingTests {
+  /// A matrix that needs one or two sweeps: upper triangular with diagonal 1 ... n, ones
+  /// above, and subdiagonal entries 1e-3.
+  static func quick(_ n: Int) -> Matrix {
+    var a = Matrix(n: n)
+    for i in 0..<n {
+      a[i, i] = Double(i + 1)
+      for j in (i + 1)..<n { a[i, j] = 1 }
+      if i > 0 { a[i, i - 1] = 1e-3 }
+    }
+    return a
+  }
+
+  /// The cyclic permutation, scaled: its standard shifts are 0, so DLAHQR needs its
+  /// exceptional shifts (after 10 and 20 sweeps without a deflation).
+  static func stalling(_ n: Int, scale: Double) -> Matrix {
+    var a = Matrix(n: n)
+    a[0, n - 1] = scale
+    for i in 1..<n { a[i, i - 1] = scale }
+    return a
+  }
+
+  @Test("a lane whose matrix is done waits for the others, then all take their next; each lane has the scalar solver's bits",
+        arguments: [4, 5, 6, 7, 8, 11])
+  func pacing(n: Int) {
+    var rng = SeededRNG(seed: 41, stream: UInt64(n))
+    let gauss = (0..<6).map { _ in Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n)) }
+    let slow = [Self.stalling(n, scale: 1), Self.stalling(n, scale: -3)] + gauss
+    // Quick and slow matrices side by side, in both orders, and batches of every length up
+    // to four lanes' worth (so that lanes sit idle at the end of a batch).
+    var batches: [[Matrix]] = []
+    for s in slow {
+      batches.append([Self.quick(n), s, Self.quick(n)])
+      batches.append([s, Self.quick(n), s])
+    }
+    for length in 1...(4 * BatchedSmallEigen.width) { batches.append(Array((slow + slow).prefix(length))) }
+    for ms in batches {
+      let r = batched(ms)
+      #expect(r.fallbacks == 0, "every matrix runs in lanes")
+      for (b, a) in ms.enumerated() {
+        guard case .success(let want) = scalar(a) else { Issue.record("scalar failed on matrix \(b)"); continue }
+        #expect(r.outcomes[b] == .solved)
+        #expect(bits(Array(r.values[(b * n)..<((b + 1) * n)])) == bits(want), "matrix \(b) of \(ms.count)")
+      }
+    }
+  }
+}
