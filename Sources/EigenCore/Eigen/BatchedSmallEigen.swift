@@ -6,7 +6,10 @@
 // `Lanes.scalarCount` matrices of a batch iterate side by side, lane j of every `Lanes`
 // vector holding one matrix, so that the chains of the lanes overlap. Each matrix is loaded,
 // balanced (DGEBAL) and reduced to Hessenberg form (DGEHD2) on its own by the small path's
-// code, then takes a free lane; a lane whose matrix is done takes the next one at once.
+// code, then takes a lane. A lane whose matrix is done waits for the others, and then all
+// take their next matrices together: their windows then shrink together, and a sweep, which
+// runs over the union of the lanes' windows, costs about one window's (a fresh matrix beside
+// a half-done one would cost the fresh one's for both).
 //
 // The iteration of each lane is the small path's DLAHQR, operation for operation: the
 // Ahues-Tisseur deflation test, the same shifts and exceptional shifts, `30 max(10, n)`
@@ -16,8 +19,11 @@
 // sweep keeps its bits exactly). Rows and columns are updated over the union of the lanes'
 // windows: a lane then also changes entries right of or above its own window (or zeros below
 // it, which stay zero), entries DLAHQR never reads again for the eigenvalues (later windows
-// lie above and left of the current one). When all the sweeping lanes share one window the
-// sweep runs on every lane unmasked and the other lanes get their entries back afterwards.
+// lie above and left of the current one). A round tests every lane for deflation, again in
+// those that deflated, until each has a window to sweep, so that every lane with a matrix
+// sweeps in every round (as many rounds as the scalar path has sweeps). When all the lanes
+// with a matrix share one window the sweep runs on every lane unmasked: a lane without a
+// matrix holds zeros (then NaN), garbage that its next matrix replaces entirely.
 //
 // So every eigenvalue is `EigenSolver.factor(vectors: false)`'s, bit for bit (the tests check
 // it on every matrix family and order 3 ... 16; nothing moves in the last bits), and a lane's
@@ -149,7 +155,9 @@ public final class BatchedSmallEigen {
   /// Whether the lanes solve matrices of this order faster than the scalar path does, one
   /// after the other, on this build (`make bench`, the `values-batched` rows): callers with
   /// a choice (the finite-difference engine's perturbed solves) take the lanes only then.
-  /// On the baseline x86-64 build no order is faster yet (Benchmarks/README.md).
+  /// On the baseline x86-64 build the lanes are 1.05-1.2x the scalar path at orders 4 ... 16
+  /// on the benchmark's batches of thousands (Benchmarks/README.md); not yet measured on the
+  /// engine's small batches, so no order is taken yet.
   public static func lanesPay(order: Int) -> Bool { false }
 
   /// The order of the matrices.
@@ -260,9 +268,8 @@ public final class BatchedSmallEigen {
 
   /// The lanes take matrices in batch order: each is loaded, balanced and reduced to
   /// Hessenberg form on its own (the small path's code), then iterated in its lane with the
-  /// others; a lane whose matrix is done (or failed) takes the next one at once, so that a
-  /// matrix needing many iterations holds up only its own lane. Matrices that need the
-  /// scalar solver get it when their turn comes.
+  /// others; when every lane's matrix is done (or failed), all take their next ones.
+  /// Matrices that need the scalar solver get it when their turn comes.
   func run<O: SmallOrder>(
     _: O.Type, _ matrices: UnsafeBufferPointer<Double>, _ count: Int,
     _ values: UnsafeMutableBufferPointer<Complex>, _ outcomes: UnsafeMutableBufferPointer<EigenBatch.Outcome>
