@@ -24,7 +24,7 @@
 /// - the default sweep of the release `gradcheck` binary (`sweep --exit-zero`, which writes
 ///   no file), run once with `--jobs 1` and once with `--jobs <cores>`, wall time each.
 ///
-/// Usage: `EigenBench [--out Reports/bench.json] [--quick] [--gradcheck BIN] [--profile-native N values|vectors] [--profile-batched N]`.
+/// Usage: `EigenBench [--out Reports/bench.json] [--quick] [--gradcheck BIN] [--profile-native N values|vectors] [--profile-batched N] [--compare-batched N]`.
 
 import AllocCounter
 import CGSLBench
@@ -47,6 +47,9 @@ var quick = false
 var profile: (n: Int, mode: String)? = nil
 /// `--profile-batched N`: only run `BatchedSmallEigen` on the N batch for ~3 s.
 var profileBatched: Int? = nil
+/// `--compare-batched N`: only the N batch's eigenvalues through the scalar solver,
+/// `BatchedSmallEigen` and GSL, measured side by side in this process (ratios for tuning).
+var compareBatched: Int? = nil
 /// The release `gradcheck` binary timed on the default sweep (`make bench` builds it).
 var gradcheckPath = ".build/release/gradcheck"
 do {
@@ -63,11 +66,14 @@ do {
     case "--profile-batched":
       guard let n = args.popFirst().flatMap({ Int($0) }) else { fatalError("--profile-batched N") }
       profileBatched = n
+    case "--compare-batched":
+      guard let n = args.popFirst().flatMap({ Int($0) }) else { fatalError("--compare-batched N") }
+      compareBatched = n
     case "--gradcheck":
       guard let p = args.popFirst() else { fatalError("--gradcheck needs a path") }
       gradcheckPath = p
     default:
-      FileHandle.standardError.write("usage: EigenBench [--out PATH] [--quick] [--gradcheck BIN] [--profile-native N values|vectors] [--profile-batched N]\n".data(using: .utf8)!)
+      FileHandle.standardError.write("usage: EigenBench [--out PATH] [--quick] [--gradcheck BIN] [--profile-native N values|vectors] [--profile-batched N] [--compare-batched N]\n".data(using: .utf8)!)
       exit(2)
     }
   }
@@ -562,6 +568,20 @@ if let n = profileBatched {
   }
   print("batched N=\(n): \(fmt(Double(passes * b.count) / (now() - start), 0)) matrices/s, "
     + "\(fmt(Double(runner.solver.rounds) / Double(passes * b.count) * Double(BatchedSmallEigen.width), 2)) rounds per group of \(BatchedSmallEigen.width)")
+  exit(0)
+}
+
+if let n = compareBatched {
+  let b = Batch(n: n, count: batchCount(n), seed: 6)
+  let native = NativeRunner(n: n)
+  let gsl = GSLRunner(n: n)
+  let lanes = BatchedRunner(b)
+  lanes.check(b)
+  let r = measure(perPass: b.count, [{ native.pass(b, .values) }, { lanes.pass(b) }, { gsl.pass(b, .values) }])
+  print("N=\(n) matrices/s: scalar values \(fmt(r[0], 0)), batched \(fmt(r[1], 0)), GSL \(fmt(r[2], 0)); "
+    + "batched/scalar \(fmt(r[1] / r[0], 3)), batched/GSL \(fmt(r[1] / r[2], 3)), scalar/GSL \(fmt(r[0] / r[2], 3)); "
+    + "\(fmt(Double(lanes.solver.rounds) / Double(lanes.solver.matricesSolved) * Double(lanes.solver.laneWidth), 2)) rounds per group of \(lanes.solver.laneWidth), "
+    + "fallbacks \(lanes.solver.fallbacks) of \(lanes.solver.matricesSolved)")
   exit(0)
 }
 

@@ -121,12 +121,14 @@ public final class BatchedSmallEigen {
   public let order: Int
   /// Matrices iterated side by side (lanes).
   public static let width = Lanes.scalarCount
+  /// Matrices iterated side by side at this order (order 3 has its own kernel and width).
+  public var laneWidth: Int { order == 3 ? Lanes3.scalarCount : Self.width }
   /// Matrices of a lane order (3 ... `maxOrder`) handed to the scalar solver so far (for
   /// tests and the benchmark).
-  public private(set) var fallbacks = 0
+  public internal(set) var fallbacks = 0
   /// Rounds of the lanes' QR iteration so far (a round: every active lane's deflation
   /// test, and one sweep for those not converged), for the benchmark's analysis.
-  public private(set) var rounds = 0
+  public internal(set) var rounds = 0
   /// Matrices solved so far (in lanes or not).
   public private(set) var matricesSolved = 0
 
@@ -186,7 +188,7 @@ public final class BatchedSmallEigen {
     _ o: UnsafeMutableBufferPointer<EigenBatch.Outcome>
   ) {
     switch order {
-    case 3: run(SmallOrder3.self, m, c, v, o)
+    case 3: run3(m, c, v, o)
     case 4: run(SmallOrder4.self, m, c, v, o)
     case 5: run(SmallOrder5.self, m, c, v, o)
     case 6: run(SmallOrder6.self, m, c, v, o)
