@@ -77,20 +77,30 @@ struct Hessenberg3Lanes {
   /// Lane j's matrix.
   @inline(__always)
   subscript(j: Int) -> Hessenberg3 {
-    get {
-      Hessenberg3(h00: h00[j], h01: h01[j], h02: h02[j], h10: h10[j], h11: h11[j], h12: h12[j], h21: h21[j], h22: h22[j])
-    }
-    set {
-      h00[j] = newValue.h00
-      h01[j] = newValue.h01
-      h02[j] = newValue.h02
-      h10[j] = newValue.h10
-      h11[j] = newValue.h11
-      h12[j] = newValue.h12
-      h21[j] = newValue.h21
-      h22[j] = newValue.h22
-    }
+    Hessenberg3(h00: h00[j], h01: h01[j], h02: h02[j], h10: h10[j], h11: h11[j], h12: h12[j], h21: h21[j], h22: h22[j])
   }
+
+  /// Puts `m` into the lanes of `lane` (one lane: `laneMask3(j)`), by selects in registers
+  /// (a store of one lane into a vector then read whole stalls the store forwarding).
+  @inline(__always)
+  mutating func put(_ m: Hessenberg3, in lane: LaneMask3) {
+    h00.replace(with: m.h00, where: lane)
+    h01.replace(with: m.h01, where: lane)
+    h02.replace(with: m.h02, where: lane)
+    h10.replace(with: m.h10, where: lane)
+    h11.replace(with: m.h11, where: lane)
+    h12.replace(with: m.h12, where: lane)
+    h21.replace(with: m.h21, where: lane)
+    h22.replace(with: m.h22, where: lane)
+  }
+}
+
+/// The mask of lane j alone.
+@inline(__always)
+func laneMask3(_ j: Int) -> LaneMask3 {
+  var iota = Lanes3()
+  for k in 0..<Lanes3.scalarCount { iota[k] = Double(k) }
+  return iota .== Lanes3(repeating: Double(j))
 }
 
 extension BatchedSmallEigen {
@@ -107,17 +117,24 @@ extension BatchedSmallEigen {
     var steps = Lanes3()
     var active = LaneMask3()
     var next = 0
+    // Counted here, added to the solver's counters at the end (an access to a class's
+    // property in the loop costs a run-time exclusivity check).
+    var roundsHere = 0, fallbacksHere = 0
+    defer {
+      rounds &+= roundsHere
+      fallbacks &+= fallbacksHere
+    }
     for j in 0..<w {
-      if let (b, m) = nextForLanes3(matrices, count, &next, values, outcomes, smlnum: smlnum) {
-        H[j] = m
+      if let (b, m) = nextForLanes3(matrices, count, &next, values, outcomes, &fallbacksHere, smlnum: smlnum) {
+        H.put(m, in: laneMask3(j))
         owner[j] = b
         active[j] = true
       } else {
-        H[j] = .idle
+        H.put(.idle, in: laneMask3(j))
       }
     }
     while any(active) {
-      rounds &+= 1
+      roundsHere &+= 1
       let ordinary = Self.francisStep3(&H)
       steps += 1
       let (at2, at1) = Self.deflation3(H, smlnum: smlnum)
@@ -131,28 +148,29 @@ extension BatchedSmallEigen {
           Self.finish3(H[j], deflatedAt: at2[j] ? 2 : 1, smlnum: smlnum, into: values.baseAddress! + 3 &* b)
           outcomes[b] = .solved
         } else {
-          fallbacks &+= 1
+          fallbacksHere &+= 1
           scalarSolve(matrices, b, values, outcomes)
         }
-        if let (b, m) = nextForLanes3(matrices, count, &next, values, outcomes, smlnum: smlnum) {
-          H[j] = m
+        let lane = laneMask3(j)
+        if let (b, m) = nextForLanes3(matrices, count, &next, values, outcomes, &fallbacksHere, smlnum: smlnum) {
+          H.put(m, in: lane)
           owner[j] = b
-          steps[j] = 0
         } else {
-          H[j] = .idle
+          H.put(.idle, in: lane)
           active[j] = false
         }
       }
+      steps.replace(with: 0, where: leave)
     }
   }
 
   /// The next matrix of the batch, from `next` on, that needs QR steps, in Hessenberg form,
   /// with its index; the ones before it are solved here (no step needed) or by the scalar
-  /// solver. nil when the batch is done.
+  /// solver (counted in `fallbacks`). nil when the batch is done.
   func nextForLanes3(
     _ matrices: UnsafeBufferPointer<Double>, _ count: Int, _ next: inout Int,
     _ values: UnsafeMutableBufferPointer<Complex>, _ outcomes: UnsafeMutableBufferPointer<EigenBatch.Outcome>,
-    smlnum: Double
+    _ fallbacks: inout Int, smlnum: Double
   ) -> (Int, Hessenberg3)? {
     let s = scratch
     while next < count {
