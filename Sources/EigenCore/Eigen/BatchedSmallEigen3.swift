@@ -106,72 +106,115 @@ func laneMask3(_ j: Int) -> LaneMask3 {
 extension BatchedSmallEigen {
   /// Order 3 (see the file's header): the lanes take the batch's matrices in order, a lane
   /// whose matrix is done (or left to the scalar solver) takes the next one at once.
+  ///
+  /// The scalar work of a round (preparing matrices for the lanes, the eigenvalues of the
+  /// lanes that deflated in the round before) does not depend on the round's step and comes
+  /// after it in program order, so that the processor runs it while the step's chain of
+  /// square roots and divisions is in flight (and a mispredicted branch in it does not
+  /// discard the step). Prepared matrices wait in a queue of `w` (a refill then only copies
+  /// one in); the deflated lanes' blocks wait in a list of at most `w`.
   func run3(
     _ matrices: UnsafeBufferPointer<Double>, _ count: Int,
     _ values: UnsafeMutableBufferPointer<Complex>, _ outcomes: UnsafeMutableBufferPointer<EigenBatch.Outcome>
   ) {
     let w = Lanes3.scalarCount
+    // A power of two (the queue's ring), and the lists fit the workspace (init).
+    precondition(w & (w &- 1) == 0 && w <= Self.width && 2 &* w &* MemoryLayout<Hessenberg3>.stride <= 64 &* 9)
     let smlnum = Machine.safmin * (3 / Machine.ulp)
     let owner = laneOwner
+    let out = values.baseAddress!
+    // The queue (a ring of w prepared matrices and their indices) and the deflated blocks
+    // (index, l, matrix), in the lanes' workspace.
+    let queue = raw.bindMemory(to: Hessenberg3.self, capacity: 2 &* w)
+    let deflated = queue + w
+    let queueOwner = swapBuffer + (2 &* order &+ 2)  // past the balancing's swaps
+    let deflatedOwner = queueOwner + w
+    let deflatedAt = deflatedOwner + w
+    var head = 0, queued = 0, pending = 0
     var H = Hessenberg3Lanes()
     var steps = Lanes3()
     var active = LaneMask3()
     var next = 0
     // Counted here, added to the solver's counters at the end (an access to a class's
-    // property in the loop costs a run-time exclusivity check).
+    // property in the loop costs a run-time exclusivity check; so would a local variable
+    // captured by a local function).
     var roundsHere = 0, fallbacksHere = 0
     defer {
       rounds &+= roundsHere
       fallbacks &+= fallbacksHere
     }
-    for j in 0..<w {
-      if let (b, m) = nextForLanes3(matrices, count, &next, values, outcomes, &fallbacksHere, smlnum: smlnum) {
-        H.put(m, in: laneMask3(j))
-        owner[j] = b
-        active[j] = true
+    var first = true
+    while first || any(active) {
+      var leave = LaneMask3(repeating: true)
+      var done = LaneMask3(), at2 = LaneMask3()
+      if first {
+        first = false
       } else {
-        H.put(.idle, in: laneMask3(j))
+        roundsHere &+= 1
+        let ordinary = Self.francisStep3(&H)
+        // The eigenvalues of the lanes that deflated in the round before.
+        for k in 0..<pending {
+          Self.finish3(deflated[k], deflatedAt: deflatedAt[k], smlnum: smlnum, into: out + 3 &* deflatedOwner[k])
+        }
+        pending = 0
+        steps += 1
+        let (a2, a1) = Self.deflation3(H, smlnum: smlnum)
+        at2 = a2
+        done = ordinary .& (a2 .| a1)
+        // A 10th step would take small3's exceptional shift.
+        leave = active .& (done .| .!ordinary .| (steps .>= 9))
       }
-    }
-    while any(active) {
-      roundsHere &+= 1
-      let ordinary = Self.francisStep3(&H)
-      steps += 1
-      let (at2, at1) = Self.deflation3(H, smlnum: smlnum)
-      let done = ordinary .& (at2 .| at1)
-      // A 10th step would take small3's exceptional shift.
-      let leave = active .& (done .| .!ordinary .| (steps .>= 9))
+      // The queue topped up to w matrices.
+      while queued < w {
+        let at = (head &+ queued) & (w &- 1)
+        guard nextForLanes3(matrices, count, &next, values, outcomes, &fallbacksHere, smlnum: smlnum, into: queue + at, queueOwner + at)
+        else { break }
+        queued &+= 1
+      }
       if !any(leave) { continue }
       for j in 0..<w where leave[j] {
-        let b = owner[j]
-        if done[j] {
-          Self.finish3(H[j], deflatedAt: at2[j] ? 2 : 1, smlnum: smlnum, into: values.baseAddress! + 3 &* b)
-          outcomes[b] = .solved
-        } else {
-          fallbacksHere &+= 1
-          scalarSolve(matrices, b, values, outcomes)
+        if active[j] {
+          let b = owner[j]
+          if done[j] {
+            deflated[pending] = H[j]
+            deflatedOwner[pending] = b
+            deflatedAt[pending] = at2[j] ? 2 : 1
+            pending &+= 1
+            outcomes[b] = .solved
+          } else {
+            fallbacksHere &+= 1
+            scalarSolve(matrices, b, values, outcomes)
+          }
         }
+        // The queue's next matrix, if any.
         let lane = laneMask3(j)
-        if let (b, m) = nextForLanes3(matrices, count, &next, values, outcomes, &fallbacksHere, smlnum: smlnum) {
-          H.put(m, in: lane)
-          owner[j] = b
+        if queued > 0 {
+          H.put(queue[head], in: lane)
+          owner[j] = queueOwner[head]
+          head = (head &+ 1) & (w &- 1)
+          queued &-= 1
+          active = active .| lane
         } else {
           H.put(.idle, in: lane)
-          active[j] = false
+          active = active .& .!lane
         }
       }
       steps.replace(with: 0, where: leave)
     }
+    for k in 0..<pending {
+      Self.finish3(deflated[k], deflatedAt: deflatedAt[k], smlnum: smlnum, into: out + 3 &* deflatedOwner[k])
+    }
   }
 
   /// The next matrix of the batch, from `next` on, that needs QR steps, in Hessenberg form,
-  /// with its index; the ones before it are solved here (no step needed) or by the scalar
-  /// solver (counted in `fallbacks`). nil when the batch is done.
+  /// into `slot`, with its index into `index`; the ones before it are solved here (no step
+  /// needed) or by the scalar solver (counted in `fallbacks`). false when the batch is done.
   func nextForLanes3(
     _ matrices: UnsafeBufferPointer<Double>, _ count: Int, _ next: inout Int,
     _ values: UnsafeMutableBufferPointer<Complex>, _ outcomes: UnsafeMutableBufferPointer<EigenBatch.Outcome>,
-    _ fallbacks: inout Int, smlnum: Double
-  ) -> (Int, Hessenberg3)? {
+    _ fallbacks: inout Int, smlnum: Double, into slot: UnsafeMutablePointer<Hessenberg3>,
+    _ index: UnsafeMutablePointer<Int>
+  ) -> Bool {
     let s = scratch
     while next < count {
       let b = next
@@ -190,11 +233,15 @@ extension BatchedSmallEigen {
         ? 2
         : EigenSolver.smallNegligible(hkk1: m.h10, hk1k: m.h01, hkk: m.h11, hk1k1: m.h00, extra: abs(m.h21), smlnum: smlnum)
           ? 1 : 0
-      if at == 0 { return (b, m) }
+      if at == 0 {
+        slot.pointee = m
+        index.pointee = b
+        return true
+      }
       Self.finish3(m, deflatedAt: at, smlnum: smlnum, into: values.baseAddress! + 3 &* b)
       outcomes[b] = .solved
     }
-    return nil
+    return false
   }
 
   /// small3's Hessenberg reduction (DGEHD2: one reflector taking [h10; h20] to [beta; 0],
