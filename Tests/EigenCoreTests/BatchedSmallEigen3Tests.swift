@@ -271,3 +271,60 @@ struct BatchedSmallEigen3Tests {
     #expect(one.fallbacks == 1)
   }
 }
+
+@Suite("DLANV2 in lanes")
+struct Eigenvalues2x2LanesTests {
+  /// Blocks reaching every branch of DLANV2: c = 0, b = 0, a = d with b, c of opposite
+  /// signs, real and complex pairs, almost equal real eigenvalues, the split of the equal
+  /// diagonal into a real pair, signed zeros, huge and tiny entries (the rescaling loop:
+  /// those lanes must be marked for the scalar call), NaN and infinity.
+  private func blocks() -> [(Double, Double, Double, Double)] {
+    var rng = SeededRNG(seed: 31, stream: 2)
+    let specials: [Double] = [0, -0.0, 1, -1, 2, -2, 0.5, 3, 1e-300, -1e-300, 0x1p-1000, 1e300, -1e300, 0x1p600, .nan, .infinity, -.infinity, 5e-324]
+    var out: [(Double, Double, Double, Double)] = []
+    for _ in 0..<6000 {
+      func pick() -> Double {
+        switch rng.int(below: 4) {
+        case 0: return specials[rng.int(below: specials.count)]
+        case 1: return Double(rng.int(below: 7) - 3)
+        default: return rng.gaussian() * Double(sign: .plus, exponent: rng.int(below: 40) - 20, significand: 1)
+        }
+      }
+      var blk = (pick(), pick(), pick(), pick())
+      switch rng.int(below: 5) {
+      case 0: blk.3 = blk.0  // equal diagonal
+      case 1: blk.3 = blk.0; blk.2 = -blk.1 * rng.uniform(0.5, 2)  // standard complex, or close
+      case 2: blk.2 = blk.1 * 1e-17  // almost equal real eigenvalues
+      default: break
+      }
+      out.append(blk)
+    }
+    return out
+  }
+
+  @Test("the eigenvalues of standardize2x2 bit for bit, or the lane marked for it")
+  func agreesWithStandardize() {
+    let all = blocks()
+    let w = Lanes3.scalarCount
+    var marked = 0
+    for start in stride(from: 0, to: all.count, by: w) {
+      var a = Lanes3(), b = Lanes3(), c = Lanes3(), d = Lanes3()
+      for k in 0..<w {
+        let blk = all[(start + k) % all.count]
+        a[k] = blk.0
+        b[k] = blk.1
+        c[k] = blk.2
+        d[k] = blk.3
+      }
+      let (rt1r, rt1i, rt2r, rt2i, scalar) = BatchedSmallEigen.eigenvalues2x2(a, b, c, d)
+      for k in 0..<w {
+        if scalar[k] { marked += 1; continue }
+        let want = standardize2x2(a[k], b[k], c[k], d[k])
+        let got = [rt1r[k], rt1i[k], rt2r[k], rt2i[k]].map(\.bitPattern)
+        #expect(got == [want.rt1r, want.rt1i, want.rt2r, want.rt2i].map(\.bitPattern), "[\(a[k]) \(b[k]); \(c[k]) \(d[k])]")
+      }
+    }
+    // The rescaling loop was met (those go to the scalar call), and rarely.
+    #expect(marked > 0 && marked < all.count / 10, "marked \(marked)")
+  }
+}

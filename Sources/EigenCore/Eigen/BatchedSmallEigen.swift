@@ -152,7 +152,7 @@ public final class BatchedSmallEigen {
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64 * (vectors + order + 1))
     scratch = .allocate(capacity: order * order + 4 * order + 4)
     scratch.initialize(repeating: 0, count: order * order + 4 * order + 4)
-    // Past the balancing's swaps, order 3's queue and deflated lists (BatchedSmallEigen3.swift).
+    // Past the balancing's swaps, order 3's queue and deflated blocks (BatchedSmallEigen3.swift).
     swapBuffer = .allocate(capacity: 2 * order + 2 + 3 * Lanes3.scalarCount)
     swapBuffer.initialize(repeating: 0, count: 2 * order + 2 + 3 * Lanes3.scalarCount)
     laneOwner = .allocate(capacity: Lanes.scalarCount)

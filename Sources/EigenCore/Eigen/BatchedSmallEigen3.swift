@@ -95,6 +95,19 @@ struct Hessenberg3Lanes {
   }
 }
 
+/// `Lanes3.scalarCount` 2 x 2 blocks `[a b; c d]`, one entry per vector.
+struct Block2Lanes {
+  var a = Lanes3(), b = Lanes3(), c = Lanes3(), d = Lanes3()
+  /// Puts a block into the lanes of `lane`, by selects in registers.
+  @inline(__always)
+  mutating func put(_ a0: Double, _ b0: Double, _ c0: Double, _ d0: Double, in lane: LaneMask3) {
+    a.replace(with: a0, where: lane)
+    b.replace(with: b0, where: lane)
+    c.replace(with: c0, where: lane)
+    d.replace(with: d0, where: lane)
+  }
+}
+
 /// The mask of lane j alone.
 @inline(__always)
 func laneMask3(_ j: Int) -> LaneMask3 {
@@ -119,17 +132,17 @@ extension BatchedSmallEigen {
   ) {
     let w = Lanes3.scalarCount
     // A power of two (the queue's ring), and the lists fit the workspace (init).
-    precondition(w & (w &- 1) == 0 && w <= Self.width && 2 &* w &* MemoryLayout<Hessenberg3>.stride <= 64 &* 9)
+    precondition(w & (w &- 1) == 0 && w <= Self.width && w &* MemoryLayout<Hessenberg3>.stride <= 64 &* 9)
     let smlnum = Machine.safmin * (3 / Machine.ulp)
     let owner = laneOwner
     let out = values.baseAddress!
-    // The queue (a ring of w prepared matrices and their indices) and the deflated blocks
-    // (index, l, matrix), in the lanes' workspace.
-    let queue = raw.bindMemory(to: Hessenberg3.self, capacity: 2 &* w)
-    let deflated = queue + w
+    // The queue (a ring of w prepared matrices and their indices) in the lanes' workspace,
+    // and the deflated 2 x 2 blocks waiting for DLANV2 (w at a time, in lanes; up to 2 w
+    // wait), with where their eigenvalues go.
+    let queue = raw.bindMemory(to: Hessenberg3.self, capacity: w)
     let queueOwner = swapBuffer + (2 &* order &+ 2)  // past the balancing's swaps
-    let deflatedOwner = queueOwner + w
-    let deflatedAt = deflatedOwner + w
+    let blockAt = queueOwner + w
+    var blocks = Block2Lanes(), moreBlocks = Block2Lanes()
     var head = 0, queued = 0, pending = 0
     var H = Hessenberg3Lanes()
     var steps = Lanes3()
@@ -152,11 +165,14 @@ extension BatchedSmallEigen {
       } else {
         roundsHere &+= 1
         let ordinary = Self.francisStep3(&H)
-        // The eigenvalues of the lanes that deflated in the round before.
-        for k in 0..<pending {
-          Self.finish3(deflated[k], deflatedAt: deflatedAt[k], smlnum: smlnum, into: out + 3 &* deflatedOwner[k])
+        // The eigenvalues of w deflated blocks (then fewer than w wait: with the at most w
+        // of this round, fewer than 2 w).
+        if pending >= w {
+          Self.finishBlocks(blocks, count: w, at: blockAt, into: out)
+          blocks = moreBlocks
+          for k in 0..<(pending &- w) { blockAt[k] = blockAt[w &+ k] }
+          pending &-= w
         }
-        pending = 0
         steps += 1
         let (a2, a1) = Self.deflation3(H, smlnum: smlnum)
         at2 = a2
@@ -176,10 +192,17 @@ extension BatchedSmallEigen {
         if active[j] {
           let b = owner[j]
           if done[j] {
-            deflated[pending] = H[j]
-            deflatedOwner[pending] = b
-            deflatedAt[pending] = at2[j] ? 2 : 1
-            pending &+= 1
+            let added: Bool
+            if pending < w {
+              added = Self.deflate3(
+                H[j], at2: at2[j], smlnum: smlnum, into: out + 3 &* b, first: 3 &* b, &blocks, lane: pending,
+                blockAt + pending)
+            } else {
+              added = Self.deflate3(
+                H[j], at2: at2[j], smlnum: smlnum, into: out + 3 &* b, first: 3 &* b, &moreBlocks,
+                lane: pending &- w, blockAt + pending)
+            }
+            if added { pending &+= 1 }
             outcomes[b] = .solved
           } else {
             fallbacksHere &+= 1
@@ -201,9 +224,8 @@ extension BatchedSmallEigen {
       }
       steps.replace(with: 0, where: leave)
     }
-    for k in 0..<pending {
-      Self.finish3(deflated[k], deflatedAt: deflatedAt[k], smlnum: smlnum, into: out + 3 &* deflatedOwner[k])
-    }
+    Self.finishBlocks(blocks, count: min(pending, w), at: blockAt, into: out)
+    Self.finishBlocks(moreBlocks, count: max(pending &- w, 0), at: blockAt + w, into: out)
   }
 
   /// The next matrix of the batch, from `next` on, that needs QR steps, in Hessenberg form,
@@ -298,6 +320,133 @@ extension BatchedSmallEigen {
       out[2] = Complex(blk.rt2r, blk.rt2i)
       out[0] = Complex(m.h00, 0)
     }
+  }
+
+  /// small3 after the deflation of `h[l][l-1]` in a lane (l = 2 when `at2`, else 1), up to
+  /// DLANV2: writes the 1 x 1 block's eigenvalue (and, for l = 2, the leading block's two
+  /// when its own deflation test passes: then returns false); otherwise puts the 2 x 2
+  /// block into lane `lane` of `blocks`, puts the index in the batch's values of the first
+  /// of its eigenvalues into `at` (`first` is that of the matrix's first), and returns true.
+  @inline(__always)
+  static func deflate3(
+    _ m: Hessenberg3, at2: Bool, smlnum: Double, into out: UnsafeMutablePointer<Complex>, first: Int,
+    _ blocks: inout Block2Lanes, lane: Int, _ at: UnsafeMutablePointer<Int>
+  ) -> Bool {
+    let mask = laneMask3(lane)
+    if at2 {
+      out[2] = Complex(m.h22, 0)
+      if EigenSolver.smallNegligible(hkk1: m.h10, hk1k: m.h01, hkk: m.h11, hk1k1: m.h00, extra: 0, smlnum: smlnum) {
+        out[1] = Complex(m.h11, 0)
+        out[0] = Complex(m.h00, 0)
+        return false
+      }
+      blocks.put(m.h00, m.h01, m.h10, m.h11, in: mask)
+      at.pointee = first
+    } else {
+      out[0] = Complex(m.h00, 0)
+      blocks.put(m.h11, m.h12, m.h21, m.h22, in: mask)
+      at.pointee = first &+ 1
+    }
+    return true
+  }
+
+  /// DLANV2's eigenvalues for the first `count` lanes of `blocks`: lane k's pair goes to
+  /// `out[at[k]]`, `out[at[k] + 1]` (see `deflate3`).
+  static func finishBlocks(_ blocks: Block2Lanes, count: Int, at: UnsafeMutablePointer<Int>, into out: UnsafeMutablePointer<Complex>) {
+    if count == 0 { return }
+    let (rt1r, rt1i, rt2r, rt2i, scalar) = eigenvalues2x2(blocks.a, blocks.b, blocks.c, blocks.d)
+    for k in 0..<count {
+      let o = out + at[k]
+      if scalar[k] {
+        let blk = standardize2x2(blocks.a[k], blocks.b[k], blocks.c[k], blocks.d[k])
+        o[0] = Complex(blk.rt1r, blk.rt1i)
+        o[1] = Complex(blk.rt2r, blk.rt2i)
+      } else {
+        o[0] = Complex(rt1r[k], rt1i[k])
+        o[1] = Complex(rt2r[k], rt2i[k])
+      }
+    }
+  }
+
+  /// `standardize2x2(a, b, c, d)`'s eigenvalues `(rt1r, rt1i, rt2r, rt2i)` (LAPACK DLANV2)
+  /// in every lane, its branches as selects, operation for operation; the lanes where
+  /// DLANV2 would rescale `sigma` and `temp` (their larger magnitude at or beyond
+  /// `Machine.safmx2` or `Machine.safmn2`) are marked `scalar` (their results here are not
+  /// DLANV2's: those lanes call it).
+  @inline(__always)
+  static func eigenvalues2x2(
+    _ a: Lanes3, _ b: Lanes3, _ c: Lanes3, _ d: Lanes3
+  ) -> (Lanes3, Lanes3, Lanes3, Lanes3, scalar: LaneMask3) {
+    let mag = Lanes3.magnitudes
+    let zero = Lanes3(), half = Lanes3(repeating: 0.5)
+    /// `fsign(1, x)`: -1 where the sign bit of x is set, else 1.
+    @inline(__always) func unitSign(_ x: Lanes3) -> Lanes3 {
+      Lanes3.copySign(magnitude: Lanes3(repeating: 1), sign: x)
+    }
+    let cZero = c .== 0
+    let bZero = b .== 0
+    let fsB = unitSign(b), fsC = unitSign(c)
+    // DLANV2's third case: a = d with b, c of opposite signs, already standard.
+    let standard = (a - d .== 0) .& (fsB .!= fsC)
+    // The general case.
+    let temp = a - d
+    let p = 0.5 * temp
+    let ab = mag(b), ac = mag(c)
+    let bcmax = pick3(ac .>= ab, ac, ab)
+    let bcmis = pick3(ac .< ab, ac, ab) * fsB * fsC
+    let ap = mag(p)
+    let scale = pick3(bcmax .>= ap, bcmax, ap)
+    let z = (p / scale) * p + (bcmax / scale) * bcmis
+    let realPair = z .>= Lanes3(repeating: 4.0 * Machine.ulp)
+    // Real eigenvalues.
+    let zr = p + Lanes3.copySign(magnitude: scale.squareRoot() * z.squareRoot(), sign: p)
+    let aReal = d + zr
+    let dReal = d - (bcmax / zr) * bcmis
+    // Complex or almost equal real eigenvalues: make the diagonal equal.
+    let sigma = b + c
+    let big = pick3(mag(sigma) .>= mag(temp), mag(sigma), mag(temp))
+    let rescaled = (big .>= Machine.safmx2) .| (big .<= Machine.safmn2)
+    let tau = hypot2Lanes(sigma, temp)
+    let cs = (half * (1 + mag(sigma) / tau)).squareRoot()
+    let sn = negated3(p / (tau * cs)) * unitSign(sigma)
+    let aa = a * cs + b * sn
+    let bb = negated3(a) * sn + b * cs
+    let cc = c * cs + d * sn
+    let dd = negated3(c) * sn + d * cs
+    let b1 = bb * cs + dd * sn
+    let c1 = negated3(aa) * sn + cc * cs
+    let tmid = half * ((aa * cs + cc * sn) + (negated3(bb) * sn + dd * cs))
+    // Then, where c1 != 0 and b1 != 0 have the same sign: real eigenvalues t +- p1.
+    let sab = mag(b1).squareRoot(), sac = mag(c1).squareRoot()
+    let p1 = Lanes3.copySign(magnitude: sab * sac, sign: c1)
+    let splits = (c1 .!= 0) .& (b1 .!= 0) .& (unitSign(b1) .== unitSign(c1))
+    let stays = (c1 .!= 0) .& (b1 .!= 0) .& .!splits
+    let aMid = pick3(splits, tmid + p1, tmid)
+    let dMid = pick3(splits, tmid - p1, tmid)
+    // The eigenvalues by case, in DLANV2's order of tests.
+    let general = .!cZero .& .!bZero .& .!standard
+    let mid = general .& .!realPair
+    let rt1r = pick3(cZero, a, pick3(bZero, d, pick3(standard, a, pick3(realPair, aReal, aMid))))
+    let rt2r = pick3(cZero, d, pick3(bZero, a, pick3(standard, d, pick3(realPair, dReal, dMid))))
+    // Imaginary parts where the final c is not 0: sqrt|b| sqrt|c| and its negation.
+    let complexStandard = .!cZero .& .!bZero .& standard
+    let complexMid = mid .& stays
+    let im = pick3(complexStandard, mag(b).squareRoot() * mag(c).squareRoot(), mag(b1).squareRoot() * mag(c1).squareRoot())
+    let hasIm = complexStandard .| complexMid
+    let rt1i = pick3(hasIm, im, zero)
+    let rt2i = pick3(hasIm, negated3(im), zero)
+    return (rt1r, rt1i, rt2r, rt2i, mid .& rescaled)
+  }
+
+  /// `hypot2(x, y)` in every lane: `w sqrt(1 + (z / w)^2)` with `w`, `z` the larger and
+  /// smaller magnitude, `w` itself where `z = 0` or `w` is infinite.
+  @inline(__always)
+  static func hypot2Lanes(_ x: Lanes3, _ y: Lanes3) -> Lanes3 {
+    let xa = Lanes3.magnitudes(x), ya = Lanes3.magnitudes(y)
+    let w = pick3(ya .>= xa, ya, xa)
+    let z = pick3(ya .< xa, ya, xa)
+    let r = z / w
+    return pick3((z .== 0) .| (w .> Double.greatestFiniteMagnitude), w, w * (1 + r * r).squareRoot())
   }
 
   /// One Francis double-shift step on every lane (small3's loop body with the standard
