@@ -399,7 +399,10 @@ extension BatchedSmallEigen {
     let z = (p / scale) * p + (bcmax / scale) * bcmis
     let realPair = z .>= Lanes3(repeating: 4.0 * Machine.ulp)
     // Real eigenvalues.
-    let zr = p + Lanes3.copySign(magnitude: scale.squareRoot() * z.squareRoot(), sign: p)
+    // (The square roots of magnitudes: the same values where they are used, here scale >= 0
+    // and z > 0, and vector square roots for the compiler, which otherwise keeps the
+    // scalar library call a negative argument needs.)
+    let zr = p + Lanes3.copySign(magnitude: mag(scale).squareRoot() * mag(z).squareRoot(), sign: p)
     let aReal = d + zr
     let dReal = d - (bcmax / zr) * bcmis
     // Complex or almost equal real eigenvalues: make the diagonal equal.
@@ -407,7 +410,9 @@ extension BatchedSmallEigen {
     let big = pick3(mag(sigma) .>= mag(temp), mag(sigma), mag(temp))
     let rescaled = (big .>= Machine.safmx2) .| (big .<= Machine.safmn2)
     let tau = hypot2Lanes(sigma, temp)
-    let cs = (half * (1 + mag(sigma) / tau)).squareRoot()
+    // 1/2 (1 + |sigma| / tau) is at least 1/2, or NaN (kept, sign and all).
+    let cs2 = half * (1 + mag(sigma) / tau)
+    let cs = pick3(cs2 .!= cs2, cs2, mag(cs2).squareRoot())
     let sn = negated3(p / (tau * cs)) * unitSign(sigma)
     let aa = a * cs + b * sn
     let bb = negated3(a) * sn + b * cs
