@@ -4,12 +4,14 @@
 //
 // Each matrix is loaded and balanced on its own by the small path's code, reduced to
 // Hessenberg form by small3's reflector, and tested for deflation once (scalar, small3's
-// operations). A matrix that needs QR steps takes a free lane. Then every round, all lanes at
+// operations); a matrix that needs QR steps waits in a queue. Then every round, all lanes at
 // once, without a mask: one Francis double-shift step (small3's sweep at i = 2, l = m = 0),
-// then DLAHQR's deflation tests at h21 and h10. A lane that deflated computes its eigenvalues
-// (small3's 2 x 2 block and 1 x 1, scalar) and takes the next matrix at once; the others step
-// again. The lanes' arithmetic has no cross-lane operation: a lane's bits depend on its own
-// matrix only, whatever the batch around it.
+// then DLAHQR's deflation tests at h21 and h10. A lane that deflated writes its 1 x 1
+// eigenvalue, puts its 2 x 2 block aside (small3's own deflation test of the leading block
+// first, when h21 deflated) and takes the queue's next matrix at once; the others step again.
+// The blocks put aside get DLANV2 four at a time, in lanes (`eigenvalues2x2`). The lanes'
+// arithmetic has no cross-lane operation: a lane's bits depend on its own matrix only,
+// whatever the batch around it.
 //
 // Bit for bit small3: the step's formulas are small3's (smallShifts, smallFirstColumn,
 // smallReflector3, the row and column updates), operation for operation, on the branch
@@ -28,8 +30,11 @@
 // Nothing is allocated per matrix: the lanes are local vectors, the scalar scratch is the
 // workspace's.
 
-/// The lanes of the order-3 kernel. Measured with `EigenBench --compare-batched 3` (scalar
-/// small path and lanes on the same batch, one process, best of 3): see Benchmarks/README.md.
+/// The lanes of the order-3 kernel: 4 doubles, 2 SSE2 registers. Measured with
+/// `EigenBench --compare-batched 3` (the scalar small path and the lanes on the same batch in
+/// one process, this alias changed, same code): batched / scalar 1.87-1.95 with `SIMD4`,
+/// 1.48-1.58 with `SIMD8` (register spills), 1.52-1.60 with `SIMD2` (each round's fixed
+/// costs over 2 matrices); Benchmarks/README.md.
 typealias Lanes3 = SIMD4<Double>
 /// A comparison's result on `Lanes3`.
 typealias LaneMask3 = SIMDMask<Lanes3.MaskStorage>
