@@ -426,8 +426,12 @@ extension BatchedSmallEigen {
     let b1 = bb * cs + dd * sn
     let c1 = negated3(aa) * sn + cc * cs
     let tmid = half * ((aa * cs + cc * sn) + (negated3(bb) * sn + dd * cs))
+    // sqrt|b| and sqrt|c| of the block as it ends: the given one where it was standard (a
+    // complex pair), else [a1 b1; c1 d1] (then also the split below).
+    let complexStandard = .!cZero .& .!bZero .& standard
+    let sab = mag(pick3(complexStandard, b, b1)).squareRoot()
+    let sac = mag(pick3(complexStandard, c, c1)).squareRoot()
     // Then, where c1 != 0 and b1 != 0 have the same sign: real eigenvalues t +- p1.
-    let sab = mag(b1).squareRoot(), sac = mag(c1).squareRoot()
     let p1 = Lanes3.copySign(magnitude: sab * sac, sign: c1)
     let splits = (c1 .!= 0) .& (b1 .!= 0) .& (unitSign(b1) .== unitSign(c1))
     let stays = (c1 .!= 0) .& (b1 .!= 0) .& .!splits
@@ -439,9 +443,8 @@ extension BatchedSmallEigen {
     let rt1r = pick3(cZero, a, pick3(bZero, d, pick3(standard, a, pick3(realPair, aReal, aMid))))
     let rt2r = pick3(cZero, d, pick3(bZero, a, pick3(standard, d, pick3(realPair, dReal, dMid))))
     // Imaginary parts where the final c is not 0: sqrt|b| sqrt|c| and its negation.
-    let complexStandard = .!cZero .& .!bZero .& standard
     let complexMid = mid .& stays
-    let im = pick3(complexStandard, mag(b).squareRoot() * mag(c).squareRoot(), mag(b1).squareRoot() * mag(c1).squareRoot())
+    let im = sab * sac
     let hasIm = complexStandard .| complexMid
     let rt1i = pick3(hasIm, im, zero)
     let rt2i = pick3(hasIm, negated3(im), zero)
