@@ -32,6 +32,10 @@
 // iteration bound (the general path then reports `didNotConverge`). A reflector whose norm
 // needs DLARFG's scaling is computed for its lane alone with the general path's `householder`.
 //
+// Order 3 has its own kernel (BatchedSmallEigen3.swift): small3's unrolled step on the 8
+// entries of 4 matrices in lanes, with DLANV2 in lanes too; it is about twice as fast as the
+// scalar small path, where this generic kernel is slower than it (Benchmarks/README.md).
+//
 // Nothing is allocated per matrix: the lanes' storage lives in the workspace.
 
 /// Vectors of doubles with the two bit operations the lanes need (the standard library's
@@ -109,8 +113,9 @@ func select(_ mask: LaneMask, _ a: Lanes, _ b: Lanes) -> Lanes {
 /// Matrix b of the batch is `matrices[b * n * n ..< (b + 1) * n * n]`, row-major; its
 /// eigenvalues go to `values[b * n ..< (b + 1) * n]` in Schur order (that of
 /// `EigenSolver.eigenvalue(_:)`), NaN when it failed, and its outcome to `outcomes[b]`.
-/// Orders 3 ... `maxOrder` run in lanes; orders 1, 2 (closed forms, no iteration to hide)
-/// and above `maxOrder` go to the scalar solver matrix by matrix.
+/// Orders 3 ... `maxOrder` run in lanes (order 3 in its own kernel, `laneWidth` matrices at
+/// a time); orders 1, 2 (closed forms, no iteration to hide) and above `maxOrder` go to the
+/// scalar solver matrix by matrix.
 ///
 /// A reference type holding its workspace: one per thread (it is not `Sendable`).
 public final class BatchedSmallEigen {
@@ -125,14 +130,16 @@ public final class BatchedSmallEigen {
 
   /// The order of the matrices.
   public let order: Int
-  /// Matrices iterated side by side (lanes).
+  /// Matrices iterated side by side (lanes) by the generic kernel (orders 4 ... `maxOrder`).
   public static let width = Lanes.scalarCount
+  /// Matrices iterated side by side at this order (order 3 has its own kernel and width).
+  public var laneWidth: Int { order == 3 ? Lanes3.scalarCount : Self.width }
   /// Matrices of a lane order (3 ... `maxOrder`) handed to the scalar solver so far (for
   /// tests and the benchmark).
-  public private(set) var fallbacks = 0
+  public internal(set) var fallbacks = 0
   /// Rounds of the lanes' QR iteration so far (a round: every active lane's deflation
   /// test, and one sweep for those not converged), for the benchmark's analysis.
-  public private(set) var rounds = 0
+  public internal(set) var rounds = 0
   /// Matrices solved so far (in lanes or not).
   public private(set) var matricesSolved = 0
 
@@ -156,8 +163,9 @@ public final class BatchedSmallEigen {
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64 * (vectors + order + 1))
     scratch = .allocate(capacity: order * order + 4 * order + 4)
     scratch.initialize(repeating: 0, count: order * order + 4 * order + 4)
-    swapBuffer = .allocate(capacity: 2 * order + 2)
-    swapBuffer.initialize(repeating: 0, count: 2 * order + 2)
+    // Past the balancing's swaps, order 3's queue and deflated blocks (BatchedSmallEigen3.swift).
+    swapBuffer = .allocate(capacity: 2 * order + 2 + 3 * Lanes3.scalarCount)
+    swapBuffer.initialize(repeating: 0, count: 2 * order + 2 + 3 * Lanes3.scalarCount)
     laneOwner = .allocate(capacity: Lanes.scalarCount)
     laneOwner.initialize(repeating: 0, count: Lanes.scalarCount)
   }
@@ -192,7 +200,7 @@ public final class BatchedSmallEigen {
     _ o: UnsafeMutableBufferPointer<EigenBatch.Outcome>
   ) {
     switch order {
-    case 3: run(SmallOrder3.self, m, c, v, o)
+    case 3: run3(m, c, v, o)
     case 4: run(SmallOrder4.self, m, c, v, o)
     case 5: run(SmallOrder5.self, m, c, v, o)
     case 6: run(SmallOrder6.self, m, c, v, o)
