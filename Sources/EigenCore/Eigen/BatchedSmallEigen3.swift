@@ -32,7 +32,7 @@
 
 /// The lanes of the order-3 kernel: 4 doubles, 2 SSE2 registers. Measured with
 /// `EigenBench --compare-batched 3` (the scalar small path and the lanes on the same batch in
-/// one process, this alias changed, same code): batched / scalar 1.87-1.95 with `SIMD4`,
+/// one process, this alias changed, same code): batched / scalar 1.87-1.97 with `SIMD4`,
 /// 1.48-1.58 with `SIMD8` (register spills), 1.52-1.60 with `SIMD2` (each round's fixed
 /// costs over 2 matrices); Benchmarks/README.md.
 typealias Lanes3 = SIMD4<Double>
