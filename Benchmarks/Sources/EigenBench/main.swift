@@ -567,7 +567,21 @@ if let n = profileBatched {
     passes += 1
   }
   print("batched N=\(n): \(fmt(Double(passes * b.count) / (now() - start), 0)) matrices/s, "
-    + "\(fmt(Double(runner.solver.rounds) / Double(passes * b.count) * Double(BatchedSmallEigen.width), 2)) rounds per group of \(BatchedSmallEigen.width)")
+    + "\(fmt(Double(runner.solver.rounds) / Double(passes * b.count) * Double(runner.solver.laneWidth), 2)) rounds per group of \(runner.solver.laneWidth)")
+  exit(0)
+}
+
+if let n = compareBatched {
+  let b = Batch(n: n, count: batchCount(n), seed: 6)
+  let native = NativeRunner(n: n)
+  let gsl = GSLRunner(n: n)
+  let lanes = BatchedRunner(b)
+  lanes.check(b)
+  let r = measure(perPass: b.count, [{ native.pass(b, .values) }, { lanes.pass(b) }, { gsl.pass(b, .values) }])
+  print("N=\(n) matrices/s: scalar values \(fmt(r[0], 0)), batched \(fmt(r[1], 0)), GSL \(fmt(r[2], 0)); "
+    + "batched/scalar \(fmt(r[1] / r[0], 3)), batched/GSL \(fmt(r[1] / r[2], 3)), scalar/GSL \(fmt(r[0] / r[2], 3)); "
+    + "\(fmt(Double(lanes.solver.rounds) / Double(lanes.solver.matricesSolved) * Double(lanes.solver.laneWidth), 2)) rounds per group of \(lanes.solver.laneWidth), "
+    + "fallbacks \(lanes.solver.fallbacks) of \(lanes.solver.matricesSolved)")
   exit(0)
 }
 
@@ -625,6 +639,7 @@ var breakdown: [String] = []
 var batches: [Int: Batch] = [:]
 var factorOnlyRate: [Int: Double] = [:]
 var batchedRounds: [Int: Double] = [:]
+var batchedWidth: [Int: Int] = [:]
 var batchedFallbacks: [Int: Int] = [:]
 var allocBatched: [Int: Double] = [:]
 
@@ -658,7 +673,8 @@ for n in sizes {
     eight.check(b)
     let r = measure(perPass: b.count, [{ eight.pass(b) }, { gsl.pass(b, .values) }, { lapack.pass(b, .values) }])
     rows.append(Row(n: n, mode: .valuesBatched, native: r[0], gsl: r[1], lapack: r[2]))
-    batchedRounds[n] = Double(eight.solver.rounds) / Double(eight.solver.matricesSolved) * Double(BatchedSmallEigen.width)
+    batchedRounds[n] = Double(eight.solver.rounds) / Double(eight.solver.matricesSolved) * Double(eight.solver.laneWidth)
+    batchedWidth[n] = eight.solver.laneWidth
     batchedFallbacks[n] = eight.solver.fallbacks
     allocBatched[n] = allocationsPerMatrix(perPass: b.count) { eight.pass(b) }
   }
@@ -678,7 +694,7 @@ for n in sizes {
     "N=\(n): values \(fmt(1e6 / rv, 2)) us, factor(vectors: true) \(fmt(1e6 / factorOnly, 2)) us, "
       + "+ left/right vectors of lambda_min \(fmt(1e6 / rvec, 2)) us per matrix; "
       + "\(fmt(Double(iters) / Double(b.count), 1)) QR iterations per matrix"
-      + (rb.map { "; batched values \(fmt(1e6 / $0, 3)) us, \(fmt(batchedRounds[n]!, 1)) rounds per group of \(BatchedSmallEigen.width)" } ?? ""))
+      + (rb.map { "; batched values \(fmt(1e6 / $0, 3)) us, \(fmt(batchedRounds[n]!, 1)) rounds per group of \(batchedWidth[n]!)" } ?? ""))
 }
 
 // Parallel: N=8 values through the product's batch API, `EigenBatch.eigenvalues`, on all
@@ -816,7 +832,8 @@ print("  vectors (factor(vectors: true) + left/right eigenvector of lambda_min i
   + sizes.map { "N=\($0) \(fmt(allocVectors[$0]!, 2))" }.joined(separator: ", ")
   + (allocVectorsMax == 0 ? " (none)"
     : " (the rare matrices whose balancing amplifies residuals by more than 4 get the eigenvector residual check, which allocates; see EigenSolver.keepBackwardStableVectors)"))
-print("  values-batched (BatchedSmallEigen, \(BatchedSmallEigen.width) lanes): "
+print("  values-batched (BatchedSmallEigen; lanes: "
+  + batchedWidth.keys.sorted().map { "N=\($0) \(batchedWidth[$0]!)" }.joined(separator: ", ") + "): "
   + allocBatched.keys.sorted().map { "N=\($0) \(fmt(allocBatched[$0]!, 2))" }.joined(separator: ", ")
   + "; lanes handed to the scalar solver: "
   + batchedFallbacks.keys.sorted().map { "N=\($0) \(batchedFallbacks[$0]!)" }.joined(separator: ", "))

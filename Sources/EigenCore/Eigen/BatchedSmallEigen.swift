@@ -38,6 +38,10 @@
 // iteration bound (the general path then reports `didNotConverge`). A reflector whose norm
 // needs DLARFG's scaling is computed for its lane alone with the general path's `householder`.
 //
+// Order 3 has its own kernel (BatchedSmallEigen3.swift): small3's unrolled step on the 8
+// entries of 4 matrices in lanes, with DLANV2 in lanes too; it is about twice as fast as the
+// scalar small path, where this generic kernel is slower than it (Benchmarks/README.md).
+//
 // Nothing is allocated per matrix: the lanes' storage lives in the workspace.
 
 /// Vectors of doubles with the two bit operations the lanes need (the standard library's
@@ -144,8 +148,9 @@ func select(_ mask: LaneMask, _ a: Lanes, _ b: Lanes) -> Lanes {
 /// Matrix b of the batch is `matrices[b * n * n ..< (b + 1) * n * n]`, row-major; its
 /// eigenvalues go to `values[b * n ..< (b + 1) * n]` in Schur order (that of
 /// `EigenSolver.eigenvalue(_:)`), NaN when it failed, and its outcome to `outcomes[b]`.
-/// Orders 3 ... `maxOrder` run in lanes; orders 1, 2 (closed forms, no iteration to hide)
-/// and above `maxOrder` go to the scalar solver matrix by matrix.
+/// Orders 3 ... `maxOrder` run in lanes (order 3 in its own kernel, `laneWidth` matrices at
+/// a time); orders 1, 2 (closed forms, no iteration to hide) and above `maxOrder` go to the
+/// scalar solver matrix by matrix.
 ///
 /// A reference type holding its workspace: one per thread (it is not `Sendable`).
 public final class BatchedSmallEigen {
@@ -155,24 +160,27 @@ public final class BatchedSmallEigen {
   /// Whether the lanes solve matrices of this order faster than the scalar path does, one
   /// after the other, on this build (`make bench`, the `values-batched` rows): callers with
   /// a choice (the finite-difference engine's perturbed solves) take the lanes only then.
-  /// On the baseline x86-64 build the lanes are 1.05-1.2x the scalar path at orders 4 ... 16
-  /// on the benchmark's batches of thousands (Benchmarks/README.md); not yet measured on the
-  /// engine's small batches, so no order is taken yet.
-  public static func lanesPay(order: Int) -> Bool { false }
+  /// On the baseline x86-64 build: order 3, whose own kernel runs about 1.9 times the
+  /// scalar path's rate (Benchmarks/README.md). The generic kernel is 1.05-1.2x the scalar
+  /// path at orders 4 ... 16 on the benchmark's batches of thousands; not yet measured on
+  /// the engine's batches (a point's requests), so those orders are not taken yet.
+  public static func lanesPay(order: Int) -> Bool { order == 3 }
 
   /// The order of the matrices.
   public let order: Int
-  /// Matrices iterated side by side (lanes).
+  /// Matrices iterated side by side (lanes) by the generic kernel (orders 4 ... `maxOrder`).
   public static let width = Lanes.scalarCount
-  /// Matrices iterated side by side at this order.
-  public var laneWidth: Int { Self.width }
+  /// Matrices iterated side by side at this order (order 3 has its own kernel and width).
+  public var laneWidth: Int { order == 3 ? Lanes3.scalarCount : Self.width }
+  /// Lanes of the widest kernel (the size of the per-lane lists).
+  static let laneSlots = max(Lanes.scalarCount, Lanes3.scalarCount)
   /// Matrices of a lane order (3 ... `maxOrder`) handed to the scalar solver so far (for
   /// tests and the benchmark).
-  public private(set) var fallbacks = 0
+  public internal(set) var fallbacks = 0
   /// Rounds of the lanes' QR iteration so far (a round: every active lane's deflation
   /// tests, until each has a window to sweep, and one sweep of all), for the benchmark's
   /// analysis.
-  public private(set) var rounds = 0
+  public internal(set) var rounds = 0
   /// Matrices solved so far (in lanes or not).
   public private(set) var matricesSolved = 0
 
@@ -196,10 +204,11 @@ public final class BatchedSmallEigen {
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64 * (vectors + order + 1))
     scratch = .allocate(capacity: order * order + 4 * order + 4)
     scratch.initialize(repeating: 0, count: order * order + 4 * order + 4)
-    swapBuffer = .allocate(capacity: 2 * order + 2)
-    swapBuffer.initialize(repeating: 0, count: 2 * order + 2)
-    laneOwner = .allocate(capacity: Lanes.scalarCount)
-    laneOwner.initialize(repeating: 0, count: Lanes.scalarCount)
+    // Past the balancing's swaps, order 3's queue and deflated blocks (BatchedSmallEigen3.swift).
+    swapBuffer = .allocate(capacity: 2 * order + 2 + 3 * Lanes3.scalarCount)
+    swapBuffer.initialize(repeating: 0, count: 2 * order + 2 + 3 * Lanes3.scalarCount)
+    laneOwner = .allocate(capacity: Self.laneSlots)
+    laneOwner.initialize(repeating: 0, count: Self.laneSlots)
   }
 
   deinit {
@@ -232,7 +241,7 @@ public final class BatchedSmallEigen {
     _ o: UnsafeMutableBufferPointer<EigenBatch.Outcome>
   ) {
     switch order {
-    case 3: run(SmallOrder3.self, m, c, v, o)
+    case 3: run3(m, c, v, o)
     case 4: run(SmallOrder4.self, m, c, v, o)
     case 5: run(SmallOrder5.self, m, c, v, o)
     case 6: run(SmallOrder6.self, m, c, v, o)

@@ -80,10 +80,7 @@ public struct EvaluationBatch: Sendable {
   /// The matrix of a point: `Y + step * W[direction]` (Y itself for base points).
   public func matrix(of point: EvaluationPoint) -> Matrix {
     guard let d = point.direction else { return y }
-    var m = y
-    let w = directions[d]
-    for k in 0..<m.storage.count { m.storage[k] += point.step * w.storage[k] }
-    return m
+    return y.perturbed(along: directions[d], by: point.step)
   }
 }
 

@@ -100,12 +100,13 @@ extension CheckEngine {
     let n = y.rows
     guard spectral != .minSingularValue, perturbedSolves.batches(order: n), requests.count > 1 else {
       return requests.map { r in
-        let m = Self.perturbed(y, directions[r.direction], r.step)
+        let m = y.perturbed(along: directions[r.direction], by: r.step)
         return (try? evaluator.value(spectral, m, sentinel: options.sentinel)).map { ($0.s, $0.realCount) }
       }
     }
     var flat = [Double](repeating: 0, count: requests.count * n * n)
     for (b, r) in requests.enumerated() {
+      // As `perturbed(along:by:)`, written into the batch.
       let w = directions[r.direction]
       for k in 0..<(n * n) { flat[b * n * n + k] = y.storage[k] + r.step * w.storage[k] }
     }
@@ -123,13 +124,6 @@ extension CheckEngine {
       let v = SpectralEvaluator.value(spectral, eigenvalues: Array(values[(b * n)..<((b + 1) * n)]), sentinel: options.sentinel)
       return (v.s, v.realCount)
     }
-  }
-
-  /// `Y + h W`, entry by entry.
-  static func perturbed(_ y: Matrix, _ w: Matrix, _ h: Double) -> Matrix {
-    var m = y
-    for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
-    return m
   }
 
   /// Unit coordinate directions (the full Jacobian) up to `jacobianLimit`, seeded random
@@ -170,6 +164,15 @@ extension CheckEngine {
     let h0 = min(8 * plan.h0, 0x1p-4 * plan.scaleY)
     p.taylorH0 = h0
     p.taylorSteps = Self.taylorLadder.map { h0 * pow(2, Double(-$0)) }
+  }
+}
+
+extension Matrix {
+  /// `Y + h W`, entry by entry (`y_ij + h w_ij`): every perturbed matrix of the engine.
+  func perturbed(along w: Matrix, by h: Double) -> Matrix {
+    var m = self
+    for k in 0..<m.storage.count { m.storage[k] += h * w.storage[k] }
+    return m
   }
 }
 
