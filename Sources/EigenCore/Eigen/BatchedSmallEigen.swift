@@ -161,10 +161,12 @@ public final class BatchedSmallEigen {
   /// after the other, on this build (`make bench`, the `values-batched` rows): callers with
   /// a choice (the finite-difference engine's perturbed solves) take the lanes only then.
   /// On the baseline x86-64 build: order 3, whose own kernel runs about 1.9 times the
-  /// scalar path's rate (Benchmarks/README.md). The generic kernel is 1.05-1.2x the scalar
-  /// path at orders 4 ... 16 on the benchmark's batches of thousands; not yet measured on
-  /// the engine's batches (a point's requests), so those orders are not taken yet.
-  public static func lanesPay(order: Int) -> Bool { order == 3 }
+  /// scalar path's rate, and orders 4 ... 8, where the generic kernel runs 1.1-1.2 times it
+  /// (Benchmarks/README.md); above 8 the gain is within the benchmark's noise (1.05-1.07).
+  /// On the default sweep, whose perturbed copies come in batches of hundreds to thousands
+  /// per matrix, the lanes at every order and at order 3 only gave the same results file
+  /// and the same time within noise (solves are a small share of the sweep).
+  public static func lanesPay(order: Int) -> Bool { order >= 3 && order <= 8 }
 
   /// The order of the matrices.
   public let order: Int
