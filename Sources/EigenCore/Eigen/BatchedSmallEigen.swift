@@ -582,6 +582,10 @@ extension BatchedSmallEigen {
     let zero = s0 .== 0
     let rt1r = select(zero, Lanes(), select(complexPair, tr, closer) * back)
     let rt1i = select(zero .| .!complexPair, Lanes(), rtdisc * back)
+    // The vector minus is `0 - x`: +0 where the scalar code's -rt1i is -0. It cannot move
+    // a bit: rt2i enters the first column only as |rt2i| and as rt1i rt2i, subtracted from
+    // h1m hmm1 + (hmm - rt1r)(hmm - rt2r), which is never -0 when rt1i = 0 (the shifts are
+    // then equal, so the product is a square).
     return (rt1r, rt1i, rt1r, -rt1i)
   }
 
