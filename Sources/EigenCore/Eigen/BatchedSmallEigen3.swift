@@ -254,7 +254,7 @@ extension BatchedSmallEigen {
         scalarSolve(matrices, b, values, outcomes)
         continue
       }
-      let m = Self.hessenberg3(p)
+      let m = EigenSolver.smallHessenberg3(p).h
       // small3's first deflation tests, before any step.
       let at = EigenSolver.smallNegligible(hkk1: m.h21, hk1k: m.h12, hkk: m.h22, hk1k1: m.h11, extra: abs(m.h10), smlnum: smlnum)
         ? 2
@@ -269,40 +269,6 @@ extension BatchedSmallEigen {
       outcomes[b] = .solved
     }
     return false
-  }
-
-  /// small3's Hessenberg reduction (DGEHD2: one reflector taking [h10; h20] to [beta; 0],
-  /// applied from the right to columns 1, 2, then from the left to rows 1, 2), values only,
-  /// on the balanced matrix in `p.h`.
-  @inline(__always)
-  static func hessenberg3(_ p: SmallBuffers) -> Hessenberg3 {
-    let H = p.h
-    let h00 = H[0]
-    var h01 = H[1], h02 = H[2]
-    var h10 = H[3], h11 = H[4], h12 = H[5]
-    var h21 = H[7], h22 = H[8]
-    var alpha = h10, x = H[6], unused = 0.0
-    let tau = EigenSolver.smallReflector3(alpha: &alpha, x1: &x, x2: &unused, count: 1, scratch: p.v)
-    h10 = alpha
-    if tau != 0 {
-      let v1 = x
-      var s = (h01 + h02 * v1) * tau
-      h01 -= s
-      h02 -= s * v1
-      s = (h11 + h12 * v1) * tau
-      h11 -= s
-      h12 -= s * v1
-      s = (h21 + h22 * v1) * tau
-      h21 -= s
-      h22 -= s * v1
-      s = (h11 + v1 * h21) * tau
-      h11 -= s
-      h21 -= s * v1
-      s = (h12 + v1 * h22) * tau
-      h12 -= s
-      h22 -= s * v1
-    }
-    return Hessenberg3(h00: h00, h01: h01, h02: h02, h10: h10, h11: h11, h12: h12, h21: h21, h22: h22)
   }
 
   /// small3 after the deflation of `h[l][l-1]` (l = `deflatedAt`): l = 2, the 1 x 1 block

@@ -216,50 +216,24 @@ extension EigenSolver {
       p.d[2] = 1
     }
     let H = p.h
-    var h00 = H[0], h01 = H[1], h02 = H[2]
-    var h10 = H[3], h11 = H[4], h12 = H[5]
-    var h20 = H[6], h21 = H[7], h22 = H[8]
+    let (m, tau, v1) = smallHessenberg3(p)
+    var h00 = m.h00, h01 = m.h01, h02 = m.h02
+    var h10 = m.h10, h11 = m.h11, h12 = m.h12
+    var h20 = 0.0, h21 = m.h21, h22 = m.h22
     var z00 = 1.0, z01 = 0.0, z02 = 0.0
     var z10 = 0.0, z11 = 1.0, z12 = 0.0
     var z20 = 0.0, z21 = 0.0, z22 = 1.0
-
-    // Hessenberg (DGEHD2): one reflector taking [h10; h20] to [beta; 0].
-    do {
-      var alpha = h10, x = h20, unused = 0.0
-      let tau = smallReflector3(alpha: &alpha, x1: &x, x2: &unused, count: 1, scratch: p.v)
-      h10 = alpha
-      h20 = 0
-      if tau != 0 {
-        let v1 = x
-        // From the right: rows 0...2, columns 1, 2.
-        var s = (h01 + h02 * v1) * tau
-        h01 -= s
-        h02 -= s * v1
-        s = (h11 + h12 * v1) * tau
-        h11 -= s
-        h12 -= s * v1
-        s = (h21 + h22 * v1) * tau
-        h21 -= s
-        h22 -= s * v1
-        // From the left: rows 1, 2, columns 1, 2.
-        s = (h11 + v1 * h21) * tau
-        h11 -= s
-        h21 -= s * v1
-        s = (h12 + v1 * h22) * tau
-        h12 -= s
-        h22 -= s * v1
-        if vectors {
-          s = (z01 + z02 * v1) * tau
-          z01 -= s
-          z02 -= s * v1
-          s = (z11 + z12 * v1) * tau
-          z11 -= s
-          z12 -= s * v1
-          s = (z21 + z22 * v1) * tau
-          z21 -= s
-          z22 -= s * v1
-        }
-      }
+    if vectors && tau != 0 {
+      // The reflector from the right on Z = I: rows 0...2, columns 1, 2.
+      var s = (z01 + z02 * v1) * tau
+      z01 -= s
+      z02 -= s * v1
+      s = (z11 + z12 * v1) * tau
+      z11 -= s
+      z12 -= s * v1
+      s = (z21 + z22 * v1) * tau
+      z21 -= s
+      z22 -= s * v1
     }
 
     // DLAHQR, i = 2 and l = 0 (the only case with QR steps at N = 3; m = l = 0).
@@ -432,6 +406,44 @@ extension EigenSolver {
       Z[8] = z22
     }
     return SmallOutcome(ilo: 0, ihi: 2, swaps: swaps, iterations: total)
+  }
+
+  /// N = 3's Hessenberg reduction (DGEHD2) of the balanced matrix in `p.h`: one reflector
+  /// `I - tau [1; v1][1, v1]` taking `[h10; h20]` to `[beta; 0]`, applied from the right to
+  /// columns 1, 2 and from the left to rows 1, 2. Returns the reduced matrix and the
+  /// reflector (for the Schur vectors). The scalar small path and the order-3 lanes both
+  /// reduce with it, so their matrices have the same bits.
+  @inline(__always)
+  static func smallHessenberg3(_ p: SmallBuffers) -> (h: Hessenberg3, tau: Double, v1: Double) {
+    let H = p.h
+    let h00 = H[0]
+    var h01 = H[1], h02 = H[2]
+    var h10 = H[3], h11 = H[4], h12 = H[5]
+    var h21 = H[7], h22 = H[8]
+    var alpha = h10, x = H[6], unused = 0.0
+    let tau = smallReflector3(alpha: &alpha, x1: &x, x2: &unused, count: 1, scratch: p.v)
+    h10 = alpha
+    let v1 = x
+    if tau != 0 {
+      // From the right: rows 0...2, columns 1, 2.
+      var s = (h01 + h02 * v1) * tau
+      h01 -= s
+      h02 -= s * v1
+      s = (h11 + h12 * v1) * tau
+      h11 -= s
+      h12 -= s * v1
+      s = (h21 + h22 * v1) * tau
+      h21 -= s
+      h22 -= s * v1
+      // From the left: rows 1, 2, columns 1, 2.
+      s = (h11 + v1 * h21) * tau
+      h11 -= s
+      h21 -= s * v1
+      s = (h12 + v1 * h22) * tau
+      h12 -= s
+      h22 -= s * v1
+    }
+    return (Hessenberg3(h00: h00, h01: h01, h02: h02, h10: h10, h11: h11, h12: h12, h21: h21, h22: h22), tau, v1)
   }
 
   /// DLAHQR's shifts from the 2 x 2 block `[h11 h12; h21 h22]` (the trailing block, or
