@@ -578,20 +578,6 @@ if let n = compareBatched {
   let lanes = BatchedRunner(b)
   lanes.check(b)
   let r = measure(perPass: b.count, [{ native.pass(b, .values) }, { lanes.pass(b) }, { gsl.pass(b, .values) }])
-  print("N=\(n) matrices/s: scalar values \(fmt(r[0], 0)), batched \(fmt(r[1], 0)), GSL \(fmt(r[2], 0)); "
-    + "batched/scalar \(fmt(r[1] / r[0], 3)), batched/GSL \(fmt(r[1] / r[2], 3)), scalar/GSL \(fmt(r[0] / r[2], 3)); "
-    + "\(fmt(Double(lanes.solver.rounds) / Double(lanes.solver.matricesSolved) * Double(lanes.solver.laneWidth), 2)) rounds per group of \(lanes.solver.laneWidth), "
-    + "fallbacks \(lanes.solver.fallbacks) of \(lanes.solver.matricesSolved)")
-  exit(0)
-}
-
-if let n = compareBatched {
-  let b = Batch(n: n, count: batchCount(n), seed: 6)
-  let native = NativeRunner(n: n)
-  let gsl = GSLRunner(n: n)
-  let lanes = BatchedRunner(b)
-  lanes.check(b)
-  let r = measure(perPass: b.count, [{ native.pass(b, .values) }, { lanes.pass(b) }, { gsl.pass(b, .values) }])
   let width = lanes.solver.laneWidth
   let perGroup = Double(lanes.solver.rounds) / Double(lanes.solver.matricesSolved) * Double(width)
   let rates = "N=\(n) matrices/s: scalar values \(fmt(r[0], 0)), batched \(fmt(r[1], 0)), GSL \(fmt(r[2], 0)); "
