@@ -225,15 +225,9 @@ extension EigenSolver {
     var z20 = 0.0, z21 = 0.0, z22 = 1.0
     if vectors && tau != 0 {
       // The reflector from the right on Z = I: rows 0...2, columns 1, 2.
-      var s = (z01 + z02 * v1) * tau
-      z01 -= s
-      z02 -= s * v1
-      s = (z11 + z12 * v1) * tau
-      z11 -= s
-      z12 -= s * v1
-      s = (z21 + z22 * v1) * tau
-      z21 -= s
-      z22 -= s * v1
+      smallReflect(&z01, &z02, v1: v1, tau: tau)
+      smallReflect(&z11, &z12, v1: v1, tau: tau)
+      smallReflect(&z21, &z22, v1: v1, tau: tau)
     }
 
     // DLAHQR, i = 2 and l = 0 (the only case with QR steps at N = 3; m = l = 0).
@@ -426,24 +420,24 @@ extension EigenSolver {
     let v1 = x
     if tau != 0 {
       // From the right: rows 0...2, columns 1, 2.
-      var s = (h01 + h02 * v1) * tau
-      h01 -= s
-      h02 -= s * v1
-      s = (h11 + h12 * v1) * tau
-      h11 -= s
-      h12 -= s * v1
-      s = (h21 + h22 * v1) * tau
-      h21 -= s
-      h22 -= s * v1
+      smallReflect(&h01, &h02, v1: v1, tau: tau)
+      smallReflect(&h11, &h12, v1: v1, tau: tau)
+      smallReflect(&h21, &h22, v1: v1, tau: tau)
       // From the left: rows 1, 2, columns 1, 2.
-      s = (h11 + v1 * h21) * tau
-      h11 -= s
-      h21 -= s * v1
-      s = (h12 + v1 * h22) * tau
-      h12 -= s
-      h22 -= s * v1
+      smallReflect(&h11, &h21, v1: v1, tau: tau)
+      smallReflect(&h12, &h22, v1: v1, tau: tau)
     }
     return (Hessenberg3(h00: h00, h01: h01, h02: h02, h10: h10, h11: h11, h12: h12, h21: h21, h22: h22), tau, v1)
+  }
+
+  /// The 2-entry reflector of `smallHessenberg3` on one pair:
+  /// `s = (a + b v1) tau`, `a -= s`, `b -= s v1` (the same operations on a row pair from the
+  /// left as on a column pair from the right; `b v1` and `v1 b` are the same product).
+  @inline(__always)
+  static func smallReflect(_ a: inout Double, _ b: inout Double, v1: Double, tau: Double) {
+    let s = (a + b * v1) * tau
+    a -= s
+    b -= s * v1
   }
 
   /// DLAHQR's shifts from the 2 x 2 block `[h11 h12; h21 h22]` (the trailing block, or
