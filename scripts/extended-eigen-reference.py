@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""60-digit references for the double-double eigen solver's tests.
+
+For the LAPACK test matrix types 13-16 (X T X^-1, cond(X) = 2^26, the matrices whose
+smallest real eigenvalue double precision gets to only a few digits) at N = 3, 4, 5, 8,
+index 0, seed 0 -- the matrices `gradcheck generate --family lapack-T --n N` writes --
+mpmath computes at 60 significant digits (the entries are exact doubles):
+
+- every eigenvalue and its condition number kappa = |u| |v| / |u^H v|;
+- the smallest real eigenvalue s, its left and right eigenvectors u, v and
+  ds/dY = u v^T / (u^T v);
+- condition estimates of s and of ds/dY: the relative change of each under a seeded
+  random relative perturbation of Y of size 1e-40, divided by 1e-40.
+
+It writes them as a Swift source file (the matrices as exact hex literals, the
+references as double-double pairs hi + lo), read by ExtendedEigenReferenceTests.swift.
+
+Regenerate (needs `pip install mpmath numpy` and a built gradcheck):
+
+    swift build
+    python3 scripts/extended-eigen-reference.py .build/debug/gradcheck \
+        Tests/EigenCoreTests/ExtendedEigenReferenceData.swift
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import mpmath
+import numpy as np
+
+mpmath.mp.dps = 60
+TYPES = [13, 14, 15, 16]
+ORDERS = [3, 4, 5, 8]
+# An eigenvalue counts as real when its imaginary part is below this times its magnitude
+# (the references have about 60 - log10(kappa |A| / |lambda|) > 35 correct digits).
+REAL_TOLERANCE = mpmath.mpf(10) ** -30
+PERTURBATION = mpmath.mpf(10) ** -40
+
+
+def generate(binary, family, n):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "g.json")
+        subprocess.run([binary, "generate", "--family", family, "--n", str(n), "--output", path],
+                       check=True, capture_output=True)
+        with open(path) as f:
+            return json.load(f)["y"][0]
+
+
+def split(x):
+    """x as a double-double pair (hi, lo), hi the nearest double."""
+    x = mpmath.mpf(x)
+    hi = float(x)
+    lo = float(x - mpmath.mpf(hi))
+    return hi, lo
+
+
+def eigen(m):
+    """Eigenvalues, right vectors, and the matching left vectors (as columns)."""
+    values, right = mpmath.eig(m)
+    values_t, left_t = mpmath.eig(m.T)
+    n = m.rows
+    left = mpmath.matrix(n, n)
+    used = set()
+    for i, e in enumerate(values):
+        j = min((k for k in range(n) if k not in used), key=lambda k: abs(values_t[k] - e))
+        used.add(j)
+        for r in range(n):
+            left[r, i] = left_t[r, j]
+    return values, right, left
+
+
+def column(m, i):
+    return [m[r, i] for r in range(m.rows)]
+
+
+def norm(v):
+    return mpmath.sqrt(sum(abs(x) ** 2 for x in v))
+
+
+def is_real(e):
+    return abs(mpmath.im(e)) <= REAL_TOLERANCE * max(1, abs(e))
+
+
+def smallest_real(m):
+    """(s, u, v, gradient) for the smallest real eigenvalue, or None."""
+    values, right, left = eigen(m)
+    reals = [i for i, e in enumerate(values) if is_real(e)]
+    if not reals:
+        return None
+    i = min(reals, key=lambda k: mpmath.re(values[k]))
+    u = [mpmath.re(x) for x in column(left, i)]
+    v = [mpmath.re(x) for x in column(right, i)]
+    dot = sum(a * b for a, b in zip(u, v))
+    n = m.rows
+    gradient = [[u[r] * v[c] / dot for c in range(n)] for r in range(n)]
+    kappa = norm(u) * norm(v) / abs(dot)
+    return mpmath.re(values[i]), kappa, gradient
+
+
+def case(binary, t, n):
+    y = generate(binary, f"lapack-{t}", n)
+    m = mpmath.matrix(y)
+    values, right, left = eigen(m)
+    eigenvalues = []
+    for i, e in enumerate(values):
+        u, v = column(left, i), column(right, i)
+        dot = abs(sum(mpmath.conj(a) * b for a, b in zip(u, v)))
+        kappa = norm(u) * norm(v) / dot
+        im = mpmath.mpf(0) if is_real(e) else mpmath.im(e)
+        eigenvalues.append((mpmath.re(e), im, kappa))
+    smallest = smallest_real(m)
+    out = {"type": t, "n": n, "y": y, "eigenvalues": eigenvalues, "s": None}
+    if smallest is not None:
+        s, kappa, gradient = smallest
+        # Seeded relative perturbation E with |E|_F = PERTURBATION |Y|_F.
+        rng = np.random.default_rng(1000 * t + n)
+        e = rng.standard_normal((n, n))
+        e *= 1 / np.linalg.norm(e)
+        frob = mpmath.sqrt(sum(x * x for row in y for x in row))
+        pm = m + mpmath.matrix(e.tolist()) * (PERTURBATION * frob)
+        ps, _, pg = smallest_real(pm)
+        gmax = max(abs(g) for row in gradient for g in row)
+        dg = max(abs(pg[r][c] - gradient[r][c]) for r in range(n) for c in range(n))
+        out["s"] = s
+        out["kappa_s"] = kappa
+        out["cond_s"] = abs(ps - s) / abs(s) / PERTURBATION
+        out["gradient"] = gradient
+        out["cond_gradient"] = dg / gmax / PERTURBATION
+    return out
+
+
+def swift_double(x):
+    return float(x).hex() if x != 0 else "0.0"
+
+
+def swift_pair(x):
+    hi, lo = split(x)
+    return f"({swift_double(hi)}, {swift_double(lo)})"
+
+
+def write(cases, path):
+    lines = [
+        "// Generated by scripts/extended-eigen-reference.py (mpmath, 60 digits); do not edit.",
+        "// Regenerate: swift build && python3 scripts/extended-eigen-reference.py \\",
+        "//   .build/debug/gradcheck Tests/EigenCoreTests/ExtendedEigenReferenceData.swift",
+        "",
+        "/// One LAPACK type 13-16 matrix with its 60-digit references (double-double pairs).",
+        "struct ExtendedEigenReference {",
+        "  var type: Int",
+        "  var n: Int",
+        "  /// Row-major, exactly the doubles `gradcheck generate` wrote.",
+        "  var y: [Double]",
+        "  /// Every eigenvalue: (re, im, kappa); im exactly 0 for the real ones.",
+        "  var eigenvalues: [(re: (Double, Double), im: (Double, Double), kappa: Double)]",
+        "  /// The smallest real eigenvalue, its kappa, and the measured condition numbers of s",
+        "  /// and of ds/dY (relative change over relative perturbation, one random direction).",
+        "  var s: (Double, Double)?",
+        "  var kappaS: Double",
+        "  var condS: Double",
+        "  var condGradient: Double",
+        "  /// ds/dY = u v^T / (u^T v), row-major.",
+        "  var gradient: [(Double, Double)]",
+        "}",
+        "",
+        "let extendedEigenReferences: [ExtendedEigenReference] = [",
+    ]
+    for c in cases:
+        lines.append("  ExtendedEigenReference(")
+        lines.append(f"    type: {c['type']}, n: {c['n']},")
+        lines.append("    y: [" + ", ".join(swift_double(x) for row in c["y"] for x in row) + "],")
+        lines.append("    eigenvalues: [")
+        for re, im, kappa in c["eigenvalues"]:
+            lines.append(f"      ({swift_pair(re)}, {swift_pair(im)}, {swift_double(kappa)}),")
+        lines.append("    ],")
+        if c["s"] is None:
+            lines.append("    s: nil, kappaS: 0, condS: 0, condGradient: 0, gradient: []),")
+            continue
+        lines.append(f"    s: {swift_pair(c['s'])}, kappaS: {swift_double(c['kappa_s'])}, "
+                     f"condS: {swift_double(c['cond_s'])}, condGradient: {swift_double(c['cond_gradient'])},")
+        lines.append("    gradient: [" + ", ".join(swift_pair(g) for row in c["gradient"] for g in row) + "]),")
+    lines.append("]")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main(binary, path):
+    cases = []
+    for t in TYPES:
+        for n in ORDERS:
+            c = case(binary, t, n)
+            cases.append(c)
+            s = "none" if c["s"] is None else mpmath.nstr(c["s"], 8)
+            print(f"lapack-{t} n={n}: s {s}", file=sys.stderr)
+    write(cases, path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
