@@ -107,8 +107,7 @@ public struct DoubleDouble: Sendable, Equatable, Comparable, CustomStringConvert
     let s = sum(a.hi, b.hi)
     let t = sum(a.lo, b.lo)
     let u = fast(s.hi, s.lo + t.hi)
-    let r = fast(u.hi, u.lo + t.lo)
-    return r.hi.isFinite ? r : DoubleDouble(uncheckedHi: r.hi, lo: 0)
+    return fast(u.hi, u.lo + t.lo)
   }
 
   @inlinable @inline(__always)
@@ -124,7 +123,7 @@ public struct DoubleDouble: Sendable, Equatable, Comparable, CustomStringConvert
   public static func + (a: DoubleDouble, b: Double) -> DoubleDouble {
     let s = sum(a.hi, b)
     let r = fast(s.hi, s.lo + a.lo)
-    return r.hi.isFinite ? r : DoubleDouble(uncheckedHi: r.hi, lo: 0)
+    return r
   }
 
   @inlinable @inline(__always)
@@ -140,7 +139,7 @@ public struct DoubleDouble: Sendable, Equatable, Comparable, CustomStringConvert
     let p = product(a.hi, b.hi)
     let cross = a.hi * b.lo + a.lo * b.hi
     let r = fast(p.hi, p.lo + cross)
-    return r.hi.isFinite ? r : DoubleDouble(uncheckedHi: r.hi, lo: 0)
+    return r
   }
 
   /// DWTimesFP: `(p, e) = twoProduct(a.hi, b)`, `e += a.lo b`, renormalize (<= 2u^2).
@@ -149,7 +148,7 @@ public struct DoubleDouble: Sendable, Equatable, Comparable, CustomStringConvert
   public static func * (a: DoubleDouble, b: Double) -> DoubleDouble {
     let p = product(a.hi, b)
     let r = fast(p.hi, p.lo + a.lo * b)
-    return r.hi.isFinite ? r : DoubleDouble(uncheckedHi: r.hi, lo: 0)
+    return r
   }
 
   @inlinable @inline(__always)

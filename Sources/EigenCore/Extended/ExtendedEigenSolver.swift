@@ -81,6 +81,17 @@ public struct ExtendedEigenSolver: Sendable {
 
   /// Whether eigenvalue `index` is real (its imaginary part is exactly zero).
   public func isReal(_ index: Int) -> Bool { scaledIm[index].isZero }
+
+  /// The index of the smallest real eigenvalue by value (the first of equal ones), or
+  /// `nil` when every eigenvalue is complex.
+  public var smallestRealIndex: Int? {
+    var best: Int? = nil
+    for i in 0..<n where scaledIm[i].isZero {
+      if let b = best, scaledRe[b] <= scaledRe[i] { continue }
+      best = i
+    }
+    return best
+  }
 }
 
 /// A row-major n x n view of double-double storage, `m[i, j]`.

@@ -101,7 +101,8 @@ enum ExtendedSchur {
       var l = 0
       var converged = false
       for _ in 0...itmax {
-        l = deflationPoint(h, low: 0, high: i, smlnum: smlnum)
+        // (Searching down to the last split only: a split above it was zeroed already.)
+        l = deflationPoint(h, low: l, high: i, smlnum: smlnum)
         if l > 0 { h[l, l - 1] = .zero }
         if l >= i - 1 {
           converged = true
