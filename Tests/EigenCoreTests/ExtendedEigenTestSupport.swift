@@ -1,4 +1,5 @@
 import EigenCore
+import Testing
 
 /// Helpers for the double-double eigen solver's tests.
 enum DDTest {
@@ -49,8 +50,31 @@ enum DDTest {
     return (0..<s.n).filter { e[$0].im.isZero }.min { e[$0].re < e[$1].re }
   }
 
-  /// Exact integer matrix product (entries must stay below 2^53).
-  static func times(_ a: Matrix, _ b: Matrix) -> Matrix { a * b }
+  /// `|A v - lambda v|_2` and `|A^T u - lambda u|_2` within `20 n epsilon |A|_F` (at the
+  /// input's scale), unit norms to epsilon, for every real eigenvalue.
+  static func checkVectors(_ a: [DoubleDouble], n: Int, _ label: String) throws -> Double {
+    let s = try ExtendedEigenSolver(a, n: n)
+    let (scaled, e) = DDTest.normalized(a)
+    let norm = DDTest.frobenius(scaled)
+    var worst = 0.0
+    for i in 0..<n {
+      let value = s.eigenvalues[i]
+      guard value.im.isZero else {
+        #expect(s.realEigenvectors(i) == nil)
+        continue
+      }
+      let vectors = try #require(s.realEigenvectors(i))
+      let lambda = value.re.scaled(byExponent: -e)
+      for (v, transposed) in [(vectors.right, false), (vectors.left, true)] {
+        let r = DDTest.residual(scaled, n: n, lambda: lambda, v, transposed: transposed)
+        let bound = 20 * Double(n) * DDTest.eps * max(norm, 1e-300)
+        #expect(r <= bound, "\(label) eigenvalue \(i) (\(value.re)): \(transposed ? "left" : "right") residual \(r), bound \(bound)")
+        #expect(DDTest.unitDefect(v) <= 4 * DDTest.eps)
+        worst = max(worst, r / (Double(n) * DDTest.eps * max(norm, 1e-300)))
+      }
+    }
+    return worst
+  }
 
   /// A random unit lower triangular integer matrix with entries in `-k ... k` below the
   /// diagonal, and its inverse (integer, computed exactly by forward substitution).

@@ -184,38 +184,12 @@ struct ExtendedEigenAgreement {
 
 @Suite("Double-double eigen solver: eigenvectors")
 struct ExtendedEigenVectors {
-  /// `|A v - lambda v|_2` and `|A^T u - lambda u|_2` within `20 n epsilon |A|_F` (at the
-  /// input's scale), unit norms to epsilon, for every real eigenvalue.
-  private func checkVectors(_ a: [DoubleDouble], n: Int, _ label: String) throws -> Double {
-    let s = try ExtendedEigenSolver(a, n: n)
-    let (scaled, e) = DDTest.normalized(a)
-    let norm = DDTest.frobenius(scaled)
-    var worst = 0.0
-    for i in 0..<n {
-      let value = s.eigenvalues[i]
-      guard value.im.isZero else {
-        #expect(s.realEigenvectors(i) == nil)
-        continue
-      }
-      let vectors = try #require(s.realEigenvectors(i))
-      let lambda = value.re.scaled(byExponent: -e)
-      for (v, transposed) in [(vectors.right, false), (vectors.left, true)] {
-        let r = DDTest.residual(scaled, n: n, lambda: lambda, v, transposed: transposed)
-        let bound = 20 * Double(n) * DDTest.eps * max(norm, 1e-300)
-        #expect(r <= bound, "\(label) eigenvalue \(i) (\(value.re)): \(transposed ? "left" : "right") residual \(r), bound \(bound)")
-        #expect(DDTest.unitDefect(v) <= 4 * DDTest.eps)
-        worst = max(worst, r / (Double(n) * DDTest.eps * max(norm, 1e-300)))
-      }
-    }
-    return worst
-  }
-
   @Test func randomMatrices() throws {
     var rng = SeededRNG(seed: 8)
     var worst = 0.0
     for n in 2...16 {
       for t in 0..<3 {
-        worst = max(worst, try checkVectors(DDTest.dd(gaussianMatrix(n, &rng)), n: n, "gaussian n=\(n) #\(t)"))
+        worst = max(worst, try DDTest.checkVectors(DDTest.dd(gaussianMatrix(n, &rng)), n: n, "gaussian n=\(n) #\(t)"))
       }
     }
     print("vectors, gaussian: worst residual / (n eps |A|_F) = \(worst)")
@@ -227,7 +201,7 @@ struct ExtendedEigenVectors {
       for n in [3, 4, 5, 8, 12, 16] {
         for index in 0..<2 {
           let g = MatrixFamilies.lapack(type: type).generate(n: n, index: index, seed: 0)
-          worst = max(worst, try checkVectors(DDTest.dd(g.matrix), n: n, "lapack-\(type) n=\(n) #\(index)"))
+          worst = max(worst, try DDTest.checkVectors(DDTest.dd(g.matrix), n: n, "lapack-\(type) n=\(n) #\(index)"))
         }
       }
     }
@@ -242,7 +216,7 @@ struct ExtendedEigenVectors {
       let y = gaussianMatrix(n, &rng), w = gaussianMatrix(n, &rng)
       let a = (0..<(n * n)).map { DoubleDouble(y.storage[$0]) + DoubleDouble.product(0x1p-60, w.storage[$0]) }
       #expect(a.contains { $0.lo != 0 })
-      _ = try checkVectors(a, n: n, "Y + h W n=\(n)")
+      _ = try DDTest.checkVectors(a, n: n, "Y + h W n=\(n)")
       // The eigenvalues move with h W: they differ from those of Y alone.
       let plain = try ExtendedEigenSolver(DDTest.dd(y), n: n).eigenvalues
       let moved = try ExtendedEigenSolver(a, n: n).eigenvalues

@@ -36,7 +36,8 @@ public struct ExtendedEigenSolver: Sendable {
   /// Factors `a`, row-major `n * n` (entries may carry a `lo` part).
   ///
   /// Throws `EigenError.badShape` for `n < 1` or a wrong count, `.nonFinite(row:col:value:)`
-  /// for a NaN or infinite entry, `.didNotConverge` past the iteration bound.
+  /// for a NaN or infinite entry, `.didNotConverge` past the iteration bound, and
+  /// `.eigenvalueOverflow` when an eigenvalue exceeds the largest double (entries near it).
   public init(_ a: [DoubleDouble], n: Int) throws(EigenError) {
     guard n >= 1, a.count == n * n else { throw .badShape(rows: n, cols: a.count / max(n, 1)) }
     var maxAbs = 0.0
@@ -59,6 +60,13 @@ public struct ExtendedEigenSolver: Sendable {
         ExtendedSchur.reduceToHessenberg(hm, work: wb)
       }
       its = try ExtendedSchur.eigenvalues(hm, re: &re, im: &im)
+    }
+    // Undoing the scaling must not overflow: max|lambda| <= n max|a_ij| < 2^(e+1) n.
+    for k in 0..<n {
+      let m = max(abs(re[k].hi), abs(im[k].hi))
+      if m > 0 && Int(m.exponent) + e > Int(Double.greatestFiniteMagnitude.exponent) {
+        throw .eigenvalueOverflow(magnitudeExponent: Int(m.exponent) + e)
+      }
     }
     self.n = n
     self.scaledMatrix = scaled
