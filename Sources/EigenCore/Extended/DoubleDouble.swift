@@ -17,10 +17,10 @@
 /// `sqrt(x)^2` on 10 000 random values of exponents up to +-1000 stay below
 /// `1.4 epsilon`). `epsilon = 2^-104 = 4u^2` is the unit tolerances should use.
 ///
-/// Range: as a double's, but `lo` underflows gradually below `2^-969` (the pair holds
-/// fewer than 106 bits under about `1e-292`) and operations overflow a little earlier than
-/// a double (the products' FMA residuals overflow near `2^1023`). Callers that need full
-/// precision at any scale scale by a power of two first (`scaled(byExponent:)`, exact).
+/// Range: as a double's (results above the largest double are infinite), but `lo`
+/// underflows gradually below `2^-969`: the pair holds fewer than 106 bits under about
+/// `1e-292`. Callers that need full precision at any scale scale by a power of two first
+/// (`scaled(byExponent:)`, exact).
 /// Non-finite values propagate (`hi` NaN or infinite; `lo` then is meaningless).
 public struct DoubleDouble: Sendable, Equatable, Comparable, CustomStringConvertible {
   /// The leading double: the nearest double to the value.
