@@ -25,10 +25,6 @@ extension ExtendedEigenSolver {
     guard index >= 0 && index < n && scaledIm[index].isZero else { return nil }
     if n == 1 { return ([.one], [.one]) }
     let lambda = scaledRe[index]
-    var lu = [DoubleDouble](repeating: .zero, count: n * n)
-    var x = [DoubleDouble](repeating: .zero, count: n)
-    var work = [DoubleDouble](repeating: .zero, count: n)
-    var pivots = [Int](repeating: 0, count: n)
     let a = scaledMatrix
     var norm1 = 0.0
     for j in 0..<n {
@@ -37,28 +33,25 @@ extension ExtendedEigenSolver {
       norm1 = max(norm1, s)
     }
     let floor = DoubleDouble.epsilon * max(norm1, 0x1p-900)
+    // One scratch buffer: the n x n factor, the vector, the best vector so far.
+    var scratch = [DoubleDouble](repeating: .zero, count: n * n + 2 * n)
     func vector(transposed: Bool) -> [DoubleDouble] {
-      for i in 0..<n {
-        for j in 0..<n { lu[i * n + j] = transposed ? a[j * n + i] : a[i * n + j] }
-        lu[i * n + i] -= lambda
-      }
-      lu.withUnsafeMutableBufferPointer { lb in
-        x.withUnsafeMutableBufferPointer { xb in
-          work.withUnsafeMutableBufferPointer { wb in
-          pivots.withUnsafeMutableBufferPointer { pb in
-            let m = DDMatrix(base: lb.baseAddress!, n: n)
-            InverseIteration.factor(m, pivots: pb, floor: floor)
-            InverseIteration.solveWithGrowth(m, floor: floor, xb, work: wb)
-            InverseIteration.fixSign(xb)
-          }
-          }
+      scratch.withUnsafeMutableBufferPointer { buffer in
+        let base = buffer.baseAddress!
+        let m = DDMatrix(base: base, n: n)
+        let x = UnsafeMutableBufferPointer(start: base + n * n, count: n)
+        let best = UnsafeMutableBufferPointer(start: base + n * n + n, count: n)
+        for i in 0..<n {
+          for j in 0..<n { m[i, j] = transposed ? a[j * n + i] : a[i * n + j] }
+          m[i, i] -= lambda
         }
+        InverseIteration.factor(m, floor: floor)
+        InverseIteration.solveWithGrowth(m, floor: floor, x, work: best)
+        InverseIteration.fixSign(x)
+        return Array(x)
       }
-      return x
     }
-    let right = vector(transposed: false)
-    let left = vector(transposed: true)
-    return (left, right)
+    return (vector(transposed: true), vector(transposed: false))
   }
 }
 
@@ -69,9 +62,9 @@ enum InverseIteration {
   static let rescaleThreshold = 0x1p600
 
   /// In-place LU with partial pivoting, `P M = L U` (unit lower `L` below the diagonal,
-  /// `U` on and above it); `pivots[k]` is the row swapped with `k` at step `k`. A pivot
+  /// `U` on and above it; the solves need `U` only, so `P` is not recorded). A pivot
   /// with `|u_kk| < floor` becomes `floor` with its sign (`+floor` for 0).
-  static func factor(_ m: DDMatrix, pivots: UnsafeMutableBufferPointer<Int>, floor: Double) {
+  static func factor(_ m: DDMatrix, floor: Double) {
     let n = m.n
     for k in 0..<n {
       var p = k
@@ -80,7 +73,6 @@ enum InverseIteration {
         best = abs(m[i, k].hi)
         p = i
       }
-      pivots[k] = p
       if p != k {
         for j in 0..<n {
           let t = m[k, j]
