@@ -76,6 +76,8 @@ struct ExtendedEigenReferenceTests {
     try d.factor(Matrix(rows: n, cols: n, storage: r.y), vectors: false)
     let doubleS = d.eigenvalues.filter(\.isReal).map(\.re).min()
     let doubleErr = doubleS.map { abs(($0 - sRef).double) / abs(sRef.double) } ?? .nan
-    print("\(label): double s relative error \(doubleErr); s relative error \(sErr) (cond \(r.condS), bound \(sBound)); ds/dY \(gErr / gMax) (cond \(r.condGradient)); eigenvalues \(worstEigen) x bound")
+    print(
+      "\(label): relative error of s \(sErr) (double solver \(doubleErr), cond \(r.condS), bound \(sBound)); "
+        + "of ds/dY \(gErr / gMax) (cond \(r.condGradient)); eigenvalues \(worstEigen) x bound")
   }
 }
