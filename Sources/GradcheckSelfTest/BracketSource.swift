@@ -59,6 +59,7 @@ public struct BracketSource: GradientSource {
   public var name: String { wrapped.name }
   public var transform: TransformKind? { wrapped.transform }
   public var dtype: DType { wrapped.dtype }
+  public var readsToolSpectrum: Bool { wrapped.readsToolSpectrum }
 
   public func evaluate(_ batch: EvaluationBatch) throws -> [SourceValue] {
     var values = try wrapped.evaluate(batch)

@@ -72,26 +72,11 @@ extension CheckEngine {
     // Off its kink a kinked transform's steps stay clear of it, one-sided or not.
     let avoidKink = kinked && !onKink
     var hx = hx0
-    // On a compound kink the shifted bases need steps that keep t within 0.1 (as for an
-    // unknown transform), or no shift keeps each on one branch.
-    let shape = onKink && plan.classification == .nonsmooth ? .generic : StepShape(transform, onKink: onKink)
-    let hY = Self.yStep(x: x, shape: shape, s: s, plan: plan)
+    let hY = Self.yStep(x: x, shape: Self.stepShape(transform, onKink: onKink, plan: plan), s: s, plan: plan)
     if avoidKink && abs(1 + t) > 0 && abs(s) > 0 { hx = min(hx, 0.1 * abs(1 + t) / abs(s)) }
-    // An unknown transform (a program without `--transform`) is assumed to divide by s.
-    let singularAtZero = transform == nil || transform == .softplus || (kinked && 1 + t <= 0)
-    var skip: CheckSkip? = nil
+    var skip = resolutionSkip(x: x, transform: transform, s: s, plan: plan)
     var compoundShift: Double? = nil
-    if hY < plan.floorStep {
-      skip = CheckSkip(
-        code: .stepUnresolvable,
-        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa))\(plan.stepKappa < plan.kappa ? " (kappa counted as 1 at the collision; the solver's pair has \(formatNumber(plan.kappa)))" : ""): t = x*s moves further than \(shape.tolerance) within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
-    } else if plan.poleUnresolved && singularAtZero {
-      let what = transform.map { "the pole of \($0.rawValue)" } ?? "a pole (an unknown transform is assumed to divide by s)"
-      skip = CheckSkip(
-        code: .nearPole,
-        message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to \(what) at s = 0 for a finite difference to step around it: "
-          + "the smallest resolvable step (\(formatNumber(plan.floorStep))) moves s by up to \(formatNumber(plan.stepKappa * plan.floorStep)) (kappa \(formatNumber(plan.stepKappa))), more than 10% of |s|")
-    } else if onKink && plan.classification == .nonsmooth {
+    if skip == nil && onKink && plan.classification == .nonsmooth {
       // Two transform branches times two candidates for s: four pieces meet. Each Y
       // direction is bracketed by all four slopes, from two bases shifted off the kink.
       compoundShift = self.compoundShift(x: x, s: s, hY: hY, p: p)
@@ -106,6 +91,38 @@ extension CheckEngine {
     return CasePlan(
       classification: classification, reason: reason, xScale: xScale, hx: hx, hY: hY, skip: skip,
       oneSided: oneSided && skip == nil, compoundShift: skip == nil ? compoundShift : nil)
+  }
+
+  /// How a case's Y step is shaped: on a compound kink the shifted bases need steps that
+  /// keep t within 0.1 (as for an unknown transform), or no shift keeps each on one branch.
+  static func stepShape(_ transform: TransformKind?, onKink: Bool, plan: MatrixPlan) -> StepShape {
+    onKink && plan.classification == .nonsmooth ? .generic : StepShape(transform, onKink: onKink)
+  }
+
+  /// Why no finite difference can run on a case, if none can: `step-unresolvable` (its Y
+  /// step, `yStep`, is below the step floor), or `near-pole` (steps cannot stay clear of
+  /// s = 0, where the transform has a pole; an unknown transform, a program without
+  /// `--transform`, is assumed to divide by s).
+  func resolutionSkip(x: Double, transform: TransformKind?, s: Double, plan: MatrixPlan) -> CheckSkip? {
+    let t = x * s
+    let kinked = transform == .where || transform == .leaky
+    let onKink = kinked && atKink(x: x, s: s, plan: plan)
+    let shape = Self.stepShape(transform, onKink: onKink, plan: plan)
+    let hY = Self.yStep(x: x, shape: shape, s: s, plan: plan)
+    let singularAtZero = transform == nil || transform == .softplus || (kinked && 1 + t <= 0)
+    if hY < plan.floorStep {
+      return CheckSkip(
+        code: .stepUnresolvable,
+        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa))\(plan.stepKappa < plan.kappa ? " (kappa counted as 1 at the collision; the solver's pair has \(formatNumber(plan.kappa)))" : ""): t = x*s moves further than \(shape.tolerance) within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
+    }
+    if plan.poleUnresolved && singularAtZero {
+      let what = transform.map { "the pole of \($0.rawValue)" } ?? "a pole (an unknown transform is assumed to divide by s)"
+      return CheckSkip(
+        code: .nearPole,
+        message: "near-singular: |s| = \(formatNumber(abs(s))) is too close to \(what) at s = 0 for a finite difference to step around it: "
+          + "the smallest resolvable step (\(formatNumber(plan.floorStep))) moves s by up to \(formatNumber(plan.stepKappa * plan.floorStep)) (kappa \(formatNumber(plan.stepKappa))), more than 10% of |s|")
+    }
+    return nil
   }
 
   /// The shift `delta` of x for a compound kink: at `x +- delta` the margin

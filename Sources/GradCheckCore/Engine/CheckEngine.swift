@@ -27,6 +27,9 @@ public struct CheckEngine: Sendable {
   public var comparison = GradientComparison()
   /// How the perturbed matrices are solved (the same bits every way).
   public var perturbedSolves = PerturbedSolves.whereLanesPay
+  /// Whether the built-in formulas are checked in double-double arithmetic where double
+  /// precision cannot resolve a step (`resolutionSkips`); false: always double.
+  public var extendedSolves = true
 
   /// Above this eigenvalue condition number a case is `ill-conditioned`.
   public static let illConditionedKappa = 1e6
@@ -63,32 +66,33 @@ public struct CheckEngine: Sendable {
     let spectral = options.spectral ?? job.spectral ?? .minRealEigenvalue
     let sources = sources(for: job)
     let betas = options.betas ?? job.betas ?? EngineOptions.defaultBetas
-    var specs: [CaseSpec] = []
-    for x in job.xs { for k in sources.indices { for b in betas { specs.append(CaseSpec(x: x, source: k, beta: b)) } } }
+    var specs0: [CaseSpec] = []
+    for x in job.xs { for k in sources.indices { for b in betas { specs0.append(CaseSpec(x: x, source: k, beta: b)) } } }
     let solvesBefore = evaluator.solves
     let solverCheck = referenceCheck?(job.y, &evaluator)
-    var base: SpectralEvaluation
+    let doubleBase: SpectralEvaluation
     do {
-      base = try evaluator.evaluate(spectral, job.y, sentinel: options.sentinel, gradient: true)
+      doubleBase = try evaluator.evaluate(spectral, job.y, sentinel: options.sentinel, gradient: true)
     } catch {
-      return nativeFailure(job, specs, sources, spectral, error: error, solverCheck, evaluator.solves - solvesBefore)
+      return nativeFailure(job, specs0, sources, spectral, error: error, solverCheck, evaluator.solves - solvesBefore)
     }
-    guard let s = base.s, base.gradient != nil else {
-      return undefined(job, specs, sources, spectral, base, solverCheck, evaluator.solves - solvesBefore)
+    guard doubleBase.s != nil, doubleBase.gradient != nil else {
+      return undefined(job, specs0, sources, spectral, doubleBase, solverCheck, evaluator.solves - solvesBefore)
     }
-    // Generated x edge cases are defined by their margin 1 + x*s.
-    for k in specs.indices where specs[k].x.margin != nil {
-      specs[k].x.x = specs[k].x.resolved(s: s)
-      specs[k].x.margin = nil
+    var setup = prepare(specs0, base: doubleBase, y: job.y, spectral: spectral, precision: .double)
+    if extendedSolves && spectral == .minRealEigenvalue && sources.allSatisfy(\.readsToolSpectrum) {
+      let unresolved = resolutionSkips(setup, sources: sources)
+      if unresolved > 0, let extended = try? evaluator.evaluateExtended(job.y, sentinel: options.sentinel),
+        extended.s != nil
+      {
+        let candidate = prepare(specs0, base: extended, y: job.y, spectral: spectral, precision: .extended)
+        if resolvedInExtended(candidate) && resolutionSkips(candidate, sources: sources) < unresolved {
+          setup = candidate
+        }
+      }
     }
-    var plan = planMatrix(base: base, s: s, y: job.y)
-    if plan.classification == .nonsmooth && spectral == .minRealEigenvalue
-      && base.gap <= Self.closeCandidates * plan.scaleY, let cluster = ClusterGradient(base, y: job.y, s: s)
-    {
-      // A double real minimum: the derivative of the mean of its two copies.
-      base.gradient = cluster.mean
-      plan.reason += "; ds/dY is the mean of the two copies' derivatives"
-    }
+    let (specs, base, s) = (setup.specs, setup.base, setup.s)
+    var plan = setup.plan
     let xs = specs.map(\.x.x)
     let p = perturb(
       job, base: base, plan: plan, steps: smallSteps(xs: xs, s: s, plan: plan),
@@ -116,6 +120,70 @@ public struct CheckEngine: Sendable {
       r.eigenSolves = solves
       return r
     }
+  }
+
+  /// A matrix's cases with their x resolved, its classification and steps, and the
+  /// evaluation of s they use.
+  struct MatrixSetup {
+    var specs: [CaseSpec]
+    var base: SpectralEvaluation
+    var s: Double
+    var plan: MatrixPlan
+  }
+
+  /// Resolves the generated x edge cases (defined by their margin `1 + x*s`) and plans the
+  /// matrix (`planMatrix`) for an evaluation with a defined s. At a double real minimum
+  /// ds/dY becomes the mean of its two copies' derivatives (`ClusterGradient`).
+  func prepare(
+    _ specs: [CaseSpec], base: SpectralEvaluation, y: Matrix, spectral: SpectralKind, precision: SolvePrecision
+  ) -> MatrixSetup {
+    let s = base.s!
+    var base = base
+    var specs = specs
+    for k in specs.indices where specs[k].x.margin != nil {
+      specs[k].x.x = specs[k].x.resolved(s: s)
+      specs[k].x.margin = nil
+    }
+    var plan = planMatrix(base: base, s: s, y: y, precision: precision)
+    if plan.classification == .nonsmooth && spectral == .minRealEigenvalue && base.gap <= plan.closeCandidates,
+      let cluster = ClusterGradient(base, y: y, s: s)
+    {
+      base.gradient = cluster.mean
+      plan.reason += "; ds/dY is the mean of the two copies' derivatives"
+    }
+    return MatrixSetup(specs: specs, base: base, s: s, plan: plan)
+  }
+
+  /// How many cases of a matrix no finite difference can run on at its precision: no step
+  /// above the rounding of Y keeps t = x*s within what the transform allows
+  /// (`step-unresolvable`) or clear of a pole (`near-pole`). Where double precision leaves
+  /// some, and every source reads the tool's s (`readsToolSpectrum`: a program computes s
+  /// itself in its own precision, so `--exec` never is), the matrix is solved again in
+  /// double-double (`SolvePrecision.extended`) and checked so if that leaves fewer and
+  /// its minimum is simple and resolved there (`resolvedInExtended`).
+  func resolutionSkips(_ setup: MatrixSetup, sources: [any GradientSource]) -> Int {
+    setup.specs.filter { spec in
+      let source = sources[spec.source]
+      let transform = source.transform ?? source.reference
+      return resolutionSkip(x: spec.x.x, transform: transform, s: setup.s, plan: setup.plan) != nil
+    }.count
+  }
+
+  /// Whether double-double resolves the minimum: neither `nonsmooth` nor
+  /// `ill-conditioned` at its resolution, and every other eigenvalue (complex ones
+  /// included) at least `20 kappa floorStep` away, so that a step above the double-double
+  /// floor moves s by at most 5% of the way to it. At a collision (a repeated eigenvalue,
+  /// as on a diagonal matrix) the eigenvectors behind ds/dY are not determined, and a
+  /// defective one (a Jordan block) splits into eigenvalues `u^(1/k)` apart in double-double
+  /// as `eps^(1/k)` in double: more digits add nothing there.
+  func resolvedInExtended(_ setup: MatrixSetup) -> Bool {
+    let plan = setup.plan
+    if plan.classification == .nonsmooth || plan.classification == .illConditioned { return false }
+    var others = setup.base.eigenvalues
+    guard let own = others.firstIndex(where: { $0.re == setup.s && $0.im == 0 }) else { return false }
+    others.remove(at: own)
+    let reach = 20 * plan.kappa * plan.floorStep
+    return others.allSatisfy { e in ((e.re - setup.s) * (e.re - setup.s) + e.im * e.im).squareRoot() > reach }
   }
 
   /// The cases of one source: one batch evaluation, the differences, every check.
@@ -192,7 +260,8 @@ public struct CheckEngine: Sendable {
         Transform.exactMargin($0, x: spec.x.x, s: s, beta: spec.beta, parameters: options.parameters)
       },
       maxGrad: options.maxGrad, fidelityTolerance: options.fidelityTolerance, skip: casePlan.skip)
-    if plan.kappa > Self.illConditionedKappa { context.illKappa = plan.kappa }
+    if plan.kappa > plan.illConditionedKappa { context.illKappa = plan.kappa }
+    context.precisionNote = plan.precisionNote
     context.compound = casePlan.compoundShift != nil
     return context
   }
@@ -211,10 +280,15 @@ public struct CheckEngine: Sendable {
 
   /// The checks of one case with a defined s.
   func runChecks(_ c: CaseContext) -> [CheckName: CheckResult] {
-    let gradient = gradientCheck(c, comparison: comparison.scaled(for: c.dtype))
+    var gradient = gradientCheck(c, comparison: comparison.scaled(for: c.dtype))
+    var taylor = taylorCheck(c, gradient: gradient)
+    if let note = c.precisionNote {
+      if gradient.status != .skip { gradient.message += "; " + note }
+      if taylor.status != .skip { taylor.message += "; " + note }
+    }
     return [
       .constraint: constraintCheck(c), .finite: finiteCheck(c), .gradient: gradient,
-      .taylor: taylorCheck(c, gradient: gradient), .growth: growthCheck(c), .fidelity: fidelityCheck(c),
+      .taylor: taylor, .growth: growthCheck(c), .fidelity: fidelityCheck(c),
     ]
   }
 

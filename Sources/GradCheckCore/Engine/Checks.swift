@@ -55,6 +55,9 @@ struct CaseContext {
   /// kappa of the solver's pair when above `CheckEngine.illConditionedKappa` (a one-sided
   /// failure is then a warning: see `illConditionedOneSided`).
   var illKappa: Double? = nil
+  /// Appended to the messages of `gradient` and `taylor` when they ran: the matrix was
+  /// solved in double-double (`MatrixPlan.precisionNote`).
+  var precisionNote: String? = nil
 
   var t: Double { x * s }
   var gradX: Double { value.gradX ?? .nan }

@@ -42,7 +42,7 @@ extension CheckEngine {
     let hs0 = difference.stepSequence(initialStep: matrix.h0)
     var tables: [DerivativeEstimate] = []
     for d in 0..<p.fdCount {
-      tables.append(fd.derivative(initialStep: matrix.h0, inputMagnitude: matrix.scaleY) { h in
+      tables.append(fd.derivative(initialStep: matrix.h0, inputMagnitude: matrix.inputMagnitude) { h in
         shared.map { Self.sweepValue(values, first: cases[$0].layout.y! + 2 * d * steps, hs0, h) }
       })
     }
@@ -56,7 +56,7 @@ extension CheckEngine {
       var numeric: [Double] = []
       var errors: [Double] = []
       for d in 0..<p.fdCount {
-        let est = fd.derivative(initialStep: hY, inputMagnitude: matrix.scaleY) { h in
+        let est = fd.derivative(initialStep: hY, inputMagnitude: matrix.inputMagnitude) { h in
           [Self.sweepValue(values, first: cases[c].layout.y! + 2 * d * steps, hs, h)]
         }
         numeric.append(est.estimates[0])

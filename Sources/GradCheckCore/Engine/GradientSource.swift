@@ -31,11 +31,17 @@ public protocol GradientSource: Sendable {
   var transform: TransformKind? { get }
   var dtype: DType { get }
   var reference: TransformKind? { get }
+  /// Whether the source computes from the tool's s (`EvaluationPoint.s`) and ds/dY
+  /// (`batch.base`) rather than from the matrix, as the built-in formulas do: only then
+  /// may the engine solve them in double-double where double precision cannot resolve a
+  /// step (`CheckEngine.resolutionSkips`). A program computes s itself: false.
+  var readsToolSpectrum: Bool { get }
   func evaluate(_ batch: EvaluationBatch) throws -> [SourceValue]
 }
 
 extension GradientSource {
   public var reference: TransformKind? { nil }
+  public var readsToolSpectrum: Bool { false }
 }
 
 /// One point `(x, Y, beta)` at which a source is evaluated.
@@ -124,6 +130,7 @@ public struct BuiltinTransformSource: GradientSource {
 
   public var name: String { kind.rawValue }
   public var transform: TransformKind? { kind }
+  public var readsToolSpectrum: Bool { true }
 
   public func evaluate(_ batch: EvaluationBatch) -> [SourceValue] {
     batch.points.map { p in

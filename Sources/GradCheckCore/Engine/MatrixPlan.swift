@@ -22,6 +22,42 @@ struct MatrixPlan: Sendable {
   var poleUnresolved: Bool
   /// Relative noise of one value: s carries an absolute error of about `eps kappa |Y| n`.
   var relativeNoise: Double
+  /// The arithmetic of s, ds/dY and the perturbed matrices.
+  var precision: SolvePrecision = .double
+  /// Two candidates closer than this make the minimiser not unique (`nonsmooth`).
+  var closeCandidates: Double = 0
+  /// The rounding of a perturbed matrix's entries in units of a step: `u/eps |Y|` (the
+  /// finite differences' `inputMagnitude`; `|Y|` in double precision).
+  var inputMagnitude: Double = 0
+  /// Above this kappa a finite difference cannot settle a mismatch (`ill-conditioned`, and
+  /// a one-sided failure is a warning): `CheckEngine.illConditionedKappa` over `u/eps`.
+  var illConditionedKappa: Double = CheckEngine.illConditionedKappa
+  /// For the messages of `gradient` and `taylor`: the solves were in double-double, and
+  /// how far off double precision would have left s.
+  var precisionNote: String? = nil
+}
+
+/// The arithmetic the eigenvalues of one matrix and of its perturbed copies are solved in.
+///
+/// `double` for most matrices. `extended` (double-double, unit roundoff `u` about 2^-104)
+/// where double precision cannot resolve a step (see `CheckEngine.resolutionSkips`): the
+/// matrices built as `X T X^-1` with `cond(X)` near `1/sqrt(eps)`, whose s carries only a
+/// few correct digits in double. Then s, ds/dY and every perturbed `s(Y + h W)` (with
+/// `Y + h W` formed exactly) are computed in double-double and rounded to double, and the
+/// thresholds set in units of the rounding (`stepFloor`, `closeCandidates`) shrink by `u/eps`.
+enum SolvePrecision: Sendable {
+  case double, extended
+
+  /// The unit roundoff of the solves.
+  var unitRoundoff: Double {
+    switch self {
+    case .double: Double.ulpOfOne
+    case .extended: DoubleDouble.epsilon
+    }
+  }
+
+  /// `u / eps`: how much finer than double precision the solves resolve.
+  var refinement: Double { unitRoundoff / Double.ulpOfOne }
 }
 
 extension CheckEngine {
@@ -31,15 +67,19 @@ extension CheckEngine {
   /// kappa, never below `stepFloor |Y|`. `|Y|` is max |y_ij|; a zero matrix has no
   /// scale of its own and is measured in units of 1 (a scale of the smallest normal
   /// number instead made the Taylor ladder's x direction, x-scale/|Y|, overflow).
-  func planMatrix(base: SpectralEvaluation, s: Double, y: Matrix) -> MatrixPlan {
+  ///
+  /// In `extended` precision the step floor and `closeCandidates` shrink by `u/eps`, and
+  /// the noise is that of a double-double solve (s is rounded to double: at least eps).
+  func planMatrix(base: SpectralEvaluation, s: Double, y: Matrix, precision: SolvePrecision = .double) -> MatrixPlan {
     let kappa = max(base.kappa ?? 1, 1)
     let scaleY = y.maxAbs > 0 ? y.maxAbs : 1
-    let floorStep = Self.stepFloor * scaleY
-    var (classification, reason) = classifyMinimiser(base, scaleY: scaleY, kappa: kappa)
+    let floorStep = Self.stepFloor * scaleY * precision.refinement
+    let close = Self.closeCandidates * scaleY * precision.refinement
+    var (classification, reason) = classifyMinimiser(base, close: close, kappa: kappa)
     var h0 = difference.stepFactor * scaleY
     // A nonsmooth matrix is differenced one-sided across its collision: only the gaps
     // that are not part of it limit the step.
-    let collision = classification == .nonsmooth ? Self.closeCandidates * scaleY : 0
+    let collision = classification == .nonsmooth ? close : 0
     for (limit, why) in gapLimits(base, kappa: kappa, ignoringGapsBelow: collision) where limit < h0 {
       h0 = limit
       if limit < floorStep && classification == .smooth {
@@ -47,7 +87,8 @@ extension CheckEngine {
         reason = "kappa = \(formatNumber(kappa)): \(why), so a finite difference must step below the resolvable \(formatNumber(floorStep))"
       }
     }
-    if classification == .smooth && kappa > Self.illConditionedKappa {
+    let illConditionedKappa = Self.illConditionedKappa / precision.refinement
+    if classification == .smooth && kappa > illConditionedKappa {
       classification = .illConditioned
       reason = "kappa = \(formatNumber(kappa)) is too large for a finite difference to resolve"
     }
@@ -57,27 +98,37 @@ extension CheckEngine {
     }
     // At a collision of the minimiser (a multiple eigenvalue) kappa of the solver's pair
     // means nothing: steps are taken as for kappa 1 (the one-sided differences measure
-    // what s does), and an eigenvalue is computed to about sqrt(eps) |Y| at worst (a
-    // defective one), so the noise uses kappa up to 1/sqrt(eps).
+    // what s does), and an eigenvalue is computed to about sqrt(u) |Y| at worst (a
+    // defective one), so the noise uses kappa up to 1/sqrt(u).
     let collided = classification == .nonsmooth
     let stepKappa = collided ? 1 : kappa
-    let noiseKappa = collided ? min(kappa, 1 / Double.ulpOfOne.squareRoot()) : kappa
+    let u = precision.unitRoundoff
+    let noiseKappa = collided ? min(kappa, 1 / u.squareRoot()) : kappa
     let sLimit = 0.1 * abs(s) / stepKappa
     if sLimit > 0 && sLimit < h0 { h0 = sLimit }
-    let sNoise = Double.ulpOfOne * noiseKappa * scaleY * Double(y.rows)
+    let sNoise = u * noiseKappa * scaleY * Double(y.rows)
+    var note: String? = nil
+    if precision == .extended {
+      let doubleError = sNoise / precision.refinement / max(abs(s), Double.leastNormalMagnitude)
+      note = "s, ds/dY and the differences in double-double arithmetic ("
+        + (doubleError >= 1 ? "double precision would leave s no correct digit" : "double precision would leave s a relative error up to \(formatNumber(doubleError))") + ")"
+    }
     return MatrixPlan(
       classification: classification, reason: reason, kappa: kappa, stepKappa: stepKappa, scaleY: scaleY,
       h0: max(h0, floorStep), floorStep: floorStep, poleUnresolved: sLimit < floorStep,
-      relativeNoise: max(Double.ulpOfOne, sNoise / max(abs(s), Double.leastNormalMagnitude)))
+      relativeNoise: max(Double.ulpOfOne, sNoise / max(abs(s), Double.leastNormalMagnitude)),
+      precision: precision, closeCandidates: close, inputMagnitude: scaleY * precision.refinement,
+      illConditionedKappa: illConditionedKappa, precisionNote: note)
   }
 
   /// `nonsmooth` when the minimiser is not unique at finite-difference resolution: the
-  /// two smallest candidates, or a complex pair at or below s, within `closeCandidates |Y|`.
-  func classifyMinimiser(_ base: SpectralEvaluation, scaleY: Double, kappa: Double) -> (Classification, String) {
-    if base.gap.isFinite && base.gap <= Self.closeCandidates * scaleY {
+  /// two smallest candidates, or a complex pair at or below s, within `close`
+  /// (`closeCandidates |Y|`, times `u/eps` in extended precision).
+  func classifyMinimiser(_ base: SpectralEvaluation, close: Double, kappa: Double) -> (Classification, String) {
+    if base.gap.isFinite && base.gap <= close {
       return (.nonsmooth, "minimizer not unique within the finite-difference resolution: the two smallest candidates are \(formatNumber(base.gap)) apart")
     }
-    if base.nearestComplexImag.isFinite && base.nearestComplexImag <= Self.closeCandidates * scaleY {
+    if base.nearestComplexImag.isFinite && base.nearestComplexImag <= close {
       return (.nonsmooth, "a complex pair with |Im| = \(formatNumber(base.nearestComplexImag)) at or below s may become real under the perturbation")
     }
     return (.smooth, "well separated minimum, kappa \(formatNumber(kappa))")

@@ -91,14 +91,14 @@ extension CheckEngine {
         let block = 1 + 2 * p.fdCount * steps
         for base in [shifted, shifted + block] {
           let first = base + 1 + 2 * d * steps
-          let (r, l) = sides(osY, h0: plan.hY, inputMagnitude: matrix.scaleY, f0: values[base].xCond) { h in
+          let (r, l) = sides(osY, h0: plan.hY, inputMagnitude: matrix.inputMagnitude, f0: values[base].xCond) { h in
             Self.sweepValue(values, first: first, hsY, h)
           }
           pieces += [r, l]
         }
       } else {
         let first = layout.y! + 2 * d * steps
-        let (r, l) = sides(osY, h0: plan.hY, inputMagnitude: matrix.scaleY, f0: f0) { h in
+        let (r, l) = sides(osY, h0: plan.hY, inputMagnitude: matrix.inputMagnitude, f0: f0) { h in
           Self.sweepValue(values, first: first, hsY, h)
         }
         pieces = [r, l]
@@ -163,7 +163,7 @@ extension CheckEngine {
     let right = taylor.run(initialStep: p.taylorH0, directionalDerivative: a) { line($0) }
     let left = taylor.run(initialStep: p.taylorH0, directionalDerivative: -a) { line(-$0) }
     let os = oneSidedDifference(relativeNoise: matrix.relativeNoise, steps: 8)
-    let (r, l) = sides(os, h0: p.taylorH0, inputMagnitude: matrix.scaleY, f0: f0, line)
+    let (r, l) = sides(os, h0: p.taylorH0, inputMagnitude: matrix.inputMagnitude, f0: f0, line)
     return OneSidedTaylor(right: right, left: left, bracket: comparison.bracket(analytic: a, right: r, left: l))
   }
 }

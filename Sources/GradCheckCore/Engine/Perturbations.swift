@@ -59,7 +59,9 @@ extension CheckEngine {
     }
     func solve(_ requests: [PerturbedMatrix], detectFlip: Bool) {
       let fresh = uniqueUnsolved(requests, in: p)
-      let values = solvePerturbed(fresh, of: job.y, directions: p.directions, spectral: spectral, evaluator: &evaluator)
+      let values = plan.precision == .extended
+        ? solveExtended(fresh, of: job.y, p: p, base: base, plan: plan, evaluator: &evaluator)
+        : solvePerturbed(fresh, of: job.y, directions: p.directions, spectral: spectral, evaluator: &evaluator)
       for (r, v) in zip(fresh, values) {
         p.spectra[r.direction][r.step.bitPattern] = v?.s ?? .nan
         guard detectFlip && p.flip == nil else { continue }
@@ -126,6 +128,63 @@ extension CheckEngine {
     }
   }
 
+  /// `value(min-real-eigenvalue, Y + h W_d)` for each request in double-double, the
+  /// perturbed matrix formed exactly (`y_ij + h w_ij` as the double-double sum of `y_ij`
+  /// and the exact product `h w_ij`): nil where the solve failed.
+  ///
+  /// A full solve (`ExtendedEigenSolver`) costs a few hundred microseconds at N = 16, so
+  /// most requests follow s instead by Newton's method from the base eigenpair
+  /// (`ExtendedEigenNewton`, started at the first-order value `s + h <ds/dY, W>`). Full
+  /// solves check it where the matrix moves most: every step of the Taylor ladder and each
+  /// direction's largest steps (`+-h0`, also what a flip of the real/complex count shows
+  /// at). Where the full solve's minimum is not the eigenvalue Newton's method reaches
+  /// (another one crossed below it, or it became complex), every step of that direction
+  /// is solved in full.
+  func solveExtended(
+    _ requests: [PerturbedMatrix], of y: Matrix, p: Perturbations, base: SpectralEvaluation, plan: MatrixPlan,
+    evaluator: inout SpectralEvaluator
+  ) -> [(s: Double?, realCount: Int)?] {
+    let n = y.rows
+    var a = [DoubleDouble](repeating: .zero, count: n * n)
+    var newton = ExtendedEigenNewton(n: n)
+    let right = base.right?.map(\.re)
+    var fullDirections = Set<Int>()
+    func full() -> (s: Double?, realCount: Int)? {
+      (try? evaluator.valueExtended(a, n: n, sentinel: options.sentinel)).map { ($0.s, $0.realCount) }
+    }
+    func followed(_ r: PerturbedMatrix) -> Double? {
+      guard let s = base.s, let g = base.gradient, let right, !base.masked else { return nil }
+      let w = p.directions[r.direction]
+      var slope = 0.0
+      for k in 0..<(n * n) { slope += g.storage[k] * w.storage[k] }
+      // Settled below the double rounding of s, or at the double-double noise if above.
+      let tolerance = max(plan.relativeNoise * abs(s), Double.leastNormalMagnitude)
+      return newton.refine(a, lambda0: DoubleDouble(s + r.step * slope), right: right, tolerance: tolerance)?.double
+    }
+    return requests.map { r in
+      let w = p.directions[r.direction]
+      for k in 0..<(n * n) { a[k] = DoubleDouble(y.storage[k]) + DoubleDouble.product(r.step, w.storage[k]) }
+      if r.direction == p.taylorDirection || fullDirections.contains(r.direction) { return full() }
+      if abs(r.step) >= plan.h0 {
+        let checked = full()
+        let s = checked?.s
+        let agree = s.map { s in followed(r).map { abs($0 - s) <= Self.newtonAgreement * max(abs(s), plan.floorStep) } ?? false } ?? false
+        if !agree || checked?.realCount != base.realCount { fullDirections.insert(r.direction) }
+        return checked
+      }
+      if let s = followed(r) {
+        evaluator.countSolves(1)
+        return (s, base.realCount)
+      }
+      return full()
+    }
+  }
+
+  /// How closely Newton's value must match a full solve's minimum at a check point
+  /// (relative): far looser than either's error, far tighter than a gap to another
+  /// eigenvalue that a step may cross.
+  static let newtonAgreement = 1e-9
+
   /// Unit coordinate directions (the full Jacobian) up to `jacobianLimit`, seeded random
   /// directions scaled to `|W|_max = 1` above it.
   func finiteDifferenceDirections(n: Int, rng: inout SeededRNG) -> Perturbations {
@@ -153,7 +212,8 @@ extension CheckEngine {
   }
 
   /// The Taylor direction (x and Y together, `max(|w_x|, |W|_max) = 1`) and its ladder
-  /// `h_j = h0 2^-j` with `h0 = min(8 h0, |Y|/16)`, solved once for every case.
+  /// `h_j = h0 2^-j` with `h0 = min(8 h0, |Y|/16)` (`h0/16` in double-double, so that the
+  /// ladder's top step is h0), solved once for every case.
   func appendTaylorDirection(_ p: inout Perturbations, n: Int, rng: inout SeededRNG, plan: MatrixPlan) {
     let wx = rng.gaussian()
     var wy = Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n))
@@ -161,7 +221,9 @@ extension CheckEngine {
     for k in 0..<wy.storage.count { wy.storage[k] *= wScale }
     p.directions.append(wy)
     p.taylorX = wx * wScale
-    let h0 = min(8 * plan.h0, 0x1p-4 * plan.scaleY)
+    // In double-double the steps are bounded by the gap to the next eigenvalue (h0 is 5%
+    // of it over kappa, far below the rounding of Y): the ladder stays within h0.
+    let h0 = plan.precision == .extended ? 0x1p-4 * plan.h0 : min(8 * plan.h0, 0x1p-4 * plan.scaleY)
     p.taylorH0 = h0
     p.taylorSteps = Self.taylorLadder.map { h0 * pow(2, Double(-$0)) }
   }
