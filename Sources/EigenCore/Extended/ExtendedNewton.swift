@@ -28,8 +28,7 @@ public struct ExtendedEigenNewton {
 
   /// The eigenvalue of `b` (row-major `n * n`) that Newton's method reaches from
   /// `(lambda0, v0)`, or nil when it does not settle within `maxSteps` steps (a correction
-  /// `|dlambda| <= tolerance`, after which one more step is taken) or meets a singular
-  /// bordered matrix. The attainable accuracy is about `u kappa |B|`: a tolerance below it
+  /// `|dlambda| <= tolerance`) or meets a singular bordered matrix. The attainable accuracy is about `u kappa |B|`: a tolerance below it
   /// is never met.
   public mutating func refine(
     _ b: [DoubleDouble], lambda0: DoubleDouble, right v0: [Double], tolerance: Double, maxSteps: Int = 8
@@ -43,14 +42,13 @@ public struct ExtendedEigenNewton {
       c[k] = DoubleDouble(v0[k]) / norm2
     }
     var lambda = lambda0
-    var settled = false
     for _ in 0..<maxSteps {
       guard let step = newtonStep(b, lambda: lambda) else { return nil }
       lambda = lambda + step
-      if settled { return lambda }
-      if abs(step.hi) <= tolerance { settled = true }
+      // Converging quadratically, the next correction would be far below this one.
+      if abs(step.hi) <= tolerance { return lambda }
     }
-    return settled ? lambda : nil
+    return nil
   }
 
   /// One Newton step: updates `v` and returns `dlambda` (nil: singular system).
