@@ -135,6 +135,7 @@ func runEngine(
   let summary = try streamBlocks(
     canonicalBlocks(jobs), total: jobs.count, label: label, threads: options.threads, plan: plan,
     seed: options.seed, title: title, curvesFor: engine.options.parameters,
+    cost: { block in block.reduce(0.0) { total, j in let n = Double(jobs[j].y.rows); return total + n * n * n } },
     { block, ev in
       // The block's jobs in their given order, their cases in canonical order.
       var cases: [CaseResult] = []

@@ -229,7 +229,7 @@ func finishRun(
 /// written); an error does the same and is rethrown.
 func streamBlocks(
   _ blocks: [[Int]], total: Int, label: String, threads: Int, plan: OutputPlan, seed: UInt64,
-  title: String, curvesFor parameters: TransformParameters? = nil,
+  title: String, curvesFor parameters: TransformParameters? = nil, cost: (([Int]) -> Double)? = nil,
   _ work: @escaping @Sendable ([Int], inout SpectralEvaluator) -> [CaseResult],
   seen: (CaseResult) -> Void, failure: (@Sendable () -> (any Error)?)? = nil
 ) throws -> Summary {
@@ -240,7 +240,7 @@ func streamBlocks(
   let outcome: ParallelRunner.StreamOutcome
   do {
     outcome = try ParallelRunner(threads: threads).forEachInOrder(
-      blocks, window: 8 * threads, shouldStop: { interruptRequested() || failure?() != nil },
+      blocks, window: 8 * threads, cost: cost, shouldStop: { interruptRequested() || failure?() != nil },
       { block, _, ev in
         let cases = work(block, &ev)
         progress.update(finished.add(block.count))

@@ -22,8 +22,52 @@ private final class Tally: @unchecked Sendable {
 
 private struct Stop: Error, Equatable {}
 
+/// The order in which items were started.
+private final class StartLog: @unchecked Sendable {
+  private var order: [Int] = []
+  private let lock = DispatchSemaphore(value: 1)
+  func add(_ i: Int) {
+    lock.wait()
+    order.append(i)
+    lock.signal()
+  }
+  var items: [Int] {
+    lock.wait()
+    defer { lock.signal() }
+    return order
+  }
+}
+
 @Suite("Ordered streaming runner")
 struct StreamRunnerTests {
+  @Test("the last window of items starts by decreasing cost; results still come in item order", arguments: [1, 2, 3])
+  func expensiveTailFirst(threads: Int) throws {
+    let items = Array(0..<40)
+    let window = 8
+    // Costs: item 39 (the last) is the most expensive, then 33, then the rest equal.
+    let cost: (Int) -> Double = { $0 == 39 ? 100 : $0 == 33 ? 50 : 1 }
+    let log = StartLog()
+    var seen: [Int] = []
+    let outcome = ParallelRunner(threads: threads).forEachInOrder(items, window: window, cost: cost, { x, i, _ in
+      log.add(i)
+      return x * 3
+    }, consume: { (i, r: Int) in
+      #expect(r == items[i] * 3)
+      seen.append(i)
+    })
+    #expect(outcome.consumed == 40 && !outcome.stopped)
+    #expect(seen == Array(0..<40))
+    let started = log.items
+    #expect(Set(started) == Set(items))
+    // Every item before the tail starts before every tail item; in the tail, 39 and 33 first.
+    let firstTail = started.firstIndex { $0 >= 32 }!
+    #expect(Set(started[..<firstTail]) == Set(0..<32))
+    if threads == 1 {
+      #expect(Array(started[32...]) == [39, 33, 32, 34, 35, 36, 37, 38])
+    }
+    #expect(ParallelRunner.tailOrder([1, 100, 1, 50], from: 10) == [11, 13, 10, 12])
+  }
+
   @Test("results come in item order, at most a window ahead", arguments: [1, 2, 4])
   func orderedAndBounded(threads: Int) throws {
     let items = Array(0..<300)

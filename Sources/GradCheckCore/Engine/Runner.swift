@@ -79,15 +79,22 @@ extension ParallelRunner {
   /// The results, and so the consumed sequence, are those of `map`: the same for every
   /// number of threads.
   ///
+  /// Items are taken in order, except the last `window`: once every earlier item is taken
+  /// they are taken by decreasing `cost` (ties in order), so that an expensive item near
+  /// the end (an N = 16 matrix is the default sweep's last) does not run alone while the
+  /// other workers idle. That is safe from waiting forever: every item from the first
+  /// unconsumed one on then fits in the window, and it never changes a result.
+  ///
   /// `shouldStop` is polled before each item is taken and while waiting; once it returns
   /// true no new item is started, the items running are finished, and the run returns
   /// with `stopped` (results not yet consumed are dropped). When `consume` throws, the
   /// workers stop the same way and the error is rethrown.
   /// - Parameters:
   ///   - window: the most results held at once (at least 1).
+  ///   - cost: an estimate of an item's work, for the order of the last `window` items.
   ///   - progress: called (on a worker thread) with the number of finished items.
   public func forEachInOrder<T: Sendable, R: Sendable, E: Error>(
-    _ items: [T], window: Int,
+    _ items: [T], window: Int, cost: ((T) -> Double)? = nil,
     progress: (@Sendable (Int) -> Void)? = nil,
     shouldStop: (@Sendable () -> Bool)? = nil,
     _ work: @escaping @Sendable (T, Int, inout SpectralEvaluator) -> R,
@@ -97,7 +104,9 @@ extension ParallelRunner {
     if count == 0 { return StreamOutcome(finished: 0, consumed: 0, stopped: false) }
     let window = max(1, window)
     let workers = min(threads, count)
-    let state = StreamState<R>(count: count)
+    let tail = max(0, count - window)
+    let state = StreamState<R>(
+      count: count, tailStart: tail, tailOrder: Self.tailOrder(cost.map { c in items[tail...].map(c) } ?? [], from: tail))
     // Created at 0 and raised: libdispatch traps when a semaphore is freed below the
     // value it was created with, which a stopped run can leave.
     let slots = DispatchSemaphore(value: 0)
@@ -145,11 +154,21 @@ extension ParallelRunner {
   }
 }
 
+extension ParallelRunner {
+  /// The indices `from ..< from + costs.count` by decreasing cost, ties in index order.
+  static func tailOrder(_ costs: [Double], from start: Int) -> [Int] {
+    costs.indices.sorted { a, b in costs[a] != costs[b] ? costs[a] > costs[b] : a < b }.map { start + $0 }
+  }
+}
+
 /// The shared state of `forEachInOrder`: results by index until consumed, the next item
 /// to take, and how many workers have exited.
 final class StreamState<R>: @unchecked Sendable {
   private var pending: [Int: R] = [:]
   private var next = 0
+  /// The indices of the last items, from `tailStart` on, in the order they are taken.
+  private let tailStart: Int
+  private let tailOrder: [Int]
   private var finished = 0
   private var exited = 0
   private var cancelled = false
@@ -157,9 +176,21 @@ final class StreamState<R>: @unchecked Sendable {
   /// Signalled on every result and every worker exit.
   private let changed = DispatchSemaphore(value: 0)
 
-  init(count: Int) {}
+  /// `tailOrder`: the indices of the last items (from `tailStart` on) in the order to
+  /// take them; empty: in order.
+  init(count: Int, tailStart: Int = 0, tailOrder: [Int] = []) {
+    self.tailStart = tailStart
+    self.tailOrder = tailOrder
+  }
 
-  func take() -> Int { lock.withLock { defer { next += 1 }; return next } }
+  /// The next item to take (at least the item count when none is left).
+  func take() -> Int {
+    lock.withLock {
+      let k = next
+      next += 1
+      return k >= tailStart && k - tailStart < tailOrder.count ? tailOrder[k - tailStart] : k
+    }
+  }
 
   func put(_ i: Int, _ r: R) -> Int {
     let done = lock.withLock { () -> Int in
