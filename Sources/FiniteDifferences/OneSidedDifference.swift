@@ -223,7 +223,8 @@ public struct OneSidedDifference: Sendable, Equatable {
       if p < Self.discontinuousBelow {
         regularity = .discontinuous(jump: jump)
       } else if p < Self.unboundedBelow {
-        regularity = .unboundedDerivative(exponent: p)
+        regularity = jumpNextToSlope(g0: g0, values: values, steps: hs, inputMagnitude: inputMagnitude)
+          .map { .discontinuous(jump: $0) } ?? .unboundedDerivative(exponent: p)
       }
     }
     let table = (0..<n).map { i in
@@ -256,6 +257,22 @@ public struct OneSidedDifference: Sendable, Equatable {
       if let slope = piece.slope { result.pieceJump = values[n - 1] - g0 - slope * hs[n - 1] }
     }
     return result
+  }
+
+  /// A jump `J` next to a slope `c` (`g(h) - g(0) = J + c h + ...` with `J` and `c h`
+  /// alike over the steps) gives increments whose fitted exponent lies between 0 and 1,
+  /// as an infinite slope's (`sqrt(h)`: 1/2) does. They differ in the piece: the secants
+  /// of `J + c h + ...` converge like a smooth piece's (`pieceSlope` with a finite error),
+  /// those of `sqrt(h)` do not. The jump `g(h_min) - g(0) - c h_min` when the piece is
+  /// smooth and the jump is at least a tenth of the smallest step's increment; nil otherwise.
+  func jumpNextToSlope(g0: Double, values: [Double], steps hs: [Double], inputMagnitude: Double) -> Double? {
+    let piece = pieceSlope(values: values, steps: hs, inputMagnitude: inputMagnitude)
+    guard let slope = piece.slope, piece.error.isFinite, let p = piece.exponent, p >= Self.unboundedBelow else {
+      return nil
+    }
+    let last = hs.count - 1
+    let jump = values[last] - g0 - slope * hs[last]
+    return abs(jump) >= 0.1 * abs(values[last] - g0) ? jump : nil
   }
 
   /// The slope of the smooth piece a jumping side follows, from its own points only

@@ -136,6 +136,25 @@ func bracketAt(
   #expect(abs(k.estimate) <= k.errorEstimate && k.errorEstimate < 0.02, "\(k.estimate) +- \(k.errorEstimate)")
 }
 
+@Test func jumpNextToASlopeIsAJumpNotAnInfiniteSlope() {
+  // g(h) = 2 + J + c h for h > 0: over the steps 2^-7 ... 2^-14 the jump J = 2^-11 and the
+  // slope's part c h are alike, so the increments' fitted exponent lies between 0 and 1,
+  // where an infinite slope's would; the piece's secants are those of a line.
+  let jump = 0x1p-11
+  let e = OneSidedDifference().derivative(initialStep: 0x1p-7) { h in h == 0 ? 2 : 2 + jump + h }
+  let p = e.exponent!
+  #expect(p >= OneSidedDifference.discontinuousBelow && p < OneSidedDifference.unboundedBelow, "\(p)")
+  guard case .discontinuous(let j) = e.regularity else {
+    Issue.record("read as \(e.regularity)")
+    return
+  }
+  #expect(abs(j - jump) <= 1e-12, "\(j)")
+  #expect(abs(e.pieceSlope! - 1) <= 1e-9 && e.pieceError.isFinite)
+  // The same increments from 2 + sqrt(h)-like growth stay an infinite slope.
+  let s = OneSidedDifference().derivative(initialStep: 0x1p-7) { h in 2 + 0.05 * sqrt(h) + h }
+  #expect(s.regularity.reason == "unbounded-derivative", "\(s.regularity)")
+}
+
 @Test func stepFunctionIsDiscontinuous() {
   let step: ([Double]) -> Double = { $0[0] >= 0 ? 1 : 0 }
   let engine = OneSidedDifference()
