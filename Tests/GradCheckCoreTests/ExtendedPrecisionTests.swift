@@ -143,6 +143,20 @@ struct ExtendedPrecisionTests {
     #expect(skipped > 0)
   }
 
+  @Test("float32 built-in formulas stay in double precision")
+  func float32StaysDouble() {
+    var skipped = 0
+    for job in illJobs.prefix(6) {
+      var engine = CheckEngine(options: EngineOptions(betas: [1], seed: 0, dtype: .float32))
+      engine.extendedSolves = true
+      var ev = SpectralEvaluator()
+      let results = engine.run(job, evaluator: &ev)
+      skipped += skippedUnresolvable(results)
+      #expect(!results.contains { ($0.checks[.gradient]?.message ?? "").contains("double-double") })
+    }
+    #expect(skipped > 0)
+  }
+
   @Test("matrices double precision resolves are not touched")
   func wellConditionedStaysDouble() {
     for family in ["lapack-19", "lapack-9", "companion"] {

@@ -80,7 +80,7 @@ public struct CheckEngine: Sendable {
       return undefined(job, specs0, sources, spectral, doubleBase, solverCheck, evaluator.solves - solvesBefore)
     }
     var setup = prepare(specs0, base: doubleBase, y: job.y, spectral: spectral, precision: .double)
-    if extendedSolves && spectral == .minRealEigenvalue && sources.allSatisfy(\.readsToolSpectrum) {
+    if extendedSolves && spectral == .minRealEigenvalue && sources.allSatisfy({ $0.readsToolSpectrum && $0.dtype == .float64 }) {
       let unresolved = resolutionSkips(setup, sources: sources)
       if unresolved > 0, let extended = try? evaluator.evaluateExtended(job.y, sentinel: options.sentinel),
         extended.s != nil
@@ -158,7 +158,9 @@ public struct CheckEngine: Sendable {
   /// above the rounding of Y keeps t = x*s within what the transform allows
   /// (`step-unresolvable`) or clear of a pole (`near-pole`). Where double precision leaves
   /// some, and every source reads the tool's s (`readsToolSpectrum`: a program computes s
-  /// itself in its own precision, so `--exec` never is), the matrix is solved again in
+  /// itself in its own precision, so `--exec` never is) in float64 (a float32 source
+  /// rounds s and its transform to float32, a staircase that double-double's steps, which
+  /// move s by a few float32 ulps, do not resolve), the matrix is solved again in
   /// double-double (`SolvePrecision.extended`) and checked so if that leaves fewer and
   /// its minimum is simple and resolved there (`resolvedInExtended`).
   func resolutionSkips(_ setup: MatrixSetup, sources: [any GradientSource]) -> Int {
