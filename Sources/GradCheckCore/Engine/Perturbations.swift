@@ -152,14 +152,18 @@ extension CheckEngine {
     func full() -> (s: Double?, realCount: Int)? {
       (try? evaluator.valueExtended(a, n: n, sentinel: options.sentinel)).map { ($0.s, $0.realCount) }
     }
-    func followed(_ r: PerturbedMatrix) -> Double? {
-      guard let s = base.s, let g = base.gradient, let right, !base.masked else { return nil }
-      let w = p.directions[r.direction]
+    // `<ds/dY, W_d>` for each direction, for the first-order starts.
+    let slopes = p.directions.map { w in
       var slope = 0.0
-      for k in 0..<(n * n) { slope += g.storage[k] * w.storage[k] }
+      for k in 0..<(n * n) { slope += (base.gradient?.storage[k] ?? .nan) * w.storage[k] }
+      return slope
+    }
+    func followed(_ r: PerturbedMatrix) -> Double? {
+      guard let s = base.s, base.gradient != nil, let right, !base.masked else { return nil }
       // Settled below the double rounding of s, or at the double-double noise if above.
       let tolerance = max(plan.relativeNoise * abs(s), Double.leastNormalMagnitude)
-      return newton.refine(a, lambda0: DoubleDouble(s + r.step * slope), right: right, tolerance: tolerance)?.double
+      let start = DoubleDouble(s + r.step * slopes[r.direction])
+      return newton.refine(a, lambda0: start, right: right, tolerance: tolerance)?.double
     }
     return requests.map { r in
       let w = p.directions[r.direction]
