@@ -95,7 +95,7 @@ let package = Package(
       exclude: ["Evaluators"]),
     .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
-    .testTarget(name: "NumberFormatTests", dependencies: ["NumberFormat"]),
+    .testTarget(name: "NumberFormatTests", dependencies: ["NumberFormat", "EigenCore"]),
     .testTarget(name: "ProcessControlTests", dependencies: ["ProcessControl", "InterruptProbe"]),
     /// The child process of ProcessControlTests.
     .executableTarget(name: "InterruptProbe", dependencies: ["ProcessControl"], path: "Tests/InterruptProbe"),

@@ -1,3 +1,4 @@
+import EigenCore
 import Foundation
 @testable import NumberFormat
 import Testing
@@ -72,18 +73,6 @@ private func foundationFormat(_ v: Double) -> String {
 // correctly rounded), on numbers spread over every exponent and on near and exact ties.
 @Suite("Four-digit rounding")
 struct RoundedDigitsTests {
-  /// A small deterministic generator (SplitMix64), so failures reproduce.
-  struct Mix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   func agree(_ v: Double) -> Bool {
     let fast = roundedDigits(v)
     let exact = printfRoundedDigits(v)
@@ -91,7 +80,7 @@ struct RoundedDigitsTests {
   }
 
   @Test func randomBitPatternsOfEveryExponent() {
-    var g = Mix(state: 1)
+    var g = SeededRNG(seed: 1)
     var wrong: [Double] = []
     for _ in 0..<300_000 {
       let v = Double(bitPattern: g.next())
@@ -101,7 +90,7 @@ struct RoundedDigitsTests {
   }
 
   @Test func nearAndExactTies() {
-    var g = Mix(state: 2)
+    var g = SeededRNG(seed: 2)
     var wrong: [Double] = []
     for _ in 0..<100_000 {
       let digits = Double(1000 + g.next() % 9000) + 0.5
