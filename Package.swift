@@ -93,7 +93,7 @@ let package = Package(
       name: "ExternalEvaluatorTests",
       dependencies: ["ExternalEvaluator", "ExecSource", "GradCheckCore", "GradcheckModel", "Spectral", "EigenCore"],
       exclude: ["Evaluators"]),
-    .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel"]),
+    .testTarget(name: "GradcheckIOTests", dependencies: ["GradcheckIO", "GradcheckModel", "EigenCore"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "GradcheckModel", "GradcheckIO"], exclude: ["Golden"]),
     .testTarget(name: "NumberFormatTests", dependencies: ["NumberFormat", "EigenCore"]),
     .testTarget(name: "ProcessControlTests", dependencies: ["ProcessControl", "InterruptProbe"]),

@@ -1,20 +1,7 @@
+import EigenCore
 import Testing
 
 @testable import GradcheckIO
-
-/// A small deterministic generator (SplitMix64) for the random documents.
-private struct SplitMix {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-  mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / 9007199254740992.0 < p }
-}
 
 /// Random JSON-ish text: valid documents with every kind of value (objects of up to 40
 /// members, with and without repeated keys; strings with escapes and 2-, 3- and 4-byte
@@ -22,7 +9,7 @@ private struct SplitMix {
 /// whitespace with newlines, and, for some documents, a few bytes flipped, inserted,
 /// removed or the text cut short.
 private struct DocumentGenerator {
-  var rng: SplitMix
+  var rng: SeededRNG
 
   mutating func whitespace(_ out: inout [UInt8]) {
     for _ in 0..<rng.below(3) { out.append([0x20, 0x0A, 0x09, 0x0D, 0x20][rng.below(5)]) }
@@ -135,7 +122,7 @@ private func outcome(_ parse: () throws(JSONError) -> JSONValue) -> Result<JSONV
 struct JSONEquivalenceTests {
   @Test("random documents and their mutations: same values, positions and errors")
   func randomDocuments() {
-    var gen = DocumentGenerator(rng: SplitMix(state: 20261127))
+    var gen = DocumentGenerator(rng: SeededRNG(seed: 20261127))
     var parsed = 0, failed = 0, mismatches = 0
     for k in 0..<3000 {
       let doc = gen.document()
