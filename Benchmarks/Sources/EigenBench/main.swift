@@ -608,8 +608,14 @@ let cpu: String = {
   return "unknown"
 }()
 let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+/// The CPU the Swift code was compiled for, as `make bench` says (`EIGENBENCH_TARGET_CPU`:
+/// its `TARGET_CPU`, empty for the compiler's baseline); "unknown" when run otherwise.
+let targetCPU: String = {
+  guard let value = ProcessInfo.processInfo.environment["EIGENBENCH_TARGET_CPU"] else { return "unknown" }
+  return value.isEmpty ? "baseline" : value
+}()
 print("gradcheck bench: native EigenSolver vs GSL 2.7 (gsl_eigen_nonsymm[v]) vs LAPACKE dgeev")
-print("machine: \(cores) cores, \(cpu); OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")")
+print("machine: \(cores) cores, \(cpu); Swift code built for: \(targetCPU); OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")")
 let lapackBackend: String = {
   guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return "unknown" }
   let libs = Set(maps.split(separator: "\n").compactMap { line -> String? in
@@ -859,7 +865,7 @@ json += "], \"parallel\": {\"threads\": \(threads), \"speedup\": \(fmt(speedup, 
 if let a = sweepOne, let b = sweepAll {
   json += ", \"sweep\": {\"jobs1_s\": \(fmt(a.seconds, 3)), \"jobs_all_s\": \(fmt(b.seconds, 3)), \"jobs_all\": \(threads), \"speedup\": \(fmt(a.seconds / b.seconds, 3))}"
 }
-json += ", \"allocations_per_matrix\": \(num(allocReported, 3))}\n"
+json += ", \"allocations_per_matrix\": \(num(allocReported, 3)), \"target_cpu\": \"\(targetCPU)\"}\n"
 let url = URL(fileURLWithPath: outPath)
 do {
   try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
