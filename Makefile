@@ -7,11 +7,12 @@ APT_PKGS := libgsl-dev pkg-config
 ## TARGET_CPU: the instruction set every build below compiles the Swift code for. By default the
 ## machine's own when it is an x86-64 CPU with the x86-64-v3 features (AVX2, FMA, BMI1/2, F16C,
 ## LZCNT, MOVBE: every x86-64 server CPU since about 2015), spelled `haswell` for swiftc; else
-## empty: the compiler's baseline (SSE2 on x86-64). The batched small-matrix eigen kernels run
-## their lanes 4 doubles to a register with it (at order 3 about 1.25x the baseline build's throughput). The results are the same
-## bytes either way (Swift never fuses a multiply and an add unless the code asks for it).
-## A binary built for `haswell` stops with an illegal instruction on an older CPU: `make TARGET_CPU=`
-## builds one for any x86-64 machine.
+## empty: the compiler's baseline (SSE2 on x86-64). The batched small-matrix eigen kernels then
+## hold 4 doubles in a register (at order 3 about 1.25x the baseline build's throughput). The
+## results are the same bytes either way (Swift fuses a multiply and an add only where the code
+## asks, and those fmas are correctly rounded on every CPU; `make compare-cpu-builds` checks it).
+## A binary built for `haswell` stops with an illegal instruction on an older CPU:
+## `make TARGET_CPU=` builds one for any x86-64 machine.
 CPU_FEATURES_V3 := avx avx2 bmi1 bmi2 f16c fma abm movbe xsave
 ifeq ($(origin TARGET_CPU),undefined)
 TARGET_CPU := $(shell [ "$$(uname -m)" = x86_64 ] && flags=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null) \
@@ -87,6 +88,13 @@ test-sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(SWIFT_CPU_FLAGS)
 	LSAN_OPTIONS=suppressions=$$(pwd)/Fuzz/lsan-suppressions.txt GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(SWIFT_CPU_FLAGS)
+
+## compare-cpu-builds: builds gradcheck in release for the baseline and for TARGET_CPU (haswell when
+## not set) in their own scratch paths and checks that make report's outputs, a float32 sweep and
+## the selftest are the same bytes (scripts/compare-cpu-builds.sh; about 8 minutes on 2 cores).
+.PHONY: compare-cpu-builds
+compare-cpu-builds: deps
+	SWIFT=$(SWIFT) TARGET_CPU=$(or $(strip $(TARGET_CPU)),haswell) scripts/compare-cpu-builds.sh
 
 ## test-interrupts: builds the ThreadSanitizer binary (.build-tsan) and interrupts a sweep with
 ## SIGINT and with SIGTERM, 30 times each (RUNS=...): every run must exit 130 / 143 with its
