@@ -349,6 +349,8 @@ extension BatchedSmallEigen {
   /// has shrunk to one or two rows records those eigenvalues (DLANV2), moves up (or takes
   /// its next matrix) and scans again at once, until every lane has a window to sweep; then
   /// all take one double-shift sweep together (so that no lane waits out a round). The
+  /// lanes that `refill` gave a (balanced) matrix are reduced to Hessenberg form together
+  /// (`hessenbergLanes`, `v` its n vectors of scratch) before their first round. The
   /// lanes' window bounds, iteration counts and first rows are kept as doubles (small
   /// integers, exact) so that every mask is one vector comparison.
   static func francisLanes<O: SmallOrder>(
