@@ -305,10 +305,13 @@ public final class BatchedSmallEigen {
             swapB: swapBuffer + n + 1, wr: s + n * n + 3 * n, wi: s + n * n + 3 * n)
           if Self.loadAndBalance(p, O.self) {
             // Balanced, not yet Hessenberg (francisLanes reduces all the new lanes at once).
-            // By selects (a store of one lane into a vector then read whole stalls the
-            // store forwarding).
-            let lane = laneMask(j)
-            for k in 0..<(n * n) { H[k].replace(with: s[k], where: lane) }
+            // By scalar stores into lane j: the lanes' reduction reads the vectors only after
+            // every lane's refill (faster than a select per entry, `EigenBench
+            // --compare-batched 8`).
+            let w = Lanes.scalarCount
+            H.withMemoryRebound(to: Double.self, capacity: n * n * w) { h in
+              for k in 0..<(n * n) { h[k &* w &+ j] = s[k] }
+            }
             owner[j] = b
             return true
           }
