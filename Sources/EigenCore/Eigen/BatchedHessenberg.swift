@@ -24,8 +24,9 @@ extension BatchedSmallEigen {
   ///     column c = i+1 ... n-1: s = tau (sum_k v_k h[i+1+k][c]),  h[i+1+k][c] -= s v_k
   ///
   /// each sum from 0 in the order k = 0 ... m - 1 (`smallHessenberg`'s). `v` holds n
-  /// vectors of scratch, `scratch` n scalars; only the `live` lanes may take the scaled
-  /// form (the others hold no matrix).
+  /// vectors of scratch, `scratch` `Lanes.scalarCount (n - 2)` scalars (within the solver's
+  /// n^2 + 4n + 4 up to 8 lanes); only the `live` lanes may take the scaled form (the
+  /// others hold no matrix).
   @inline(__always)
   static func hessenbergLanes<O: SmallOrder>(
     _ H: UnsafeMutablePointer<Lanes>, v: UnsafeMutablePointer<Lanes>, live: LaneMask,
@@ -38,13 +39,8 @@ extension BatchedSmallEigen {
       let m = ihi &- i
       let (tau, keep) = reflectorLanes(
         H + ((i &+ 1) &* n &+ i), v: v, count: m &- 1, stride: n, live: live, scratch: scratch)
-      if let keep {
-        rightUpdate(H + (i &+ 1), v: v, tau: tau, m: m, rows: ihi &+ 1, n: n, keep: keep)
-        leftUpdate(H + (i &+ 1) &* n, v: v, tau: tau, m: m, columns: (i &+ 1)..<n, n: n, keep: keep)
-      } else {
-        rightUpdate(H + (i &+ 1), v: v, tau: tau, m: m, rows: ihi &+ 1, n: n, keep: nil)
-        leftUpdate(H + (i &+ 1) &* n, v: v, tau: tau, m: m, columns: (i &+ 1)..<n, n: n, keep: nil)
-      }
+      rightUpdate(H + (i &+ 1), v: v, tau: tau, m: m, rows: ihi &+ 1, n: n, keep: keep)
+      leftUpdate(H + (i &+ 1) &* n, v: v, tau: tau, m: m, columns: (i &+ 1)..<n, n: n, keep: keep)
     }
   }
 
