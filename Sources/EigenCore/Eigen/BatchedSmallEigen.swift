@@ -4,12 +4,13 @@
 // reflector needs the previous step's bulge, each shift the previous sweep): the small path
 // (SmallEigen.swift) spends most of its time waiting for that chain at N = 3 ... 8. Here
 // `Lanes.scalarCount` matrices of a batch iterate side by side, lane j of every `Lanes`
-// vector holding one matrix, so that the chains of the lanes overlap. Each matrix is loaded,
-// balanced (DGEBAL) and reduced to Hessenberg form (DGEHD2) on its own by the small path's
-// code, then takes a lane. A lane whose matrix is done waits for the others, and then all
-// take their next matrices together: their windows then shrink together, and a sweep, which
-// runs over the union of the lanes' windows, costs about one window's (a fresh matrix beside
-// a half-done one would cost the fresh one's for both).
+// vector holding one matrix, so that the chains of the lanes overlap. Each matrix is loaded
+// and balanced (DGEBAL) on its own by the small path's code, then takes a lane; the lanes
+// that took a matrix are reduced to Hessenberg form (DGEHD2) together, the small path's
+// reduction in every lane (BatchedHessenberg.swift). A lane whose matrix is done waits for
+// the others, and then all take their next matrices together: their windows then shrink
+// together, and a sweep, which runs over the union of the lanes' windows, costs about one
+// window's (a fresh matrix beside a half-done one would cost the fresh one's for both).
 //
 // The iteration of each lane is the small path's DLAHQR, operation for operation: the
 // Ahues-Tisseur deflation test, the same shifts and exceptional shifts, `30 max(10, n)`
@@ -187,10 +188,11 @@ public final class BatchedSmallEigen {
   public private(set) var matricesSolved = 0
 
   var solver: EigenSolver
-  /// Lane storage: H (n^2 vectors), wr, wi, spare (n each), the first column of the shift
-  /// polynomial (3); 64-byte aligned.
+  /// Lane storage: H (n^2 vectors), wr, wi, the Hessenberg reduction's reflector v (n
+  /// each), the first column of the shift polynomial (3); 64-byte aligned.
   let raw: UnsafeMutableRawPointer
-  /// Per-lane scalar scratch: balancing's h (n^2), d (n), a reflector's x (n), spare (n).
+  /// Per-lane scalar scratch: balancing's h (n^2; once a matrix is in its lane, the scaled
+  /// reflectors' x), d (n), a reflector's x (n), spare (n).
   let scratch: UnsafeMutablePointer<Double>
   let swapBuffer: UnsafeMutablePointer<Int>
   /// The batch index of each lane's matrix.
@@ -277,8 +279,8 @@ public final class BatchedSmallEigen {
     }
   }
 
-  /// The lanes take matrices in batch order: each is loaded, balanced and reduced to
-  /// Hessenberg form on its own (the small path's code), then iterated in its lane with the
+  /// The lanes take matrices in batch order: each is loaded and balanced on its own (the
+  /// small path's code), then reduced to Hessenberg form and iterated in its lane with the
   /// others; when every lane's matrix is done (or failed), all take their next ones.
   /// Matrices that need the scalar solver get it when their turn comes.
   func run<O: SmallOrder>(
@@ -293,7 +295,7 @@ public final class BatchedSmallEigen {
     let owner = laneOwner
     var next = 0
     Self.francisLanes(
-      H, wr, wi, col, scratch: s, rounds: &rounds, O.self,
+      H, wr, wi, col, v: wi + n, scratch: s, rounds: &rounds, O.self,
       refill: { j in
         while next < count {
           let b = next
@@ -302,11 +304,14 @@ public final class BatchedSmallEigen {
             a: base + b * n * n, h: s, z: s + n * n + n, v: s + n * n + n, d: s + n * n, swapA: swapBuffer,
             swapB: swapBuffer + n + 1, wr: s + n * n + 3 * n, wi: s + n * n + 3 * n)
           if Self.loadAndBalance(p, O.self) {
-            EigenSolver.smallHessenberg(p, O.self, ilo: 0, ihi: n - 1, vectors: false)
-            // By selects (a store of one lane into a vector then read whole stalls the
-            // store forwarding).
-            let lane = laneMask(j)
-            for k in 0..<(n * n) { H[k].replace(with: s[k], where: lane) }
+            // Balanced, not yet Hessenberg (francisLanes reduces all the new lanes at once).
+            // By scalar stores into lane j: the lanes' reduction reads the vectors only after
+            // every lane's refill (faster than a select per entry, `EigenBench
+            // --compare-batched 8`).
+            let w = Lanes.scalarCount
+            H.withMemoryRebound(to: Double.self, capacity: n * n * w) { h in
+              for k in 0..<(n * n) { h[k &* w &+ j] = s[k] }
+            }
             owner[j] = b
             return true
           }
@@ -347,11 +352,13 @@ extension BatchedSmallEigen {
   /// has shrunk to one or two rows records those eigenvalues (DLANV2), moves up (or takes
   /// its next matrix) and scans again at once, until every lane has a window to sweep; then
   /// all take one double-shift sweep together (so that no lane waits out a round). The
+  /// lanes that `refill` gave a (balanced) matrix are reduced to Hessenberg form together
+  /// (`hessenbergLanes`, `v` its n vectors of scratch) before their first round. The
   /// lanes' window bounds, iteration counts and first rows are kept as doubles (small
   /// integers, exact) so that every mask is one vector comparison.
   static func francisLanes<O: SmallOrder>(
     _ H: UnsafeMutablePointer<Lanes>, _ wr: UnsafeMutablePointer<Lanes>, _ wi: UnsafeMutablePointer<Lanes>,
-    _ col: UnsafeMutablePointer<Lanes>, scratch: UnsafeMutablePointer<Double>,
+    _ col: UnsafeMutablePointer<Lanes>, v: UnsafeMutablePointer<Lanes>, scratch: UnsafeMutablePointer<Double>,
     rounds: inout Int, _: O.Type, refill: (Int) -> Bool, finish: (Int, Bool) -> Void
   ) {
     let n = O.n, w = Lanes.scalarCount
@@ -363,6 +370,7 @@ extension BatchedSmallEigen {
     var roundsHere = 0
     defer { rounds &+= roundsHere }
     for j in 0..<w where refill(j) { active = active .| laneMask(j) }
+    if any(active) { hessenbergLanes(H, v: v, live: active, scratch: scratch, O.self) }
     while any(active) {
       roundsHere &+= 1
       // The iteration bound: a window still open after itmax + 1 sweeps fails; the lane
@@ -398,6 +406,7 @@ extension BatchedSmallEigen {
         // shrink together: a round's sweep costs the largest window's).
         for j in 0..<w where refill(j) { active = active .| laneMask(j) }
         if !any(active) { break }
+        hessenbergLanes(H, v: v, live: active, scratch: scratch, O.self)
         iv = top
         lv = Lanes()
         its = Lanes()
