@@ -7,8 +7,10 @@ APT_PKGS := libgsl-dev pkg-config
 ## TARGET_CPU: the instruction set every build below compiles the Swift code for. By default the
 ## machine's own when it is an x86-64 CPU with the x86-64-v3 features (AVX2, FMA, BMI1/2, F16C,
 ## LZCNT, MOVBE: every x86-64 server CPU since about 2015), spelled `haswell` for swiftc; else
-## empty: the compiler's baseline (SSE2 on x86-64). The batched small-matrix eigen kernels then
-## hold 4 doubles in a register (at order 3 about 1.25x the baseline build's throughput). The
+## empty: the compiler's baseline (SSE2 on x86-64). Any other value must name a CPU with AVX2
+## (it also defines GRADCHECK_AVX2, which makes the generic batched eigen kernel's lanes four
+## doubles wide). The batched small-matrix eigen kernels then hold 4 doubles in a register
+## (at order 3 about 1.25x the baseline build's throughput, at order 8 about 1.2x). The
 ## results are the same bytes either way (Swift fuses a multiply and an add only where the code
 ## asks, and those fmas are correctly rounded on every CPU; `make compare-cpu-builds` checks it).
 ## A binary built for `haswell` stops with an illegal instruction on an older CPU:
@@ -18,7 +20,8 @@ ifeq ($(origin TARGET_CPU),undefined)
 TARGET_CPU := $(shell [ "$$(uname -m)" = x86_64 ] && flags=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null) \
   && for f in $(CPU_FEATURES_V3); do [[ " $$flags " == *" $$f "* ]] || exit 0; done && echo haswell)
 endif
-SWIFT_CPU_FLAGS := $(if $(strip $(TARGET_CPU)),-Xswiftc -target-cpu -Xswiftc $(strip $(TARGET_CPU)))
+SWIFT_CPU_FLAGS := $(if $(strip $(TARGET_CPU)),-Xswiftc -target-cpu -Xswiftc $(strip $(TARGET_CPU))) \
+  $(if $(filter-out x86-64,$(strip $(TARGET_CPU))),-Xswiftc -DGRADCHECK_AVX2)
 
 .PHONY: deps test report build release bench clean example
 

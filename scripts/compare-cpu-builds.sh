@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The same bytes from every instruction set: builds gradcheck in release for the compiler's
-# baseline (.build-baseline) and for TARGET_CPU (default haswell; .build-target), runs
+# baseline (.build-baseline) and for TARGET_CPU (default haswell; .build-target, with
+# GRADCHECK_AVX2 as the Makefile builds it: four-wide lanes), runs
 # make report's five commands, a float32 sweep and the selftest with each, and compares
 # every file and output byte for byte. Exit 0 when all are identical, 1 when any differs
 # (the differing files are listed), 2 when a build or a run fails.
@@ -15,8 +16,9 @@ TARGET_CPU=${TARGET_CPU:-haswell}
 
 if [ -z "${NO_BUILD:-}" ]; then
   $SWIFT build -c release --product gradcheck --scratch-path .build-baseline || exit 2
+  # As the Makefile builds for TARGET_CPU: with GRADCHECK_AVX2 (four-wide lanes).
   $SWIFT build -c release --product gradcheck --scratch-path .build-target \
-    -Xswiftc -target-cpu -Xswiftc "$TARGET_CPU" || exit 2
+    -Xswiftc -target-cpu -Xswiftc "$TARGET_CPU" -Xswiftc -DGRADCHECK_AVX2 || exit 2
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gradcheck-cpu-builds.XXXXXX")

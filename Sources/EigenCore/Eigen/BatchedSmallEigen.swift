@@ -80,16 +80,23 @@ extension SIMD8: DoubleLanes where Scalar == Double {
   }
 }
 
-/// The lanes: 2 doubles, one SSE2 register. Measured against `SIMD4<Double>` and
-/// `SIMD8<Double>` (same code, this alias changed; `EigenBench --compare-batched N`, one
-/// process): the narrower the faster at N = 4 ... 8 (Benchmarks/README.md). Every lane's
-/// sweep runs over the union of the lanes' windows, so that the wider the vector, the more
-/// work goes to lanes whose window is smaller than the largest; and a vector of one register
-/// leaves the sweep's coefficients in registers and makes a mask test one instruction.
+/// The lanes: as many doubles as one vector register holds, 2 on the baseline x86-64
+/// build (SSE2) and 4 when built for AVX2 (`make` defines `GRADCHECK_AVX2` with its
+/// `TARGET_CPU`). Measured against the other widths (same code, this alias changed;
+/// `EigenBench --compare-batched N`, one process): on SSE2 two lanes beat four and eight at
+/// N = 4 ... 16, with AVX2 four beat two (N = 8: 3.6x GSL against 3.25x; Benchmarks/README.md).
+/// Every lane's sweep runs over the union of the lanes' windows, so that the wider the
+/// vector, the more work goes to lanes whose window is smaller than the largest; a vector
+/// of one register leaves the sweep's coefficients in registers and makes a mask test one
+/// instruction, which is what decides. Every width gives each lane the scalar solver's bits.
 /// The code uses the concrete type, not a generic `SIMD` parameter: the standard library's
 /// comparisons, selects and mask operations become vector instructions only where the
 /// type is concrete (in a generic context, even specialised, they run lane by lane).
+#if GRADCHECK_AVX2
+typealias Lanes = SIMD4<Double>
+#else
 typealias Lanes = SIMD2<Double>
+#endif
 /// `Lanes`'s bits (the mask storage: 64-bit integers).
 typealias LaneBits = Lanes.MaskStorage
 
