@@ -8,8 +8,9 @@ import Testing
 /// `count` matrices of order n, row-major, one after the other.
 private func flatten(_ ms: [Matrix]) -> [Double] { ms.flatMap(\.storage) }
 
-/// Eigenvalues and outcomes of the batched path on `ms` (all of one order).
-private func batched(_ ms: [Matrix]) -> (values: [Complex], outcomes: [EigenBatch.Outcome], fallbacks: Int) {
+/// Eigenvalues and outcomes of the batched path on `ms` (all of one order), and how many
+/// matrices it handed to the scalar solver.
+func solveBatched(_ ms: [Matrix]) -> (values: [Complex], outcomes: [EigenBatch.Outcome], fallbacks: Int) {
   let n = ms[0].rows
   let flat = flatten(ms)
   var values = [Complex](repeating: Complex(0, 0), count: ms.count * n)
@@ -57,7 +58,7 @@ struct BatchedSmallEigenTests {
         arguments: [3, 4, 5, 6, 7, 8, 12, 16])
   func agreesWithScalar(n: Int) throws {
     let cases = familyMatrices(n: n, per: 3, seed: 2026 + UInt64(n))
-    let r = batched(cases.map(\.1))
+    let r = solveBatched(cases.map(\.1))
     for (b, (name, a)) in cases.enumerated() {
       let got = Array(r.values[(b * n)..<((b + 1) * n)])
       switch scalar(a) {
@@ -86,10 +87,10 @@ struct BatchedSmallEigenTests {
     let others = [nan, huge, upper, Matrix(n: n)] + (0..<12).map { _ in Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n)) }
     let width = BatchedSmallEigen.width
     do {
-      let alone = cases.map { bits(batched([$0]).values) }
+      let alone = cases.map { bits(solveBatched([$0]).values) }
       // The whole list, reversed, and each matrix at every lane position among others.
-      let whole = batched(cases).values
-      let reversed = batched(cases.reversed()).values
+      let whole = solveBatched(cases).values
+      let reversed = solveBatched(cases.reversed()).values
       for b in cases.indices {
         #expect(bits(Array(whole[(b * n)..<((b + 1) * n)])) == alone[b])
         let r = cases.count - 1 - b
@@ -99,7 +100,7 @@ struct BatchedSmallEigenTests {
         for position in 0..<width {
           var mix = Array(others.shuffled(using: &rng).prefix(width + 3))
           mix.insert(cases[b], at: position)
-          let got = batched(mix).values
+          let got = solveBatched(mix).values
           #expect(bits(Array(got[(position * n)..<((position + 1) * n)])) == alone[b], "case \(b) at lane \(position)")
         }
       }
@@ -112,7 +113,7 @@ struct BatchedSmallEigenTests {
     var rng = SeededRNG(seed: 11, stream: UInt64(n))
     let gauss = (0..<20).map { _ in Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n)) }
     // Ordinary matrices all run in lanes (so the agreement above is the lanes' own).
-    #expect(batched(gauss).fallbacks == 0)
+    #expect(solveBatched(gauss).fallbacks == 0)
     var nan = gauss[0]
     nan[1, 2] = .infinity
     var wide = gauss[1]
@@ -123,7 +124,7 @@ struct BatchedSmallEigenTests {
     for i in 0..<n { for j in 0..<i { upper[i, j] = 0 } }
     let special = [nan, wide, tiny, upper]
     let mix = [gauss[4]] + special + [gauss[5], gauss[6]]
-    let r = batched(mix)
+    let r = solveBatched(mix)
     #expect(r.fallbacks == special.count)
     for (b, a) in mix.enumerated() {
       switch scalar(a) {
@@ -139,7 +140,7 @@ struct BatchedSmallEigenTests {
   func otherOrders(n: Int) {
     var rng = SeededRNG(seed: 12, stream: UInt64(n))
     let ms = (0..<9).map { _ in Matrix(rows: n, cols: n, storage: rng.gaussianVector(n * n)) }
-    let r = batched(ms)
+    let r = solveBatched(ms)
     #expect(r.fallbacks == 0)
     for (b, a) in ms.enumerated() {
       guard case .success(let want) = scalar(a) else { Issue.record("scalar failed"); continue }
@@ -186,7 +187,7 @@ struct BatchedLanePacingTests {
     }
     for length in 1...(4 * BatchedSmallEigen.width) { batches.append(Array((slow + slow).prefix(length))) }
     for ms in batches {
-      let r = batched(ms)
+      let r = solveBatched(ms)
       #expect(r.fallbacks == 0, "every matrix runs in lanes")
       for (b, a) in ms.enumerated() {
         guard case .success(let want) = scalar(a) else { Issue.record("scalar failed on matrix \(b)"); continue }
