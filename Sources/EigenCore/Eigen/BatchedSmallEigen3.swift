@@ -30,11 +30,12 @@
 // Nothing is allocated per matrix: the lanes are local vectors, the scalar scratch is the
 // workspace's.
 
-/// The lanes of the order-3 kernel: 4 doubles, 2 SSE2 registers. Measured with
+/// The lanes of the order-3 kernel: 4 doubles, 2 SSE2 registers on the baseline build, one
+/// AVX2 register when built for AVX2 (`make` on an x86-64-v3 machine). Measured with
 /// `EigenBench --compare-batched 3` (the scalar small path and the lanes on the same batch in
-/// one process, this alias changed, same code): batched / scalar 1.87-1.97 with `SIMD4`,
-/// 1.48-1.58 with `SIMD8` (register spills), 1.52-1.60 with `SIMD2` (each round's fixed
-/// costs over 2 matrices); Benchmarks/README.md.
+/// one process, this alias changed, same code) on the baseline build: batched / scalar
+/// 1.87-1.97 with `SIMD4`, 1.48-1.58 with `SIMD8` (register spills), 1.52-1.60 with `SIMD2`
+/// (each round's fixed costs over 2 matrices); with AVX2, `SIMD4` 2.57-2.59 (Benchmarks/README.md).
 typealias Lanes3 = SIMD4<Double>
 /// A comparison's result on `Lanes3`.
 typealias LaneMask3 = SIMDMask<Lanes3.MaskStorage>
