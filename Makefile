@@ -4,24 +4,29 @@ SWIFT ?= swift
 BIN_RELEASE := .build/release/gradcheck
 APT_PKGS := libgsl-dev pkg-config
 
-## TARGET_CPU: the instruction set every build below compiles the Swift code for. By default the
-## machine's own when it is an x86-64 CPU with the x86-64-v3 features (AVX2, FMA, BMI1/2, F16C,
-## LZCNT, MOVBE: every x86-64 server CPU since about 2015), spelled `haswell` for swiftc; else
-## empty: the compiler's baseline (SSE2 on x86-64). Any other value must name a CPU with AVX2
-## (it also defines GRADCHECK_AVX2, which makes the generic batched eigen kernel's lanes four
-## doubles wide). The batched small-matrix eigen kernels then hold 4 doubles in a register
-## (at order 3 about 1.25x the baseline build's throughput, at order 8 about 1.2x). The
-## results are the same bytes either way (Swift fuses a multiply and an add only where the code
-## asks, and those fmas are correctly rounded on every CPU; `make compare-cpu-builds` checks it).
-## A binary built for `haswell` stops with an illegal instruction on an older CPU:
-## `make TARGET_CPU=` builds one for any x86-64 machine.
-CPU_FEATURES_V3 := avx avx2 bmi1 bmi2 f16c fma abm movbe xsave
+## TARGET_CPU: the CPU the Swift code of the builds below is compiled for (build, release, test,
+## report, bench, test-sanitize, test-interrupts, compare-cpu-builds; not fuzz or example). By
+## default the machine's own when it is an x86-64 CPU with the x86-64-v2 and -v3 features
+## (SSE4.2, POPCNT, AVX2, FMA, BMI1/2, F16C, LZCNT, MOVBE: every x86-64 server CPU since about
+## 2015): swiftc's `haswell` (its other features, RDRAND and the like, are emitted only through
+## intrinsics, which the code does not use); else empty: the compiler's baseline (SSE2 on
+## x86-64). A CPU with AVX2 (AVX2_CPUS) also defines GRADCHECK_AVX2, which makes the generic
+## batched eigen kernel's lanes four doubles wide. The batched small-matrix kernels then hold
+## 4 doubles in a register (about 1.25x the baseline build's throughput at order 3, 1.2x at
+## order 8). The results are the same bytes either way (Swift fuses a multiply and an add only
+## where the code asks, and those fmas are correctly rounded on every CPU; `make
+## compare-cpu-builds` checks it). A binary built for `haswell` stops with an illegal
+## instruction on an older CPU: `make TARGET_CPU=` builds one for any x86-64 machine.
+CPU_FEATURES := cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3 avx avx2 bmi1 bmi2 f16c fma abm movbe xsave
 ifeq ($(origin TARGET_CPU),undefined)
 TARGET_CPU := $(shell [ "$$(uname -m)" = x86_64 ] && flags=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null) \
-  && for f in $(CPU_FEATURES_V3); do [[ " $$flags " == *" $$f "* ]] || exit 0; done && echo haswell)
+  && for f in $(CPU_FEATURES); do [[ " $$flags " == *" $$f "* ]] || exit 0; done && echo haswell)
 endif
+AVX2_CPUS := haswell core-avx2 broadwell skylake skylake-avx512 skx cascadelake cooperlake cannonlake \
+  icelake-client icelake-server rocketlake tigerlake sapphirerapids alderlake raptorlake meteorlake \
+  znver1 znver2 znver3 znver4 znver5
 SWIFT_CPU_FLAGS := $(if $(strip $(TARGET_CPU)),-Xswiftc -target-cpu -Xswiftc $(strip $(TARGET_CPU))) \
-  $(if $(filter-out x86-64,$(strip $(TARGET_CPU))),-Xswiftc -DGRADCHECK_AVX2)
+  $(if $(filter $(AVX2_CPUS),$(strip $(TARGET_CPU))),-Xswiftc -DGRADCHECK_AVX2)
 
 .PHONY: deps test report build release bench clean example
 
@@ -92,18 +97,21 @@ test-sanitize: deps
 	LSAN_OPTIONS=suppressions=$$(pwd)/Fuzz/lsan-suppressions.txt GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(SWIFT_CPU_FLAGS)
 
-## compare-cpu-builds: builds gradcheck in release for the baseline and for TARGET_CPU (haswell when
-## not set) in their own scratch paths and checks that make report's outputs, a float32 sweep and
+## compare-cpu-builds: builds gradcheck in release for the baseline and for TARGET_CPU (with its
+## flags, as every build here) in their own scratch paths and checks that make report's outputs, a float32 sweep and
 ## the selftest are the same bytes (scripts/compare-cpu-builds.sh; about 8 minutes on 2 cores).
 .PHONY: compare-cpu-builds
 compare-cpu-builds: deps
-	SWIFT=$(SWIFT) TARGET_CPU=$(or $(strip $(TARGET_CPU)),haswell) scripts/compare-cpu-builds.sh
+	@if [ -z "$(strip $(TARGET_CPU))" ]; then \
+	  echo "make compare-cpu-builds: this machine builds for the baseline (no x86-64-v3 CPU found); name a CPU it can run: make compare-cpu-builds TARGET_CPU=..."; exit 2; \
+	fi
+	SWIFT=$(SWIFT) TARGET_FLAGS="$(strip $(SWIFT_CPU_FLAGS))" scripts/compare-cpu-builds.sh
 
 ## test-interrupts: builds the ThreadSanitizer binary (.build-tsan) and interrupts a sweep with
 ## SIGINT and with SIGTERM, 30 times each (RUNS=...): every run must exit 130 / 143 with its
 ## message, leave no file and no ThreadSanitizer report (scripts/test-interrupts.sh).
 test-interrupts: deps
-	SWIFT=$(SWIFT) scripts/test-interrupts.sh
+	SWIFT=$(SWIFT) SWIFT_FLAGS="$(strip $(SWIFT_CPU_FLAGS))" scripts/test-interrupts.sh
 
 ## bench: the side-by-side benchmark (Benchmarks/, a separate package: the product never links
 ## LAPACK). Native EigenSolver (and its batched path) vs GSL vs LAPACKE dgeev (OpenBLAS, one thread)

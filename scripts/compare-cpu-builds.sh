@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
 # The same bytes from every instruction set: builds gradcheck in release for the compiler's
-# baseline (.build-baseline) and for TARGET_CPU (default haswell; .build-target, with
-# GRADCHECK_AVX2 as the Makefile builds it: four-wide lanes), runs
-# make report's five commands, a float32 sweep and the selftest with each, and compares
-# every file and output byte for byte. Exit 0 when all are identical, 1 when any differs
-# (the differing files are listed), 2 when a build or a run fails.
+# baseline (.build-baseline) and with TARGET_FLAGS (.build-target; `make compare-cpu-builds`
+# passes the Makefile's flags for its TARGET_CPU, e.g. `-Xswiftc -target-cpu -Xswiftc haswell
+# -Xswiftc -DGRADCHECK_AVX2`), runs make report's five commands, a float32 sweep and the
+# selftest with each, and compares every file and output byte for byte. Exit 0 when all are
+# identical, 1 when any differs (the differing files are listed), 2 when a build or a run
+# fails.
 #
-#   scripts/compare-cpu-builds.sh                 baseline against haswell
-#   TARGET_CPU=znver3 scripts/compare-cpu-builds.sh
+#   make compare-cpu-builds                       baseline against the machine's CPU
+#   TARGET_FLAGS="-Xswiftc -target-cpu -Xswiftc znver3" scripts/compare-cpu-builds.sh
 #   NO_BUILD=1 scripts/compare-cpu-builds.sh      reuse the two builds
 set -u
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
-TARGET_CPU=${TARGET_CPU:-haswell}
+TARGET_FLAGS=${TARGET_FLAGS:-}
 
 if [ -z "${NO_BUILD:-}" ]; then
+  [ -n "$TARGET_FLAGS" ] || { echo "compare-cpu-builds: TARGET_FLAGS is empty: nothing to compare the baseline with"; exit 2; }
   $SWIFT build -c release --product gradcheck --scratch-path .build-baseline || exit 2
-  # As the Makefile builds for TARGET_CPU: with GRADCHECK_AVX2 (four-wide lanes).
-  $SWIFT build -c release --product gradcheck --scratch-path .build-target \
-    -Xswiftc -target-cpu -Xswiftc "$TARGET_CPU" -Xswiftc -DGRADCHECK_AVX2 || exit 2
+  # shellcheck disable=SC2086 # the flags are words
+  $SWIFT build -c release --product gradcheck --scratch-path .build-target $TARGET_FLAGS || exit 2
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gradcheck-cpu-builds.XXXXXX")
@@ -35,7 +36,9 @@ run_all() {
     "$bin" report "$out/results.json" --title "gradcheck: fixtures and sweep" --html "$out/report.html" \
       --index "$out/index.html" \
       --entry "All cases (fixtures and sweep)|report.html|$out/results.json" \
-      --entry "Generated sweep|sweep/report.html|$out/sweep/results.json" --exit-zero >"$out/report.txt" 2>&1 &&
+      --entry "Shipped fixtures, every transform and beta|fixtures/report.html|$out/fixtures/results.json" \
+      --entry "Generated sweep|sweep/report.html|$out/sweep/results.json" \
+      --entry "Eigen solver against GSL|eig/report.html|$out/eig/results.json" --exit-zero >"$out/report.txt" 2>&1 &&
     "$bin" sweep --dtype float32 --json "$out/float32.json" --exit-zero >"$out/float32.txt" 2>&1 &&
     "$bin" selftest >"$out/selftest.txt" 2>&1
 }
@@ -48,7 +51,7 @@ done
 grep -rlF "$work/target" "$work/target" | xargs -r sed -i "s|$work/target|$work/baseline|g"
 files=$(cd "$work/baseline" && find . -type f | sort | wc -l)
 if diff -rq "$work/baseline" "$work/target"; then
-  echo "compare-cpu-builds: all $files files identical (baseline and $TARGET_CPU)"
+  echo "compare-cpu-builds: all $files files identical (baseline and ${TARGET_FLAGS:-the target build})"
 else
   echo "compare-cpu-builds: the builds differ (files above)"
   exit 1

@@ -18,7 +18,8 @@ BIN=${BIN:-.build-tsan/debug/gradcheck}
 SWIFT=${SWIFT:-swift}
 
 if [ -z "${NO_BUILD:-}" ]; then
-  $SWIFT build --sanitize=thread --scratch-path .build-tsan --product gradcheck || exit 2
+  # shellcheck disable=SC2086 # SWIFT_FLAGS (the Makefile's CPU flags, as make test-sanitize's) are words
+  $SWIFT build --sanitize=thread --scratch-path .build-tsan --product gradcheck ${SWIFT_FLAGS:-} || exit 2
 fi
 [ -x "$BIN" ] || { echo "test-interrupts: no binary at $BIN"; exit 2; }
 
