@@ -890,7 +890,11 @@ json += "], \"parallel\": {\"threads\": \(threads), \"speedup\": \(fmt(speedup, 
 if let a = sweepOne, let b = sweepAll {
   json += ", \"sweep\": {\"jobs1_s\": \(fmt(a.seconds, 3)), \"jobs_all_s\": \(fmt(b.seconds, 3)), \"jobs_all\": \(threads), \"speedup\": \(fmt(a.seconds / b.seconds, 3))}"
 }
-json += ", \"allocations_per_matrix\": \(num(allocReported, 3)), \"target_cpu\": \"\(targetCPU)\"}\n"
+// The lanes per order of the batched path: fixed when the code was compiled (four at every
+// order when built with GRADCHECK_AVX2, two at orders 4 ... 16 otherwise), so this says what
+// the binary is, whatever `target_cpu` was told.
+let lanesJSON = batchedWidth.keys.sorted().map { "\"\($0)\": \(batchedWidth[$0]!)" }.joined(separator: ", ")
+json += ", \"allocations_per_matrix\": \(num(allocReported, 3)), \"target_cpu\": \"\(targetCPU)\", \"lanes\": {\(lanesJSON)}}\n"
 let url = URL(fileURLWithPath: outPath)
 do {
   try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
