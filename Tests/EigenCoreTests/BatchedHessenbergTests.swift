@@ -136,9 +136,11 @@ struct BatchedHessenbergTests {
     }
   }
 
-  @Test("the test matrices take the scaled reflector and tau = 0 where meant to")
+  @Test("the generator's kinds meet the scaled reflector's and tau = 0's conditions in their first column")
   func kindsTakeTheirBranches() {
-    // The first column alone decides its reflector: its plain test, as `smallReflector`.
+    // A check of the generator, so that the bit-for-bit tests above do reach the lanes'
+    // scaled path and tau = 0 select: the first column alone decides its reflector, by
+    // `smallReflector`'s plain test.
     let n = 8
     var rng = SeededRNG(seed: 4101, stream: 0)
     func firstColumn(_ a: [Double]) -> (plain: Bool, zero: Bool) {
@@ -202,7 +204,9 @@ struct BatchedHessenbergTests {
     ms.shuffle(using: &rng)
     let (values, outcomes, fallbacks) = solveBatched(ms.map { Matrix(rows: n, cols: n, storage: $0) })
     // At least the Gaussian ones run in lanes (so that the agreement is partly the lanes'
-    // own; the tiny, huge, graded and triangular ones go to the scalar solver).
+    // own; the tiny, huge, graded and triangular ones go to the scalar solver, whose
+    // balancing takes them out of the lanes: the lanes' scaled reflectors are exercised by
+    // the reduction tests above, not by this whole solve).
     #expect(ms.count - fallbacks >= 10)
     for (b, a) in ms.enumerated() {
       var s = EigenSolver()
