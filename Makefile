@@ -97,6 +97,14 @@ test-sanitize: deps
 	LSAN_OPTIONS=suppressions=$$(pwd)/Fuzz/lsan-suppressions.txt GRADCHECK_BIN=$$(pwd)/.build-asan/debug/gradcheck \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(SWIFT_CPU_FLAGS)
 
+## test-baseline: the whole suite built for the compiler's baseline (as plain `swift build` and
+## packages depending on this one build it: the generic batched kernel two lanes wide), in its
+## own scratch path (.build-baseline-test), for machines where make test builds for AVX2.
+.PHONY: test-baseline
+test-baseline: deps
+	$(SWIFT) build --build-tests --scratch-path .build-baseline-test
+	GRADCHECK_BIN=$$(pwd)/.build-baseline-test/debug/gradcheck $(SWIFT) test --skip-build --scratch-path .build-baseline-test
+
 ## compare-cpu-builds: builds gradcheck in release for the baseline and for TARGET_CPU (with its
 ## flags, as every build here) in their own scratch paths and checks that make report's outputs, a float32 sweep and
 ## the selftest are the same bytes (scripts/compare-cpu-builds.sh; about 8 minutes on 2 cores).
