@@ -23,18 +23,19 @@ struct MatrixPlan: Sendable {
   /// Relative noise of one value: s carries an absolute error of about `eps kappa |Y| n`.
   var relativeNoise: Double
   /// The arithmetic of s, ds/dY and the perturbed matrices.
-  var precision: SolvePrecision = .double
-  /// Two candidates closer than this make the minimiser not unique (`nonsmooth`).
-  var closeCandidates: Double = 0
-  /// The rounding of a perturbed matrix's entries in units of a step: `u/eps |Y|` (the
-  /// finite differences' `inputMagnitude`; `|Y|` in double precision).
-  var inputMagnitude: Double = 0
-  /// Above this kappa a finite difference cannot settle a mismatch (`ill-conditioned`, and
-  /// a one-sided failure is a warning): `CheckEngine.illConditionedKappa` over `u/eps`.
-  var illConditionedKappa: Double = CheckEngine.illConditionedKappa
+  var precision: SolvePrecision
   /// For the messages of `gradient` and `taylor`: the solves were in double-double, and
   /// how far off double precision would have left s.
-  var precisionNote: String? = nil
+  var precisionNote: String?
+
+  /// Two candidates closer than this make the minimiser not unique (`nonsmooth`).
+  var closeCandidates: Double { precision.closeCandidates(scaleY: scaleY) }
+  /// The rounding of a perturbed matrix's entries in units of a step: `u/eps |Y|` (the
+  /// finite differences' `inputMagnitude`; `|Y|` in double precision).
+  var inputMagnitude: Double { scaleY * precision.refinement }
+  /// Above this kappa a finite difference cannot settle a mismatch (`ill-conditioned`, and
+  /// a one-sided failure is a warning).
+  var illConditionedKappa: Double { precision.illConditionedKappa }
 }
 
 /// The arithmetic the eigenvalues of one matrix and of its perturbed copies are solved in.
@@ -58,6 +59,13 @@ enum SolvePrecision: Sendable {
 
   /// `u / eps`: how much finer than double precision the solves resolve.
   var refinement: Double { unitRoundoff / Double.ulpOfOne }
+
+  /// Two candidates closer than this make the minimiser not unique:
+  /// `CheckEngine.closeCandidates |Y|`, times `u/eps`.
+  func closeCandidates(scaleY: Double) -> Double { CheckEngine.closeCandidates * scaleY * refinement }
+
+  /// `CheckEngine.illConditionedKappa` over `u/eps`.
+  var illConditionedKappa: Double { CheckEngine.illConditionedKappa / refinement }
 }
 
 extension CheckEngine {
@@ -74,7 +82,7 @@ extension CheckEngine {
     let kappa = max(base.kappa ?? 1, 1)
     let scaleY = y.maxAbs > 0 ? y.maxAbs : 1
     let floorStep = Self.stepFloor * scaleY * precision.refinement
-    let close = Self.closeCandidates * scaleY * precision.refinement
+    let close = precision.closeCandidates(scaleY: scaleY)
     var (classification, reason) = classifyMinimiser(base, close: close, kappa: kappa)
     var h0 = difference.stepFactor * scaleY
     // A nonsmooth matrix is differenced one-sided across its collision: only the gaps
@@ -87,8 +95,7 @@ extension CheckEngine {
         reason = "kappa = \(formatNumber(kappa)): \(why), so a finite difference must step below the resolvable \(formatNumber(floorStep))"
       }
     }
-    let illConditionedKappa = Self.illConditionedKappa / precision.refinement
-    if classification == .smooth && kappa > illConditionedKappa {
+    if classification == .smooth && kappa > precision.illConditionedKappa {
       classification = .illConditioned
       reason = "kappa = \(formatNumber(kappa)) is too large for a finite difference to resolve"
     }
@@ -117,8 +124,7 @@ extension CheckEngine {
       classification: classification, reason: reason, kappa: kappa, stepKappa: stepKappa, scaleY: scaleY,
       h0: max(h0, floorStep), floorStep: floorStep, poleUnresolved: sLimit < floorStep,
       relativeNoise: max(Double.ulpOfOne, sNoise / max(abs(s), Double.leastNormalMagnitude)),
-      precision: precision, closeCandidates: close, inputMagnitude: scaleY * precision.refinement,
-      illConditionedKappa: illConditionedKappa, precisionNote: note)
+      precision: precision, precisionNote: note)
   }
 
   /// `nonsmooth` when the minimiser is not unique at finite-difference resolution: the
