@@ -58,12 +58,12 @@ extension CheckEngine {
   ) -> CasePlan {
     let x = spec.x.x
     let t = x * s
-    let kinked = transform == .where || transform == .leaky
     var classification = plan.classification
     var reason = plan.reason
     let xScale = s != 0 && (1 / abs(s)).isFinite ? max(abs(x), 1 / abs(s)) : max(abs(x), 1)
     let hx0 = difference.stepFactor * xScale
-    let onKink = kinked && atKink(x: x, s: s, plan: plan)
+    let step = caseStep(x: x, transform: transform, s: s, plan: plan)
+    let kinked = step.kinked, onKink = step.onKink, hY = step.hY
     if onKink && classification != .nonsmooth {
       classification = .nonsmooth
       reason = "\(transform!.rawValue) has a kink at 1 + x*s = 0; here 1 + x*s = \(formatNumber(1 + t))"
@@ -72,9 +72,8 @@ extension CheckEngine {
     // Off its kink a kinked transform's steps stay clear of it, one-sided or not.
     let avoidKink = kinked && !onKink
     var hx = hx0
-    let hY = Self.yStep(x: x, shape: Self.stepShape(transform, onKink: onKink, plan: plan), s: s, plan: plan)
     if avoidKink && abs(1 + t) > 0 && abs(s) > 0 { hx = min(hx, 0.1 * abs(1 + t) / abs(s)) }
-    var skip = resolutionSkip(x: x, transform: transform, s: s, plan: plan)
+    var skip = resolutionSkip(x: x, transform: transform, s: s, plan: plan, step: step)
     var compoundShift: Double? = nil
     if skip == nil && onKink && plan.classification == .nonsmooth {
       // Two transform branches times two candidates for s: four pieces meet. Each Y
@@ -93,27 +92,35 @@ extension CheckEngine {
       oneSided: oneSided && skip == nil, compoundShift: skip == nil ? compoundShift : nil)
   }
 
-  /// How a case's Y step is shaped: on a compound kink the shifted bases need steps that
-  /// keep t within 0.1 (as for an unknown transform), or no shift keeps each on one branch.
-  static func stepShape(_ transform: TransformKind?, onKink: Bool, plan: MatrixPlan) -> StepShape {
-    onKink && plan.classification == .nonsmooth ? .generic : StepShape(transform, onKink: onKink)
+  /// A case's Y step: whether the transform has a kink (where, leaky) and sits on it, the
+  /// step's shape in t and its size (`yStep`).
+  struct CaseStep {
+    var kinked: Bool
+    var onKink: Bool
+    var shape: StepShape
+    var hY: Double
   }
 
-  /// Why no finite difference can run on a case, if none can: `step-unresolvable` (its Y
-  /// step, `yStep`, is below the step floor), or `near-pole` (steps cannot stay clear of
-  /// s = 0, where the transform has a pole; an unknown transform, a program without
-  /// `--transform`, is assumed to divide by s).
-  func resolutionSkip(x: Double, transform: TransformKind?, s: Double, plan: MatrixPlan) -> CheckSkip? {
-    let t = x * s
+  /// The Y step of the case `(x, transform)`. On a compound kink (on the kink where s is
+  /// nonsmooth too) the shifted bases need steps that keep t within 0.1 (as for an unknown
+  /// transform), or no shift keeps each on one branch.
+  func caseStep(x: Double, transform: TransformKind?, s: Double, plan: MatrixPlan) -> CaseStep {
     let kinked = transform == .where || transform == .leaky
     let onKink = kinked && atKink(x: x, s: s, plan: plan)
-    let shape = Self.stepShape(transform, onKink: onKink, plan: plan)
-    let hY = Self.yStep(x: x, shape: shape, s: s, plan: plan)
-    let singularAtZero = transform == nil || transform == .softplus || (kinked && 1 + t <= 0)
-    if hY < plan.floorStep {
+    let shape = onKink && plan.classification == .nonsmooth ? .generic : StepShape(transform, onKink: onKink)
+    return CaseStep(kinked: kinked, onKink: onKink, shape: shape, hY: Self.yStep(x: x, shape: shape, s: s, plan: plan))
+  }
+
+  /// Why no finite difference can run on a case with the Y step `step`, if none can:
+  /// `step-unresolvable` (the step is below the step floor), or `near-pole` (steps cannot
+  /// stay clear of s = 0, where the transform has a pole; an unknown transform, a program
+  /// without `--transform`, is assumed to divide by s).
+  func resolutionSkip(x: Double, transform: TransformKind?, s: Double, plan: MatrixPlan, step: CaseStep) -> CheckSkip? {
+    let singularAtZero = transform == nil || transform == .softplus || (step.kinked && 1 + x * s <= 0)
+    if step.hY < plan.floorStep {
       return CheckSkip(
         code: .stepUnresolvable,
-        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa))\(plan.stepKappa < plan.kappa ? " (kappa counted as 1 at the collision; the solver's pair has \(formatNumber(plan.kappa)))" : ""): t = x*s moves further than \(shape.tolerance) within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
+        message: "|x| kappa = \(formatNumber(abs(x) * plan.stepKappa))\(plan.stepKappa < plan.kappa ? " (kappa counted as 1 at the collision; the solver's pair has \(formatNumber(plan.kappa)))" : ""): t = x*s moves further than \(step.shape.tolerance) within the smallest step a finite difference can resolve (\(formatNumber(plan.floorStep)))")
     }
     if plan.poleUnresolved && singularAtZero {
       let what = transform.map { "the pole of \($0.rawValue)" } ?? "a pole (an unknown transform is assumed to divide by s)"

@@ -167,7 +167,8 @@ public struct CheckEngine: Sendable {
     setup.specs.filter { spec in
       let source = sources[spec.source]
       let transform = source.transform ?? source.reference
-      return resolutionSkip(x: spec.x.x, transform: transform, s: setup.s, plan: setup.plan) != nil
+      let step = caseStep(x: spec.x.x, transform: transform, s: setup.s, plan: setup.plan)
+      return resolutionSkip(x: spec.x.x, transform: transform, s: setup.s, plan: setup.plan, step: step) != nil
     }.count
   }
 
