@@ -36,11 +36,8 @@ public struct DoubleDouble: Sendable, Equatable, Comparable, CustomStringConvert
 
   /// `hi + lo`, normalized by an exact two-sum (any order of magnitudes is accepted).
   @inlinable public init(hi: Double, lo: Double) {
-    let s = hi + lo
-    let b = s - hi
-    let e = (hi - (s - b)) + (lo - b)
-    self.hi = s
-    self.lo = s.isFinite ? e : 0
+    let s = Self.sum(hi, lo)
+    self.init(uncheckedHi: s.hi, lo: s.hi.isFinite ? s.lo : 0)
   }
 
   /// An already normalized pair (no check): `|lo| <= ulp(hi) / 2`.

@@ -73,11 +73,20 @@ enum ExtendedSchur {
     let alpha = w[0]
     let xnorm = count > 1 ? norm(w, from: 1, to: count) : .zero
     if xnorm.isZero { return (alpha, .zero) }
-    let beta = -DoubleDouble.sign(DoubleDouble.hypot(alpha, xnorm), alpha)
-    let tau = (beta - alpha) / beta
-    let d = alpha - beta
+    let (beta, tau, d) = reflectorFromNorm(alpha: alpha, xnorm: xnorm)
     for r in 1..<count { w[r] = w[r] / d }
     return (beta, tau)
+  }
+
+  /// The reflector of `(alpha, x)` from `xnorm = |x|_2 > 0`: `beta = -sign(alpha)
+  /// hypot(alpha, xnorm)`, `tau = (beta - alpha) / beta`, and the divisor `alpha - beta`
+  /// of `v = x / (alpha - beta)`.
+  @inline(__always)
+  static func reflectorFromNorm(alpha: DoubleDouble, xnorm: DoubleDouble)
+    -> (beta: DoubleDouble, tau: DoubleDouble, divisor: DoubleDouble)
+  {
+    let beta = -DoubleDouble.sign(DoubleDouble.hypot(alpha, xnorm), alpha)
+    return (beta, (beta - alpha) / beta, alpha - beta)
   }
 
   // MARK: - Francis double-shift QR
@@ -306,9 +315,7 @@ enum ExtendedSchur {
     let e = Int(m.exponent)
     let x1 = w.1.scaled(byExponent: -e), x2 = w.2.scaled(byExponent: -e)
     let xnorm = (x1 * x1 + x2 * x2).squareRoot().scaled(byExponent: e)
-    let beta = -DoubleDouble.sign(DoubleDouble.hypot(alpha, xnorm), alpha)
-    let tau = (beta - alpha) / beta
-    let d = alpha - beta
+    let (beta, tau, d) = reflectorFromNorm(alpha: alpha, xnorm: xnorm)
     w.1 = w.1 / d
     w.2 = nr == 3 ? w.2 / d : .zero
     return (beta, tau)
